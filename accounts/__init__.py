@@ -1,0 +1,1 @@
+"""Users, profiles, sessions, the social graph, notifications and presence."""

@@ -1,0 +1,186 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..models import ApiToken, Audience, DeviceSession, FriendRequest, FriendRequestPolicy, Notification, NotificationKind, User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "handle", "display_name", "avatar_url"]
+
+    def get_avatar_url(self, user) -> str | None:
+        return user.avatar.url if user.avatar else None
+
+
+class FriendSerializer(UserSummarySerializer):
+    is_online = serializers.BooleanField(read_only=True)
+    last_seen_at = serializers.DateTimeField(read_only=True)
+
+    class Meta(UserSummarySerializer.Meta):
+        fields = [*UserSummarySerializer.Meta.fields, "is_online", "last_seen_at"]
+
+
+class WatchHoursSerializer(serializers.Serializer):
+    this_week = serializers.FloatField()
+    this_month = serializers.FloatField()
+    this_year = serializers.FloatField()
+    all_time = serializers.FloatField()
+
+
+class RelationshipSerializer(serializers.Serializer):
+    is_self = serializers.BooleanField()
+    is_friend = serializers.BooleanField(required=False)
+    is_following = serializers.BooleanField(required=False)
+    is_blocked = serializers.BooleanField(required=False)
+    outgoing_request_id = serializers.IntegerField(allow_null=True, required=False)
+    incoming_request_id = serializers.IntegerField(allow_null=True, required=False)
+
+
+class ProfileSerializer(serializers.Serializer):
+    """A public profile (GET /users/{handle}/). Level, badges and stats are filled by later issues."""
+
+    user = UserSummarySerializer()
+    bio = serializers.CharField(source="user.bio")
+    joined_at = serializers.DateTimeField(source="user.date_joined")
+    native_languages = serializers.ListField(child=serializers.CharField(), source="user.native_languages")
+    learning_languages = serializers.ListField(child=serializers.CharField(), source="user.learning_languages")
+    is_premium = serializers.BooleanField(source="user.is_premium")
+    friend_count = serializers.IntegerField(allow_null=True, help_text="null when the friend list is private")
+    level = serializers.IntegerField(default=1)
+    xp = serializers.IntegerField(default=0)
+    badges = serializers.ListField(child=serializers.DictField(), default=list)
+    watch_hours = WatchHoursSerializer(allow_null=True, help_text="null when stats are private")
+    relationship = RelationshipSerializer(allow_null=True)
+
+    def to_representation(self, profile):
+        data = {
+            **profile,
+            "level": 1,
+            "xp": 0,
+            "badges": [],
+            "watch_hours": (
+                {"this_week": 0.0, "this_month": 0.0, "this_year": 0.0, "all_time": 0.0} if profile["can_see_stats"] else None
+            ),
+        }
+        return super().to_representation(data)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+    is_premium = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "handle", "email", "display_name", "avatar_url", "bio", "native_languages", "learning_languages",
+            "timezone", "is_premium", "premium_until", "date_joined", "handle_changed_at", "stats_visibility",
+            "friends_visibility", "friend_requests_from", "is_searchable",
+        ]
+        read_only_fields = fields
+
+    def get_avatar_url(self, user) -> str | None:
+        return user.avatar.url if user.avatar else None
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    display_name = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    bio = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    native_languages = serializers.ListField(child=serializers.CharField(max_length=10), max_length=5, required=False)
+    learning_languages = serializers.ListField(child=serializers.CharField(max_length=10), max_length=5, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    stats_visibility = serializers.ChoiceField(choices=Audience.choices, required=False)
+    friends_visibility = serializers.ChoiceField(choices=Audience.choices, required=False)
+    friend_requests_from = serializers.ChoiceField(choices=FriendRequestPolicy.choices, required=False)
+    is_searchable = serializers.BooleanField(required=False)
+
+
+class HandleSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=31)
+
+
+class HandleAvailabilitySerializer(serializers.Serializer):
+    handle = serializers.CharField()
+    available = serializers.BooleanField()
+    code = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_null=True)
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField()
+
+
+class PasswordConfirmSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True)
+
+
+class FriendRequestSerializer(serializers.ModelSerializer):
+    from_user = UserSummarySerializer()
+    to_user = UserSummarySerializer()
+
+    class Meta:
+        model = FriendRequest
+        fields = ["id", "from_user", "to_user", "status", "created_at", "responded_at"]
+
+
+class FriendRequestCreateSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=31, help_text="The recipient's @handle")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(allow_null=True)
+    text = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    TEXTS = {
+        NotificationKind.FRIEND_REQUEST: "@{actor} sent you a friend request",
+        NotificationKind.FRIEND_ACCEPTED: "@{actor} accepted your friend request",
+        NotificationKind.NEW_FOLLOWER: "@{actor} started following you",
+    }
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "actor", "data", "text", "url", "created_at", "read_at"]
+
+    def get_text(self, notification) -> str:
+        actor = notification.actor.handle if notification.actor else "someone"
+        return self.TEXTS.get(notification.kind, notification.kind).format(actor=actor)
+
+    def get_url(self, notification) -> str:
+        if notification.kind == NotificationKind.FRIEND_REQUEST:
+            return reverse("friends")
+        if notification.actor:
+            return reverse("profile", kwargs={"handle": notification.actor.handle})
+        return reverse("notifications")
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(help_text="Shown once. Send it as `Authorization: Bearer <key>`.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+
+
+class DeviceSessionSerializer(serializers.ModelSerializer):
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeviceSession
+        fields = ["id", "user_agent", "ip_address", "created_at", "is_current"]
+
+    def get_is_current(self, device_session) -> bool:
+        request = self.context.get("request")
+        return bool(request and request.session.session_key == device_session.session_key)

@@ -1,0 +1,21 @@
+from channels.db import database_sync_to_async
+
+from config.ws import BaseConsumer
+
+from .selectors import notifications_unread_count
+from .services.presence import presence_connect, presence_disconnect, presence_heartbeat
+
+
+class MeConsumer(BaseConsumer):
+    """The per-user socket every page opens: notifications, social events, presence, session end."""
+
+    async def on_connected(self):
+        await database_sync_to_async(presence_connect)(user_id=self.user.pk, channel_name=self.channel_name)
+        unread = await database_sync_to_async(notifications_unread_count)(user_id=self.user.pk)
+        await self.send_json({"type": "hello", "user_id": self.user.pk, "unread_count": unread})
+
+    async def on_disconnected(self):
+        await database_sync_to_async(presence_disconnect)(user_id=self.user.pk, channel_name=self.channel_name)
+
+    async def on_heartbeat(self):
+        await database_sync_to_async(presence_heartbeat)(channel_name=self.channel_name)

@@ -1,0 +1,47 @@
+"""Demo data for a first run: users with verified emails, friendships, a request, a follow.
+
+Idempotent: running it again changes nothing. Later issues add rooms, guilds, events...
+"""
+
+from allauth.account.models import EmailAddress
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Friendship, User
+from accounts.services.social import follow_create, friend_request_accept, friend_request_send
+
+PASSWORD = "watchtogether"
+DEMO_USERS = [
+    ("alice", "Alice", "Movie nights every Friday 🍿", ["en"], ["es"]),
+    ("bob", "Bob", "Anime and lo-fi", ["en"], ["ja"]),
+    ("carol", "Carol", "Learning French, one film at a time", ["de"], ["fr"]),
+    ("dave", "Dave", "Speedruns & documentaries", ["es"], ["en"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo users and relationships (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = {handle: self._user(handle, *rest) for handle, *rest in DEMO_USERS}
+            admin = self._user("admin", "Admin", "Back office", ["en"], [], is_staff=True, is_superuser=True)
+            if not Friendship.objects.filter(user=users["alice"], friend=users["bob"]).exists():
+                request = friend_request_send(sender=users["alice"], recipient=users["bob"])
+                friend_request_accept(user=users["bob"], request_id=request.pk)
+                friend_request_send(sender=users["carol"], recipient=users["alice"])
+                follow_create(follower=users["dave"], followee=users["alice"])
+        self.stdout.write("Demo logins (password for all: %s):" % PASSWORD)
+        for user in [*users.values(), admin]:
+            self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")
+
+    def _user(self, handle, name, bio, native, learning, **flags) -> User:
+        email = f"{handle}@demo.watchtogether.local"
+        user = User.objects.filter(handle=handle).first()
+        if user is None:
+            user = User.objects.create_user(
+                handle, email, PASSWORD, display_name=name, bio=bio, native_languages=native,
+                learning_languages=learning, **flags,
+            )
+        EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        return user

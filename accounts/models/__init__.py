@@ -1,0 +1,21 @@
+from .notifications import Notification, NotificationKind
+from .sessions import DeviceSession, PresenceConnection
+from .social import Block, Follow, FriendRequest, FriendRequestStatus, Friendship
+from .tokens import ApiToken
+from .users import Audience, FriendRequestPolicy, User
+
+__all__ = [
+    "ApiToken",
+    "Audience",
+    "Block",
+    "DeviceSession",
+    "Follow",
+    "FriendRequest",
+    "FriendRequestPolicy",
+    "FriendRequestStatus",
+    "Friendship",
+    "Notification",
+    "NotificationKind",
+    "PresenceConnection",
+    "User",
+]

@@ -1,0 +1,53 @@
+from django.db import transaction
+from django.utils import timezone
+
+from config.errors import NotFoundError
+from config.realtime import publish_on_commit, user_group
+
+from .. import events
+from ..errors import NotificationError
+from ..models import Notification, NotificationKind, User
+from ..selectors import notifications_unread_count
+
+
+def notification_create(*, recipient: User, kind: NotificationKind, actor: User | None = None, data: dict | None = None) -> Notification:
+    notification = Notification.objects.create(recipient=recipient, kind=kind, actor=actor, data=data or {})
+    publish_on_commit(
+        user_group(recipient.pk),
+        events.notification_created(notification, unread_count=notifications_unread_count(user_id=recipient.pk)),
+    )
+    return notification
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id, recipient=user).first()
+        if notification is None:
+            raise NotFoundError(NotificationError.NOT_FOUND, "No such notification.")
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            notification.save(update_fields=["read_at"])
+            publish_on_commit(
+                user_group(user.pk),
+                events.notifications_read(ids=[notification.pk], unread_count=notifications_unread_count(user_id=user.pk)),
+            )
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    with transaction.atomic():
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        if count:
+            publish_on_commit(user_group(user.pk), events.notifications_read(ids=None, unread_count=0))
+    return count
+
+
+def notifications_withdraw(*, recipient: User, kind: NotificationKind, data_filter: dict) -> None:
+    """Remove notifications that no longer stand (e.g. a cancelled friend request)."""
+    lookups = {f"data__{key}": value for key, value in data_filter.items()}
+    for notification_id in Notification.objects.filter(recipient=recipient, kind=kind, **lookups).values_list("pk", flat=True):
+        Notification.objects.filter(pk=notification_id).delete()
+        publish_on_commit(
+            user_group(recipient.pk),
+            events.notification_deleted(notification_id=notification_id, unread_count=notifications_unread_count(user_id=recipient.pk)),
+        )

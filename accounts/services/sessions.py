@@ -1,0 +1,48 @@
+"""One active session per account: a new sign-in ends every other one."""
+
+from django.db import transaction
+
+from config.realtime import publish_on_commit, session_group
+from config.ws import CloseCode
+
+from .. import events
+from ..models import DeviceSession, User
+from ..selectors import session_store
+
+
+def _end(device_session: DeviceSession, *, reason: str) -> None:
+    session_store(device_session.session_key).delete()
+    device_session.delete()
+    publish_on_commit(
+        session_group(device_session.session_key),
+        events.session_force_logout(reason=reason),
+        close_code=CloseCode.SESSION_ENDED,
+    )
+
+
+def session_start(*, user: User, session_key: str, user_agent: str = "", ip_address: str | None = None) -> DeviceSession:
+    """Record the new session and end the account's others (their sockets get force_logout)."""
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()  # one sign-in at a time
+        for other in DeviceSession.objects.filter(user=user).exclude(session_key=session_key):
+            _end(other, reason="signed_in_elsewhere")
+        device_session, _ = DeviceSession.objects.update_or_create(
+            session_key=session_key,
+            defaults={"user": user, "user_agent": user_agent[:300], "ip_address": ip_address},
+        )
+    return device_session
+
+
+def session_end(*, session_key: str, reason: str = "signed_out") -> None:
+    """The session was signed out: close its sockets. (Django already flushed the session.)"""
+    with transaction.atomic():
+        DeviceSession.objects.filter(session_key=session_key).delete()
+        publish_on_commit(
+            session_group(session_key), events.session_force_logout(reason=reason), close_code=CloseCode.SESSION_ENDED
+        )
+
+
+def sessions_end_all(*, user: User, reason: str) -> None:
+    with transaction.atomic():
+        for device_session in DeviceSession.objects.filter(user=user):
+            _end(device_session, reason=reason)

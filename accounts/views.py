@@ -1,0 +1,140 @@
+"""Website pages. Forms post here and call the same services as the API."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from config.errors import ApplicationError, NotFoundError
+
+from . import selectors
+from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
+from .services import tokens, users
+
+
+@require_GET
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    context = {
+        "friends": selectors.friends_list(owner=request.user, viewer=request.user)[:12],
+        "incoming": selectors.friend_requests_incoming(user=request.user)[:5],
+        "notifications": selectors.notifications_list(user=request.user)[:5],
+    }
+    return render(request, "home.html", context)
+
+
+def profile(request, handle: str):
+    try:
+        context = selectors.profile_get(handle=handle, viewer=request.user)
+    except NotFoundError:
+        return render(request, "accounts/profile_missing.html", {"handle": handle}, status=404)
+    if context["can_see_friends"]:
+        context["friends"] = selectors.friends_list(owner=context["user"], viewer=request.user)[:12]
+    return render(request, "accounts/profile.html", {"profile": context, "owner": context["user"]})
+
+
+@login_required
+def friends(request):
+    user = request.user
+    context = {
+        "friends": selectors.friends_list(owner=user, viewer=user),
+        "incoming": selectors.friend_requests_incoming(user=user),
+        "outgoing": selectors.friend_requests_outgoing(user=user),
+        "blocked": selectors.blocked_users(user=user),
+        "query": request.GET.get("q", "").strip(),
+    }
+    if len(context["query"]) >= 2:
+        context["results"] = selectors.user_search(query=context["query"], viewer=user).exclude(pk=user.pk)[:20]
+    return render(request, "accounts/friends.html", context)
+
+
+@login_required
+def notifications(request):
+    return render(request, "accounts/notifications.html", {"notifications": selectors.notifications_list(user=request.user)[:100]})
+
+
+def _settings_forms(user, bound: dict | None = None) -> dict:
+    forms = {
+        "profile_form": ProfileForm(initial={
+            "display_name": user.display_name, "bio": user.bio, "native_languages": user.native_languages,
+            "learning_languages": user.learning_languages, "timezone_name": user.timezone,
+        }),
+        "privacy_form": PrivacyForm(initial={
+            "stats_visibility": user.stats_visibility, "friends_visibility": user.friends_visibility,
+            "friend_requests_from": user.friend_requests_from, "is_searchable": user.is_searchable,
+        }),
+        "handle_form": HandleForm(initial={"handle": user.handle}),
+        "avatar_form": AvatarForm(),
+        "password_form": PasswordConfirmForm(),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+# Each settings form: its form class and the service call it makes with the cleaned data.
+SETTINGS_ACTIONS = {
+    "profile": ("profile_form", ProfileForm, lambda req, d: users.user_profile_update(user=req.user, **d), "Profile saved."),
+    "privacy": ("privacy_form", PrivacyForm, lambda req, d: users.user_profile_update(user=req.user, **d), "Privacy saved."),
+    "handle": ("handle_form", HandleForm, lambda req, d: users.user_handle_change(user=req.user, handle=d["handle"]),
+               "Handle changed."),
+    "avatar": ("avatar_form", AvatarForm, lambda req, d: users.user_avatar_set(user=req.user, upload=d["avatar"]),
+               "Avatar updated."),
+}
+
+
+@login_required
+def account_settings(request):
+    user = request.user
+    new_token_key = None
+    bound = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in SETTINGS_ACTIONS:
+                form_name, form_class, call, done = SETTINGS_ACTIONS[action]
+                form = form_class(request.POST, request.FILES)
+                bound[form_name] = form
+                if form.is_valid():
+                    call(request, form.cleaned_data)
+                    messages.success(request, done)
+                    return redirect("settings")
+            elif action == "avatar_clear":
+                users.user_avatar_clear(user=user)
+                messages.success(request, "Avatar removed.")
+                return redirect("settings")
+            elif action == "token_create":
+                _, new_token_key = tokens.api_token_create(user=user, name=request.POST.get("name", ""))
+            elif action == "token_revoke":
+                tokens.api_token_revoke(user=user, token_id=int(request.POST.get("token_id", "0") or 0))
+                messages.success(request, "Token revoked.")
+                return redirect("settings")
+            elif action in ("deactivate", "delete"):
+                form = PasswordConfirmForm(request.POST)
+                bound["password_form"] = form
+                if form.is_valid() and user.check_password(form.cleaned_data["password"]):
+                    (users.user_deactivate if action == "deactivate" else users.user_delete)(user=user)
+                    logout(request)
+                    messages.info(request, "Your account was deactivated." if action == "deactivate" else "Your account is being deleted.")
+                    return redirect("home")
+                form.add_error("password", "That password is not correct.")
+        except ApplicationError as err:
+            target = bound.get(SETTINGS_ACTIONS.get(action, ("",))[0])
+            if target is not None:
+                target.add_error(None, err.message)
+            else:
+                messages.error(request, err.message)
+    context = {
+        **_settings_forms(user, bound),
+        "sessions": selectors.device_sessions_list(user=user),
+        "tokens": selectors.api_tokens_list(user=user),
+        "new_token_key": new_token_key,
+        "current_session_key": request.session.session_key,
+    }
+    return render(request, "accounts/settings.html", context)

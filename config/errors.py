@@ -1,0 +1,90 @@
+"""One error shape everywhere: {"code", "message", "extra"} over HTTP and WebSocket."""
+
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework import serializers
+from rest_framework.response import Response
+
+
+class ApplicationError(Exception):
+    """A refusal with a stable machine code. Services raise it; every front door renders it."""
+
+    status = 400
+
+    def __init__(self, code: Enum | str, message: str, extra: dict | None = None):
+        self.code = code.value if isinstance(code, Enum) else code
+        self.message = message
+        self.extra = extra or {}
+        super().__init__(message)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "extra": self.extra}
+
+
+class NotFoundError(ApplicationError):
+    status = 404
+
+
+class ForbiddenError(ApplicationError):
+    status = 403
+
+
+class ConflictError(ApplicationError):
+    status = 409
+
+
+class RateLimitedError(ApplicationError):
+    status = 429
+
+
+def error_body(code: str, message: str, extra: dict | None = None) -> dict:
+    return {"code": code, "message": message, "extra": extra or {}}
+
+
+def validation_error_from_django(exc: DjangoValidationError) -> ApplicationError:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return ApplicationError("invalid", "Invalid input.", {"fields": fields})
+
+
+def _drf_error(exc: drf.APIException) -> dict:
+    if isinstance(exc, drf.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return error_body("invalid", "Invalid input.", {"fields": detail})
+    if isinstance(exc, drf.Throttled):
+        return error_body("throttled", "Too many requests.", {"retry_after": exc.wait})
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else exc.default_code
+    return error_body(code, str(exc.detail))
+
+
+def api_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every API error leaves in the one shape."""
+    if isinstance(exc, ApplicationError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        err = validation_error_from_django(exc)
+        return Response(err.as_dict(), status=err.status)
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if not isinstance(exc, drf.APIException):
+        return None  # a bug: let Django's 500 handling log it
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    return Response(_drf_error(exc), status=exc.status_code, headers=headers)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape, as documented in the OpenAPI schema."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    extra = serializers.DictField()

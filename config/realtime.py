@@ -1,0 +1,59 @@
+"""The one way to push a real-time event: after commit, to a channel-layer group.
+
+Services build events with their app's events.py and call publish_on_commit. The
+payload is encoded to JSON here, at the call site, so a bad payload fails where it
+is sent, and consumers forward the encoded text as it is (no re-encoding per client).
+The channel layer is at-most-once: clients resync from the database on reconnect.
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# The consumer method that receives every event (see config.ws.BaseConsumer).
+EVENT_HANDLER = "realtime.event"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    return f"session.{session_key}"
+
+
+def encode(event: dict) -> str:
+    return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def publish_on_commit(groups: str | Iterable[str], event: dict, *, close_code: int | None = None) -> None:
+    """Send `event` to every socket in `groups` once the transaction commits.
+
+    With close_code, each receiving socket closes after delivering the event
+    (reason: the event's "reason"), e.g. when its session was ended.
+    """
+    group_list = [groups] if isinstance(groups, str) else list(groups)
+    message = {"type": EVENT_HANDLER, "text": encode(event)}
+    if close_code is not None:
+        message["close"] = {"code": close_code, "reason": event.get("reason", "")}
+    transaction.on_commit(partial(send_now, group_list, message))
+
+
+def send_now(groups: list[str], message: dict) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except (ChannelFull, RedisError, OSError):
+            # The write is committed; clients catch up from the database on reconnect.
+            logger.warning("realtime: dropped event for group %s", group, exc_info=True)

@@ -1,0 +1,5 @@
+"""Every app's WebSocket URL patterns, gathered for config.asgi."""
+
+from accounts.routing import websocket_urlpatterns as accounts_ws
+
+websocket_urlpatterns = [*accounts_ws]

@@ -1,0 +1,26 @@
+"""OpenAPI generation (drf-spectacular), kept apart from config.api to avoid an import cycle."""
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+
+from config.errors import ErrorSerializer
+
+
+class AutoSchema(BaseAutoSchema):
+    """Documents the shared error shape on every operation."""
+
+    error_codes = {
+        "400": "Invalid input or a refused action",
+        "401": "Not authenticated, or the API token is invalid, revoked or expired",
+        "403": "Not allowed",
+        "404": "Not found",
+        "409": "Conflicts with the current state",
+        "429": "Throttled",
+    }
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self.error_codes.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code]["description"] = description
+        return responses

@@ -1,0 +1,9 @@
+"""Settings, split by concern. Each module reads its own variables via config.env."""
+
+from .base import *  # noqa: F401,F403
+from .auth import *  # noqa: F401,F403
+from .api import *  # noqa: F401,F403
+from .channels import *  # noqa: F401,F403
+from .celery import *  # noqa: F401,F403
+from .storage import *  # noqa: F401,F403
+from .security import *  # noqa: F401,F403

@@ -1,0 +1,31 @@
+"""Celery: Redis broker when REDIS_URL is set, kombu's filesystem transport otherwise."""
+
+from celery.schedules import crontab
+
+from config.env import VAR_DIR, env
+
+from .base import REDIS_URL
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _queue_dir = VAR_DIR / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir),
+        "data_folder_out": str(_queue_dir),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# The whole beat schedule, in one place.
+CELERY_BEAT_SCHEDULE = {
+    "presence-sweep": {"task": "accounts.tasks.presence_sweep", "schedule": 60.0},
+    "accounts-purge-deactivated": {
+        "task": "accounts.tasks.purge_deactivated_accounts",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}

@@ -1,0 +1,23 @@
+"""Channels: Redis pub/sub layer when REDIS_URL is set, in-memory otherwise."""
+
+from config.env import env
+
+from .base import REDIS_URL
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    # One process only (the embedded default runs a single daphne).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+
+# WebSocket limits enforced by config.ws.BaseConsumer (see docs/realtime.md).
+WS_MAX_MESSAGE_BYTES = env.int("WS_MAX_MESSAGE_BYTES", default=16 * 1024)
+WS_RATE_BURST = env.int("WS_RATE_BURST", default=30)
+WS_RATE_PER_SECOND = env.float("WS_RATE_PER_SECOND", default=10.0)
+# A connection not heard from for this long no longer counts as presence.
+PRESENCE_STALE_SECONDS = env.int("PRESENCE_STALE_SECONDS", default=90)

@@ -1,0 +1,180 @@
+"""The base of every WebSocket consumer: auth, groups, limits, validation, dispatch.
+
+Protocol (docs/realtime.md): the client sends JSON objects `{"type": ..., "ref"?: ...}`;
+the server sends events `{"type": "<app>.<noun>", "op": ...}` and error frames
+`{"type": "error", "code", "message", "extra", "ref"}`. Protocol abuse closes the
+connection with one of CloseCode.
+"""
+
+import json
+import time
+from enum import IntEnum
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from rest_framework import serializers
+
+from config.errors import ApplicationError, error_body
+from config.realtime import encode, session_group, user_group
+
+
+class CloseCode(IntEnum):
+    PROTOCOL_ERROR = 4400  # binary frame
+    NOT_AUTHENTICATED = 4401  # no valid session
+    FORBIDDEN = 4403  # signed in, but not allowed here
+    SESSION_ENDED = 4409  # signed in elsewhere, signed out, or account deactivated
+    MESSAGE_TOO_BIG = 4413
+    RATE_LIMITED = 4429
+
+
+def handles(message_type: str, serializer_class: type[serializers.Serializer] | None = None):
+    """Declare a consumer method as the handler of one client message type and its shape."""
+
+    def decorate(method):
+        method.ws_message = (message_type, serializer_class)
+        return method
+
+    return decorate
+
+
+class PingSerializer(serializers.Serializer):
+    t = serializers.FloatField(required=False, help_text="client clock, ms")
+
+
+class TokenBucket:
+    def __init__(self, burst: int, per_second: float):
+        self.capacity, self.rate = burst, per_second
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class BaseConsumer(AsyncWebsocketConsumer):
+    handlers: dict[str, tuple[str, type[serializers.Serializer] | None]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.handlers = {}
+        for klass in reversed(cls.__mro__):
+            for name, attr in vars(klass).items():
+                if hasattr(attr, "ws_message"):
+                    message_type, serializer_class = attr.ws_message
+                    cls.handlers[message_type] = (name, serializer_class)
+
+    # -- lifecycle ---------------------------------------------------------------
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.joined: list[str] = []
+        self.bucket = TokenBucket(settings.WS_RATE_BURST, settings.WS_RATE_PER_SECOND)
+        await self.accept()
+        if not self.user.is_authenticated:
+            await self.close(code=CloseCode.NOT_AUTHENTICATED, reason="authentication_required")
+            return
+        self.session_key = self.scope["session"].session_key
+        try:
+            extra_groups = await self.authorize()
+        except ApplicationError as err:
+            await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
+            return
+        for group in (session_group(self.session_key), user_group(self.user.pk), *extra_groups):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.on_connected()
+
+    async def disconnect(self, code):
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.joined:
+            await self.on_disconnected()
+
+    async def authorize(self) -> list[str]:
+        """Check access to this socket's resource; return the extra groups to join."""
+        return []
+
+    async def on_connected(self):
+        pass
+
+    async def on_disconnected(self):
+        pass
+
+    # -- inbound -------------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self.close(code=CloseCode.PROTOCOL_ERROR, reason="text_frames_only")
+            return
+        if len(text_data.encode()) > settings.WS_MAX_MESSAGE_BYTES:
+            await self.close(code=CloseCode.MESSAGE_TOO_BIG, reason="message_too_big")
+            return
+        if not self.bucket.take():
+            await self.close(code=CloseCode.RATE_LIMITED, reason="rate_limited")
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.send_error(ApplicationError("invalid_json", "Messages must be JSON objects."))
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.send_error(ApplicationError("invalid_message", "A message is an object with a string 'type'."))
+            return
+        ref = message.get("ref")
+        handler = self.handlers.get(message["type"])
+        if handler is None:
+            await self.send_error(
+                ApplicationError("unknown_type", f"Unknown message type '{message['type'][:40]}'.",
+                                 {"known": sorted(self.handlers)}),
+                ref,
+            )
+            return
+        method_name, serializer_class = handler
+        data = message
+        if serializer_class is not None:
+            serializer = serializer_class(data=message)
+            if not serializer.is_valid():
+                await self.send_error(ApplicationError("invalid", "Invalid message.", {"fields": serializer.errors}), ref)
+                return
+            data = serializer.validated_data
+        try:
+            await getattr(self, method_name)(data, ref)
+        except ApplicationError as err:
+            await self.send_error(err, ref)
+
+    @handles("ping", PingSerializer)
+    async def handle_ping(self, data, ref):
+        """Keep-alive and clock sample. Re-checks the session, which may have ended."""
+        from accounts.selectors import session_is_current
+
+        if not await database_sync_to_async(session_is_current)(session_key=self.session_key, user_id=self.user.pk):
+            await self.end_session("session_expired")
+            return
+        await self.on_heartbeat()
+        await self.send_json({"type": "pong", "ref": ref, "t": data.get("t"), "server_time": time.time() * 1000})
+
+    async def on_heartbeat(self):
+        pass
+
+    # -- outbound ------------------------------------------------------------------
+    async def send_json(self, payload: dict):
+        await self.send(text_data=encode(payload))
+
+    async def send_error(self, err: ApplicationError, ref=None):
+        await self.send_json({"type": "error", **error_body(err.code, err.message, err.extra), "ref": ref})
+
+    async def realtime_event(self, message):
+        """Every event published through config.realtime arrives here, already encoded."""
+        await self.send(text_data=message["text"])
+        if "close" in message:
+            await self.close(code=message["close"]["code"], reason=message["close"]["reason"])
+
+    async def end_session(self, reason: str):
+        from accounts.events import session_force_logout
+
+        await self.send_json(session_force_logout(reason=reason))
+        await self.close(code=CloseCode.SESSION_ENDED, reason=reason)

@@ -1,0 +1,1 @@
+"""XP ledger, levels, leaderboards, events and badges (issue: gamification)."""

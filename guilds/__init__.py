@@ -1,0 +1,1 @@
+"""Guilds of at most 10 members (issue: guilds)."""

@@ -1,0 +1,1 @@
+"""Our SFU on aiortc (issue: media_relay)."""

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MediaRelayConfig(AppConfig):
+    name = "media_relay"

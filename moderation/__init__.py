@@ -1,0 +1,1 @@
+"""Moderation queue, bans and the audit trail (issue: moderation)."""

@@ -1,0 +1,1 @@
+"""Premium, channel subscriptions, donations and ads (issue: monetization)."""

@@ -1,0 +1,1 @@
+"""Watch-party and voice rooms: sync, chat, invites, hallway, partner matching (issue: rooms)."""

@@ -1,0 +1,1 @@
+"""Live streams, stages, VODs and clips (issue: streams)."""

@@ -1,0 +1,41 @@
+import json
+
+import pytest
+from django.core.cache import cache
+from django.conf import settings as django_settings
+
+from config import realtime
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # rate limits and throttles live in the cache (Redis in CI)
+
+
+class Published(list):
+    """Events sent through config.realtime, decoded: [(groups, event, close), ...]."""
+
+    def events(self, type_: str | None = None, op: str | None = None) -> list[dict]:
+        return [e for _, e, _ in self if (type_ is None or e["type"] == type_) and (op is None or e.get("op") == op)]
+
+    def to(self, group: str) -> list[dict]:
+        return [e for groups, e, _ in self if group in groups]
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Capture what services publish once their transactions commit (instead of sending it)."""
+    sent = Published()
+
+    def record(groups, message):
+        sent.append((list(groups), json.loads(message["text"]), message.get("close")))
+
+    monkeypatch.setattr(realtime, "send_now", record)
+    return sent
+
+
+requires_postgres = pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="race tests need PostgreSQL row locks (set DATABASE_URL; CI does)",
+)
