@@ -6,7 +6,7 @@ from config.errors import ApplicationError
 
 from .errors import AccountError
 
-HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}$")
+HANDLE_RE = re.compile(r"^[a-z0-9_]{3,30}\Z")  # \Z: "$" would accept a trailing newline
 
 # Names that are routes, roles or ours.
 RESERVED = frozenset(

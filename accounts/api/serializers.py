@@ -175,11 +175,12 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 
 
 class DeviceSessionSerializer(serializers.ModelSerializer):
+    device = serializers.CharField(read_only=True, help_text='e.g. "Chrome on Linux"')
     is_current = serializers.SerializerMethodField()
 
     class Meta:
         model = DeviceSession
-        fields = ["id", "user_agent", "ip_address", "created_at", "is_current"]
+        fields = ["id", "device", "user_agent", "ip_address", "created_at", "is_current"]
 
     def get_is_current(self, device_session) -> bool:
         request = self.context.get("request")

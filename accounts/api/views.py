@@ -13,7 +13,7 @@ from config.errors import ApplicationError, ForbiddenError
 
 from .. import selectors
 from ..errors import AccountError
-from ..models import ApiToken
+from ..models import ApiToken, DeviceSession, FriendRequest, Notification, User
 from ..services import notifications as notification_services
 from ..services import social, tokens, users
 from .serializers import (
@@ -119,6 +119,7 @@ class MeDeleteView(APIView):
 
 
 class MeSessionsView(generics.ListAPIView):
+    queryset = DeviceSession.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = DeviceSessionSerializer
     pagination_class = None
 
@@ -145,6 +146,7 @@ class HandleAvailabilityView(APIView):
 
 # -- users -------------------------------------------------------------------------------
 class UserSearchView(generics.ListAPIView):
+    queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = UserSummarySerializer
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True, description="handle prefix or name")],
@@ -168,6 +170,7 @@ class UserDetailView(APIView):
 
 
 class UserFriendsView(generics.ListAPIView):
+    queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendSerializer
     permission_classes = [permissions.AllowAny]
 
@@ -214,6 +217,7 @@ class UserBlockView(_TargetUserView):
 
 
 class BlockListView(generics.ListAPIView):
+    queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = UserSummarySerializer
 
     @extend_schema(summary="Users you blocked")
@@ -226,6 +230,7 @@ class BlockListView(generics.ListAPIView):
 
 # -- friends ----------------------------------------------------------------------------------
 class FriendListView(generics.ListAPIView):
+    queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendSerializer
 
     @extend_schema(summary="Your friends, with presence")
@@ -244,6 +249,7 @@ class FriendDetailView(_TargetUserView):
 
 
 class FriendRequestListView(generics.ListCreateAPIView):
+    queryset = FriendRequest.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendRequestSerializer
 
     @extend_schema(
@@ -287,6 +293,7 @@ class FriendRequestRejectView(APIView):
 
 # -- notifications --------------------------------------------------------------------------------
 class NotificationListView(generics.ListAPIView):
+    queryset = Notification.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = NotificationSerializer
 
     @extend_schema(
@@ -325,6 +332,7 @@ class NotificationReadAllView(APIView):
 
 # -- API tokens -----------------------------------------------------------------------------------
 class TokenListView(generics.ListAPIView):
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = ApiTokenSerializer
     pagination_class = None
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.devices import describe_user_agent
+
 
 class DeviceSession(models.Model):
     """The account's signed-in session (one at a time), as shown in Settings → Sessions."""
@@ -10,6 +12,10 @@ class DeviceSession(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def device(self) -> str:
+        return describe_user_agent(self.user_agent)
 
     def __str__(self) -> str:
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
