@@ -1,0 +1,420 @@
+"""Authorization matrix (RELIABILITY item 12): every /api/v1/ endpoint × every kind of caller.
+
+Callers: anonymous, the owner (session), another user (session), staff (session, superuser)
+and an API token of the owner. Each case states the status every caller gets and checks
+that nobody read or changed what is not theirs. The WebSocket half (foreign Origin, no
+session) is in test_consumers.py.
+"""
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
+from django.urls import URLPattern, URLResolver, get_resolver
+from PIL import Image
+from rest_framework.test import APIClient
+
+from accounts.models import (
+    ApiToken,
+    Audience,
+    Block,
+    DeviceSession,
+    Follow,
+    FriendRequest,
+    FriendRequestStatus,
+    Friendship,
+    Notification,
+    NotificationKind,
+    User,
+)
+from accounts.services.tokens import api_token_create
+
+from .factories import PASSWORD, UserFactory, make_friends
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+ROLES = ("anonymous", "owner", "other", "staff", "token")
+# The only endpoints an anonymous caller may use (GET only).
+PUBLIC = {"api-handle-availability", "api-user", "api-user-friends"}
+NOT_IN_MATRIX = {"api-schema", "api-docs"}  # covered by tests/test_openapi.py
+
+
+def png_upload() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (0, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile("a.png", out.getvalue(), "image/png")
+
+
+@pytest.fixture
+def w(settings, tmp_path):
+    """The world: Olive owns things; everyone else tries to touch them."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    olive = UserFactory(handle="olive", bio="olive's bio", avatar="avatars/1/old.webp")
+    w = SimpleNamespace(
+        olive=olive,
+        otto=UserFactory(handle="otto"),
+        stella=UserFactory(handle="stella", is_staff=True, is_superuser=True),
+        fred=UserFactory(handle="fred"),  # Olive's friend
+        rita=UserFactory(handle="rita"),  # asked Olive to be friends
+        tara=UserFactory(handle="tara"),  # Olive asked her
+        fay=UserFactory(handle="fay"),  # Olive follows her
+        bram=UserFactory(handle="bram"),  # Olive blocked him
+        gus=UserFactory(handle="gus"),  # a bystander anyone may befriend, follow or block
+    )
+    make_friends(olive, w.fred)
+    w.incoming = FriendRequest.objects.create(from_user=w.rita, to_user=olive)
+    w.outgoing = FriendRequest.objects.create(from_user=olive, to_user=w.tara)
+    w.note = Notification.objects.create(
+        recipient=olive, kind=NotificationKind.FRIEND_REQUEST, actor=w.rita, data={"friend_request_id": w.incoming.pk}
+    )
+    Follow.objects.create(follower=olive, followee=w.fay)
+    Block.objects.create(blocker=olive, blocked=w.bram)
+    w.olive_device = DeviceSession.objects.create(user=olive, session_key="o" * 32, user_agent="olive's phone")
+    w.auth_token, w.key = api_token_create(user=olive, name="olive's script")
+    w.target_token, _ = api_token_create(user=olive, name="olive's other script")
+    return w
+
+
+def caller(w, role: str) -> User | None:
+    return {"anonymous": None, "owner": w.olive, "token": w.olive, "other": w.otto, "staff": w.stella}[role]
+
+
+def client_for(w, role: str) -> APIClient:
+    client = APIClient()
+    if role == "token":
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {w.key}")
+    elif role != "anonymous":
+        client.force_login(caller(w, role))
+    return client
+
+
+def as_owner(role: str) -> bool:
+    return role in ("owner", "token")
+
+
+def expect(anonymous=401, *, owner, other=None, staff=None, token=None) -> dict:
+    """Staff get nothing more than any other user; a token acts as its owner unless stated."""
+    other = owner if other is None else other
+    return {
+        "anonymous": anonymous, "owner": owner, "other": other,
+        "staff": other if staff is None else staff, "token": owner if token is None else token,
+    }
+
+
+def ids(response) -> set[int]:
+    body = response.json()
+    return {row["id"] for row in (body if isinstance(body, list) else body["results"])}
+
+
+def reload(user: User) -> User:
+    return User.objects.get(pk=user.pk)
+
+
+# -- checks: after each call, what the caller saw and what stayed as it was ---------------------------------------
+def check_me(w, role, response):
+    assert response.json()["id"] == caller(w, role).pk
+
+
+def check_profile_edit(w, role, response):
+    assert response.json()["id"] == caller(w, role).pk
+    assert reload(w.olive).bio == ("edited" if as_owner(role) else "olive's bio")
+
+
+def check_handle_change(w, role, response):
+    assert response.json()["id"] == caller(w, role).pk
+    assert reload(w.olive).handle == ("olive_renamed" if as_owner(role) else "olive")
+
+
+def check_avatar_set(w, role, response):
+    assert response.json()["id"] == caller(w, role).pk
+    assert (reload(w.olive).avatar.name == "avatars/1/old.webp") is not as_owner(role)
+
+
+def check_avatar_clear(w, role, response):
+    assert bool(reload(w.olive).avatar) is not as_owner(role)
+
+
+def check_sessions(w, role, response):
+    listed = ids(response)
+    assert (w.olive_device.pk in listed) is as_owner(role)
+    assert listed <= set(DeviceSession.objects.filter(user=caller(w, role)).values_list("pk", flat=True))
+
+
+def check_deactivate(w, role, response):
+    olive = reload(w.olive)
+    assert (olive.deactivated_at is not None) is (role == "owner")
+    if role in ("other", "staff"):  # they closed their own account, nobody else's
+        assert reload(caller(w, role)).deactivated_at is not None
+
+
+def check_delete(w, role, response):
+    olive = reload(w.olive)
+    assert olive.is_active is (role != "owner")
+    if role in ("other", "staff"):
+        assert reload(caller(w, role)).is_active is False
+
+
+def check_handle_availability(w, role, response):
+    # Your own handle is "available" to you; to everyone else it is taken.
+    assert response.json()["available"] is as_owner(role)
+
+
+def check_search(w, role, response):
+    assert all(set(row) == {"id", "handle", "display_name", "avatar_url"} for row in response.json()["results"])
+
+
+def check_profile(w, role, response):
+    body = response.json()
+    assert body["user"]["handle"] == "olive" and "email" not in str(body)
+    if role == "anonymous":
+        assert body["relationship"] is None
+    else:
+        assert body["relationship"]["is_self"] is as_owner(role)
+
+
+def check_public_friends(w, role, response):
+    assert [row["handle"] for row in response.json()["results"]] == ["fred"]
+
+
+def make_friend_list_private(w):
+    User.objects.filter(pk=w.olive.pk).update(friends_visibility=Audience.NOBODY)
+
+
+def check_follow_stays(w, role, response):
+    assert Follow.objects.filter(follower=w.olive, followee=w.fay).exists() is not as_owner(role)
+
+
+def check_follow_created(w, role, response):
+    assert Follow.objects.filter(follower=caller(w, role), followee=w.gus).exists()
+    assert Follow.objects.filter(followee=w.gus).count() == 1
+
+
+def check_block_created(w, role, response):
+    assert Block.objects.filter(blocker=caller(w, role), blocked=w.gus).exists()
+    assert Friendship.objects.filter(user=w.olive, friend=w.fred).exists()
+
+
+def check_block_stays(w, role, response):
+    assert Block.objects.filter(blocker=w.olive, blocked=w.bram).exists() is not as_owner(role)
+
+
+def check_blocks(w, role, response):
+    assert (w.bram.pk in ids(response)) is as_owner(role)
+
+
+def check_friends(w, role, response):
+    assert (w.fred.pk in ids(response)) is as_owner(role)
+
+
+def check_friendship_stays(w, role, response):
+    assert Friendship.objects.filter(user=w.olive, friend=w.fred).exists() is not as_owner(role)
+    assert Friendship.objects.filter(user=w.fred, friend=w.olive).exists() is not as_owner(role)
+
+
+def check_requests_listed(w, role, response):
+    assert (w.incoming.pk in ids(response)) is as_owner(role)
+    assert w.outgoing.pk not in ids(response)
+
+
+def check_request_sent(w, role, response):
+    body = response.json()
+    assert body["from_user"]["id"] == caller(w, role).pk and body["to_user"]["handle"] == "gus"
+
+
+def request_status(which: str, done: FriendRequestStatus):
+    def check(w, role, response):
+        request = getattr(w, which)
+        assert FriendRequest.objects.get(pk=request.pk).status == done
+        assert Friendship.objects.filter(user=w.olive, friend=w.rita).exists() is (done == FriendRequestStatus.ACCEPTED)
+
+    return check
+
+
+def check_notifications(w, role, response):
+    assert (w.note.pk in ids(response)) is as_owner(role)
+
+
+def check_note_read(w, role, response):
+    assert (Notification.objects.get(pk=w.note.pk).read_at is not None) is as_owner(role)
+
+
+def check_tokens_listed(w, role, response):
+    listed = ids(response)
+    assert ({w.auth_token.pk, w.target_token.pk} <= listed) is as_owner(role)
+    assert listed <= set(ApiToken.objects.filter(user=caller(w, role)).values_list("pk", flat=True))
+    assert all("key" not in row for row in response.json())
+
+
+def check_token_created(w, role, response):
+    assert ApiToken.objects.get(pk=response.json()["id"]).user == caller(w, role)
+    assert ApiToken.objects.filter(user=w.olive).count() == (3 if role == "owner" else 2)
+
+
+def check_token_revoked(w, role, response):
+    assert (ApiToken.objects.get(pk=w.target_token.pk).revoked_at is not None) is as_owner(role)
+
+
+@dataclass
+class Case:
+    name: str  # the URL name
+    method: str
+    path: str  # formatted with the world: {w.olive.handle}, {w.incoming.pk}, ...
+    expected: dict
+    data: Callable[[], dict] | dict | None = None
+    format: str = "json"
+    setup: Callable | None = None
+    check: Callable | None = None  # after a 2xx: what the caller saw or changed
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.label or f"{self.method} {self.name}"
+
+
+CASES = [
+    # -- your own account: everyone signed in acts on their own, never on Olive's
+    Case("api-me", "get", "/me/", expect(owner=200), check=check_me),
+    Case("api-me", "patch", "/me/", expect(owner=200), data={"bio": "edited"}, check=check_profile_edit),
+    Case("api-me-handle", "post", "/me/handle/", expect(owner=200), data=lambda: {"handle": "olive_renamed"},
+         check=check_handle_change),
+    Case("api-me-avatar", "put", "/me/avatar/", expect(owner=200), data=lambda: {"avatar": png_upload()},
+         format="multipart", check=check_avatar_set),
+    Case("api-me-avatar", "delete", "/me/avatar/", expect(owner=204), check=check_avatar_clear),
+    Case("api-me-sessions", "get", "/me/sessions/", expect(owner=200), check=check_sessions),
+    Case("api-me-deactivate", "post", "/me/deactivate/", expect(owner=204, token=403), data={"password": PASSWORD},
+         check=check_deactivate),
+    Case("api-me-delete", "post", "/me/delete/", expect(owner=204, token=403), data={"password": PASSWORD},
+         check=check_delete),
+    # -- public reads
+    Case("api-handle-availability", "get", "/handles/olive/", expect(200, owner=200), check=check_handle_availability),
+    Case("api-user", "get", "/users/olive/", expect(200, owner=200), check=check_profile),
+    Case("api-user-friends", "get", "/users/olive/friends/", expect(200, owner=200), check=check_public_friends),
+    Case("api-user-friends", "get", "/users/olive/friends/", expect(403, owner=200, other=403),
+         setup=make_friend_list_private, label="get api-user-friends (private)"),
+    Case("api-user-search", "get", "/users/?q=ol", expect(owner=200), check=check_search),
+    # -- acting on another user: allowed to anyone signed in, on their own behalf
+    Case("api-user-follow", "post", "/users/gus/follow/", expect(owner=201), check=check_follow_created),
+    Case("api-user-follow", "delete", "/users/fay/follow/", expect(owner=204, other=404), check=check_follow_stays),
+    Case("api-user-block", "post", "/users/gus/block/", expect(owner=201), check=check_block_created),
+    Case("api-user-block", "delete", "/users/bram/block/", expect(owner=204, other=404), check=check_block_stays),
+    Case("api-blocks", "get", "/blocks/", expect(owner=200), check=check_blocks),
+    # -- friends and requests: only the two people involved
+    Case("api-friends", "get", "/friends/", expect(owner=200), check=check_friends),
+    Case("api-friend", "delete", "/friends/fred/", expect(owner=204, other=404), check=check_friendship_stays),
+    Case("api-friend-requests", "get", "/friend-requests/", expect(owner=200), check=check_requests_listed),
+    Case("api-friend-requests", "post", "/friend-requests/", expect(owner=201), data={"handle": "gus"},
+         check=check_request_sent),
+    Case("api-friend-request", "delete", "/friend-requests/{w.outgoing.pk}/", expect(owner=204, other=404),
+         check=request_status("outgoing", FriendRequestStatus.CANCELLED)),
+    Case("api-friend-request-accept", "post", "/friend-requests/{w.incoming.pk}/accept/", expect(owner=200, other=404),
+         check=request_status("incoming", FriendRequestStatus.ACCEPTED)),
+    Case("api-friend-request-reject", "post", "/friend-requests/{w.incoming.pk}/reject/", expect(owner=200, other=404),
+         check=request_status("incoming", FriendRequestStatus.REJECTED)),
+    # -- notifications: only the recipient
+    Case("api-notifications", "get", "/notifications/", expect(owner=200), check=check_notifications),
+    Case("api-notifications-read-all", "post", "/notifications/read-all/", expect(owner=204), check=check_note_read),
+    Case("api-notification-read", "post", "/notifications/{w.note.pk}/read/", expect(owner=200, other=404),
+         check=check_note_read),
+    # -- API tokens: only their owner; minting needs a browser session
+    Case("api-tokens", "get", "/tokens/", expect(owner=200), check=check_tokens_listed),
+    Case("api-tokens", "post", "/tokens/", expect(owner=201, token=403), data={"name": "new"}, check=check_token_created),
+    Case("api-token", "delete", "/tokens/{w.target_token.pk}/", expect(owner=204, other=404), check=check_token_revoked),
+]
+
+
+def olive_state(w) -> dict:
+    """Everything of Olive's that someone could read or change through the API."""
+    olive = w.olive
+    mine = {"user": olive}
+    return {
+        "user": User.objects.filter(pk=olive.pk).values().get(),
+        "friendships": sorted(Friendship.objects.filter(Q(user=olive) | Q(friend=olive)).values_list("user", "friend")),
+        "requests": sorted(
+            FriendRequest.objects.filter(Q(from_user=olive) | Q(to_user=olive)).values_list("pk", "status", "responded_at")
+        ),
+        "follows": sorted(Follow.objects.filter(Q(follower=olive) | Q(followee=olive)).values_list("follower", "followee")),
+        "blocks": sorted(Block.objects.filter(Q(blocker=olive) | Q(blocked=olive)).values_list("blocker", "blocked")),
+        "notifications": sorted(Notification.objects.filter(recipient=olive).values_list("pk", "read_at")),
+        "tokens": sorted(ApiToken.objects.filter(**mine).values_list("pk", "name", "revoked_at", "expires_at")),
+        "sessions": sorted(DeviceSession.objects.filter(**mine).values_list("pk", "session_key")),
+    }
+
+
+@pytest.mark.parametrize(
+    "case, role", [pytest.param(case, role, id=f"{case.id} [{role}]") for case in CASES for role in ROLES]
+)
+def test_matrix(w, case: Case, role: str):
+    if case.setup:
+        case.setup(w)
+    client = client_for(w, role)
+    data = case.data() if callable(case.data) else case.data
+    path = API + case.path.format(w=w)
+    before = olive_state(w)
+    if data is None:
+        response = getattr(client, case.method)(path)
+    else:
+        response = getattr(client, case.method)(path, data, format=case.format)
+
+    expected = case.expected[role]
+    assert response.status_code == expected, (role, response.status_code, response.content[:300])
+    succeeded = expected < 400
+    if not succeeded:
+        body = response.json()
+        assert set(body) == {"code", "message", "extra"}, body
+        if expected == 401:
+            assert body["code"] == "not_authenticated"
+        if expected == 403 and role == "token":
+            assert body["code"] == "permission_denied"
+    elif case.check:
+        case.check(w, role, response)
+    if not (succeeded and as_owner(role)):
+        # Only Olive (or her token) may change Olive's things; a refusal changes nothing at all.
+        assert olive_state(w) == before
+
+
+# -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
+def api_endpoints() -> list[tuple[str, str, str, type]]:
+    """(url name, method, route, view class) for every pattern under /api/v1/."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
+                view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+                for method in ("get", "post", "put", "patch", "delete"):
+                    if hasattr(view_class, method):
+                        found.append((pattern.name, method, route, view_class))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_every_endpoint_is_in_the_matrix():
+    in_urls = {(name, method) for name, method, _, _ in api_endpoints() if name not in NOT_IN_MATRIX}
+    in_matrix = {(case.name, case.method) for case in CASES}
+    assert in_urls, "no /api/v1/ endpoints found"
+    assert in_urls - in_matrix == set(), "endpoints missing from the authorization matrix"
+    assert in_matrix - in_urls == set(), "matrix cases for endpoints that no longer exist"
+
+
+@pytest.mark.parametrize(
+    "name, method, route",
+    [pytest.param(n, m, r, id=f"{m} {r}") for n, m, r, _ in api_endpoints() if n not in NOT_IN_MATRIX],
+)
+def test_anonymous_is_refused_unless_public(w, name, method, route):
+    path = "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) == "int" else "olive", route)
+    response = getattr(APIClient(), method)(path)
+    if name in PUBLIC and method == "get":
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 401, (path, response.status_code, response.content[:200])
+        assert response.json()["code"] == "not_authenticated"

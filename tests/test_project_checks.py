@@ -1,0 +1,37 @@
+"""Checks CI and a newcomer depend on: migrations, deploy settings, the beat schedule."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from config.celery import app as celery_app
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_deploy_checks_pass_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "x" * 64 + "-production-like-secret-for-the-check",
+        "DJANGO_ALLOWED_HOSTS": "watchtogether.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_beat_entry_names_a_registered_task():
+    celery_app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert name == name.lower() and " " not in name and "_" not in name, f"kebab-case beat names: {name}"
+        assert entry["task"] in celery_app.tasks, f"{name} → unknown task {entry['task']}"
