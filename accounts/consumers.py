@@ -1,5 +1,6 @@
 from channels.db import database_sync_to_async
 
+from config.realtime import user_group
 from config.ws import BaseConsumer
 
 from .selectors import notifications_unread_count
@@ -9,6 +10,9 @@ from .services.presence import presence_connect, presence_disconnect, presence_h
 class MeConsumer(BaseConsumer):
     """The per-user socket every page opens: notifications, social events, presence, session end."""
 
+    async def authorize(self):
+        return [user_group(self.user.pk)]
+
     async def on_connected(self):
         await database_sync_to_async(presence_connect)(user_id=self.user.pk, channel_name=self.channel_name)
         unread = await database_sync_to_async(notifications_unread_count)(user_id=self.user.pk)
@@ -17,5 +21,5 @@ class MeConsumer(BaseConsumer):
     async def on_disconnected(self):
         await database_sync_to_async(presence_disconnect)(user_id=self.user.pk, channel_name=self.channel_name)
 
-    async def on_heartbeat(self):
+    async def on_heartbeat(self, data):
         await database_sync_to_async(presence_heartbeat)(channel_name=self.channel_name)

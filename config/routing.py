@@ -1,5 +1,6 @@
 """Every app's WebSocket URL patterns, gathered for config.asgi."""
 
 from accounts.routing import websocket_urlpatterns as accounts_ws
+from rooms.routing import websocket_urlpatterns as rooms_ws
 
-websocket_urlpatterns = [*accounts_ws]
+websocket_urlpatterns = [*accounts_ws, *rooms_ws]

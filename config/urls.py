@@ -14,6 +14,7 @@ admin.site.site_title = "WatchTogether admin"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("rooms.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
+    path("", include("rooms.urls")),
 ]
 
 if not settings.STORAGES["default"]["BACKEND"].startswith("storages."):

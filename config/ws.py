@@ -16,7 +16,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from config.errors import ApplicationError, error_body
-from config.realtime import encode, session_group, user_group
+from config.realtime import encode, session_group
 
 
 class CloseCode(IntEnum):
@@ -24,6 +24,7 @@ class CloseCode(IntEnum):
     NOT_AUTHENTICATED = 4401  # no valid session
     FORBIDDEN = 4403  # signed in, but not allowed here
     SESSION_ENDED = 4409  # signed in elsewhere, signed out, or account deactivated
+    GONE = 4410  # the room (or stream) closed
     MESSAGE_TOO_BIG = 4413
     RATE_LIMITED = 4429
 
@@ -40,6 +41,7 @@ def handles(message_type: str, serializer_class: type[serializers.Serializer] | 
 
 class PingSerializer(serializers.Serializer):
     t = serializers.FloatField(required=False, help_text="client clock, ms")
+    active = serializers.BooleanField(required=False, default=True, help_text="tab visible and user not idle")
 
 
 class TokenBucket:
@@ -84,7 +86,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except ApplicationError as err:
             await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
             return
-        for group in (session_group(self.session_key), user_group(self.user.pk), *extra_groups):
+        for group in (session_group(self.session_key), *extra_groups):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.on_connected()
@@ -107,6 +109,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     # -- inbound -------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
+        if not self.joined:  # refused at connect (4401/4403): drop frames that were already in flight
+            return
         if text_data is None:
             await self.close(code=CloseCode.PROTOCOL_ERROR, reason="text_frames_only")
             return
@@ -154,10 +158,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(session_is_current)(session_key=self.session_key, user_id=self.user.pk):
             await self.end_session("session_expired")
             return
-        await self.on_heartbeat()
+        await self.on_heartbeat(data)
         await self.send_json({"type": "pong", "ref": ref, "t": data.get("t"), "server_time": time.time() * 1000})
 
-    async def on_heartbeat(self):
+    async def on_heartbeat(self, data: dict):
         pass
 
     # -- outbound ------------------------------------------------------------------

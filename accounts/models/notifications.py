@@ -6,7 +6,9 @@ class NotificationKind(models.TextChoices):
     FRIEND_REQUEST = "friend_request", "Friend request"
     FRIEND_ACCEPTED = "friend_accepted", "Friend request accepted"
     NEW_FOLLOWER = "new_follower", "New follower"
-    # Later issues add: room invite, stage invite, stream started, level up, ...
+    ROOM_INVITE = "room_invite", "Room invite"
+    PARTNER_FOUND = "partner_found", "Language partner found"
+    # Later issues add: stage invite, stream started, level up, ...
 
 
 class Notification(models.Model):

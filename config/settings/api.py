@@ -12,6 +12,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["config.api.CallerRateThrottle"],
+    # Reverse proxies in front of the app (each appends to X-Forwarded-For). With the default 0
+    # the client address is REMOTE_ADDR and a client-sent X-Forwarded-For cannot pick its bucket.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),

@@ -24,6 +24,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The whole beat schedule, in one place.
 CELERY_BEAT_SCHEDULE = {
     "presence-sweep": {"task": "accounts.tasks.presence_sweep", "schedule": 60.0},
+    "rooms-sweep": {"task": "rooms.tasks.sweep_rooms", "schedule": 15.0},
+    "rooms-close-stale-watch-sessions": {"task": "rooms.tasks.close_stale_watch_sessions", "schedule": 60.0},
+    "rooms-expire-match-requests": {"task": "rooms.tasks.expire_match_requests", "schedule": 30.0},
     "accounts-purge-deactivated": {
         "task": "accounts.tasks.purge_deactivated_accounts",
         "schedule": crontab(minute=17, hour=3),

@@ -126,6 +126,24 @@ class TestErrorShape:
         # A signed-in caller has its own bucket.
         assert signed_in(alice).get(f"{API}/handles/free_handle/").status_code == 200
 
+    def test_anonymous_cannot_pick_a_fresh_bucket_with_x_forwarded_for(self, monkeypatch):
+        monkeypatch.setattr(CallerRateThrottle, "THROTTLE_RATES", {"anon": "2/min", "user": "3/min", "token": "3/min"})
+        anonymous = APIClient()
+        statuses = [
+            anonymous.get(f"{API}/handles/free_handle/", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code for i in range(4)
+        ]
+        assert statuses == [200, 200, 429, 429]
+
+    def test_session_writes_need_the_csrf_token_but_tokens_do_not(self, alice):
+        browser = APIClient(enforce_csrf_checks=True)
+        browser.force_login(alice)
+        body = assert_error(browser.patch(f"{API}/me/", {"bio": "csrf"}, format="json"), 403, "permission_denied")
+        assert "CSRF" in body["message"]
+        _, key = api_token_create(user=alice, name="cli")
+        script = APIClient(enforce_csrf_checks=True)
+        script.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert script.patch(f"{API}/me/", {"bio": "via token"}, format="json").status_code == 200
+
 
 # -- friends over the API -------------------------------------------------------------------------
 def test_friend_journey(alice, bob):

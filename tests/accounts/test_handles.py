@@ -263,7 +263,9 @@ def test_changing_to_a_taken_handle_is_refused_and_does_not_start_the_clock():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("new", "code"), [("admin", "handle_reserved"), ("x", "handle_invalid"), ("k_k_k", "handle_prohibited")])
+@pytest.mark.parametrize(
+    ("new", "code"), [("admin", "handle_reserved"), ("x", "handle_invalid"), ("k_k_k", "handle_prohibited")]
+)
 def test_handle_change_applies_the_same_rules_as_signup(new, code):
     alice = UserFactory(handle="alice")
 

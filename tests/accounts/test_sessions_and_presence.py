@@ -18,6 +18,7 @@ from .factories import PASSWORD, UserFactory, make_friends
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     def run(fn, **kwargs):
@@ -59,7 +60,10 @@ def test_session_start_ends_the_accounts_other_sessions(published, commit):
 
     # then: only the new session is alive; the old one's sockets are told and closed with 4409
     assert (device.user_id, device.session_key, device.user_agent, device.ip_address) == (
-        alice.pk, new, "Firefox", "203.0.113.5",
+        alice.pk,
+        new,
+        "Firefox",
+        "203.0.113.5",
     )
     assert list(DeviceSession.objects.filter(user=alice).values_list("session_key", flat=True)) == [new]
     assert not session_is_current(session_key=old, user_id=alice.pk)
@@ -81,7 +85,9 @@ def test_session_start_ends_every_other_session(published, commit):
 
     assert DeviceSession.objects.filter(user=alice).count() == 1
     assert not any(session_is_current(session_key=key, user_id=alice.pk) for key in olds)
-    assert sorted(published, key=lambda p: p[0]) == sorted((force_logout(k, "signed_in_elsewhere") for k in olds), key=lambda p: p[0])
+    assert sorted(published, key=lambda p: p[0]) == sorted(
+        (force_logout(k, "signed_in_elsewhere") for k in olds), key=lambda p: p[0]
+    )
 
 
 def test_session_start_for_the_same_session_again_ends_nothing(published, commit):
@@ -127,7 +133,9 @@ def test_sessions_end_all_ends_every_session_of_one_user(published, commit):
 
     assert not DeviceSession.objects.filter(user=alice).exists()
     assert not any(session_store(k).exists(k) for k in keys)
-    assert sorted(published, key=lambda p: p[0]) == sorted((force_logout(k, "account_deactivated") for k in keys), key=lambda p: p[0])
+    assert sorted(published, key=lambda p: p[0]) == sorted(
+        (force_logout(k, "account_deactivated") for k in keys), key=lambda p: p[0]
+    )
     assert session_is_current(session_key=bobs, user_id=bob.pk)
 
 
@@ -220,7 +228,13 @@ def test_first_connection_tells_every_friend_and_no_one_else(circle, published, 
     groups, event, close = published[0]
     assert sorted(groups) == sorted([f"user.{bob.pk}", f"user.{carol.pk}"])
     assert f"user.{dave.pk}" not in groups and f"user.{alice.pk}" not in groups
-    assert event == {"type": "presence.user", "op": "online", "user_id": alice.pk, "handle": "alice", "last_seen_at": None}
+    assert event == {
+        "type": "presence.user",
+        "op": "online",
+        "user_id": alice.pk,
+        "handle": "alice",
+        "last_seen_at": None,
+    }
     assert close is None
     assert PresenceConnection.objects.filter(user=alice).count() == 1
 

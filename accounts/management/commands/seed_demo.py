@@ -1,6 +1,7 @@
-"""Demo data for a first run: users with verified emails, friendships, a request, a follow.
+"""Demo data for a first run: users with verified emails, friendships, a request, a follow,
+a public watch party playing a locally made test video, and a voice room.
 
-Idempotent: running it again changes nothing. Later issues add rooms, guilds, events...
+Idempotent: running it again changes nothing. Later issues add guilds, events...
 """
 
 from allauth.account.models import EmailAddress
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Friendship, User
 from accounts.services.social import follow_create, friend_request_accept, friend_request_send
+from rooms.demo_rooms import seed_demo_rooms
 
 PASSWORD = "watchtogether"
 DEMO_USERS = [
@@ -31,6 +33,7 @@ class Command(BaseCommand):
                 friend_request_accept(user=users["bob"], request_id=request.pk)
                 friend_request_send(sender=users["carol"], recipient=users["alice"])
                 follow_create(follower=users["dave"], followee=users["alice"])
+            seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
         self.stdout.write("Demo logins (password for all: %s):" % PASSWORD)
         for user in [*users.values(), admin]:
             self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")

@@ -1,0 +1,301 @@
+"""/api/v1/rooms/ and /api/v1/matchmaking/: thin views over rooms.services and rooms.selectors."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import user_get_by_handle
+from config.errors import ApplicationError
+
+from .. import selectors
+from ..services import chat, invites, matching, membership, playback, queue
+from .serializers import (
+    ChatMessageSerializer,
+    ChatSendSerializer,
+    HandleSerializer,
+    InviteCreateSerializer,
+    InviteSerializer,
+    JoinSerializer,
+    MatchRequestSerializer,
+    MatchStatusSerializer,
+    MemberSerializer,
+    MuteSerializer,
+    PlaybackCommandSerializer,
+    PlaybackSerializer,
+    QueueAddSerializer,
+    QueueItemSerializer,
+    QueueReorderSerializer,
+    RoleSerializer,
+    RoomCreateSerializer,
+    RoomSettingsSerializer,
+    RoomSummarySerializer,
+    RoomUpdateSerializer,
+)
+
+
+def parse(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class RoomView(APIView):
+    """Base for /rooms/{code}/...: loads the room."""
+
+    def room(self):
+        return selectors.room_get(code=self.kwargs["code"])
+
+
+class RoomListView(generics.ListAPIView):
+    serializer_class = RoomSummarySerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=["watch", "voice"]),
+            OpenApiParameter("language", str, description="ISO code, e.g. es"),
+            OpenApiParameter("q", str, description="in name or topic"),
+            OpenApiParameter("has_seats", bool),
+        ],
+        summary="The hallway: active public rooms, fullest first",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.hallway_list(
+            kind=params.get("kind") or None, language=params.get("language") or None,
+            query=(params.get("q") or "").strip() or None, has_seats=params.get("has_seats") in ("1", "true"),
+        )
+
+    @extend_schema(request=RoomCreateSerializer, responses={201: RoomSettingsSerializer}, summary="Create a room (you lead it)")
+    def post(self, request):
+        room = membership.room_create(creator=request.user, **parse(RoomCreateSerializer, request))
+        return Response(RoomSettingsSerializer(room).data, status=status.HTTP_201_CREATED)
+
+
+class RoomDetailView(RoomView):
+    @extend_schema(responses=RoomSettingsSerializer, summary="A room's settings (members only for non-public rooms)")
+    def get(self, request, code):
+        room = self.room()
+        if room.visibility != "public":
+            selectors.member_require(room=room, user=request.user)
+        return Response(RoomSettingsSerializer(room).data)
+
+    @extend_schema(request=RoomUpdateSerializer, responses=RoomSettingsSerializer, summary="Change settings (leader, moderators)")
+    def patch(self, request, code):
+        room = membership.room_update(actor=request.user, room=self.room(), **parse(RoomUpdateSerializer, request))
+        return Response(RoomSettingsSerializer(room).data)
+
+    @extend_schema(responses={204: None}, summary="Close the room (leader)")
+    def delete(self, request, code):
+        membership.room_close(actor=request.user, room=self.room())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomJoinView(RoomView):
+    @extend_schema(request=JoinSerializer, responses=MemberSerializer, summary="Join (with an invite code for private rooms)")
+    def post(self, request, code):
+        member = membership.room_join(user=request.user, room=self.room(), invite_code=parse(JoinSerializer, request).get("invite_code", ""))
+        return Response(MemberSerializer(member).data)
+
+
+class RoomLeaveView(RoomView):
+    @extend_schema(request=None, responses={204: None}, summary="Leave")
+    def post(self, request, code):
+        membership.room_leave(user=request.user, room=self.room())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberListView(RoomView, generics.ListAPIView):
+    serializer_class = MemberSerializer
+    pagination_class = None
+
+    @extend_schema(summary="Members (members only)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        room = self.room()
+        selectors.member_require(room=room, user=self.request.user)
+        return selectors.members_list(room=room)
+
+
+class MemberActionView(RoomView):
+    def target(self):
+        return user_get_by_handle(handle=self.kwargs["handle"], viewer=None)
+
+
+class MemberKickView(MemberActionView):
+    @extend_schema(request=None, responses={204: None}, summary="Kick (10-minute rejoin ban)")
+    def post(self, request, code, handle):
+        membership.member_kick(actor=request.user, room=self.room(), target=self.target())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberMuteView(MemberActionView):
+    @extend_schema(request=MuteSerializer, responses=MemberSerializer, summary="Mute or unmute")
+    def post(self, request, code, handle):
+        member = membership.member_mute(actor=request.user, room=self.room(), target=self.target(),
+                                        is_muted=parse(MuteSerializer, request)["is_muted"])
+        return Response(MemberSerializer(member).data)
+
+
+class MemberRoleView(MemberActionView):
+    @extend_schema(request=RoleSerializer, responses=MemberSerializer, summary="Make moderator or member (leader)")
+    def post(self, request, code, handle):
+        member = membership.member_set_role(actor=request.user, room=self.room(), target=self.target(),
+                                            role=parse(RoleSerializer, request)["role"])
+        return Response(MemberSerializer(member).data)
+
+
+class LeadershipTransferView(MemberActionView):
+    @extend_schema(request=None, responses=MemberSerializer, summary="Hand leadership to this member")
+    def post(self, request, code, handle):
+        member = membership.leadership_transfer(actor=request.user, room=self.room(), target=self.target())
+        return Response(MemberSerializer(member).data)
+
+
+class InviteCreateView(RoomView):
+    @extend_schema(request=InviteCreateSerializer, responses={201: InviteSerializer}, summary="Create an invite link")
+    def post(self, request, code):
+        data = parse(InviteCreateSerializer, request)
+        invite = invites.invite_create(actor=request.user, room=self.room(), expires_in=data["expires_in"], max_uses=data.get("max_uses"))
+        return Response(InviteSerializer(invite).data, status=status.HTTP_201_CREATED)
+
+
+class InviteFriendView(RoomView):
+    @extend_schema(request=HandleSerializer, responses={201: InviteSerializer}, summary="Invite a friend (notification with a join button)")
+    def post(self, request, code):
+        friend = user_get_by_handle(handle=parse(HandleSerializer, request)["handle"], viewer=request.user)
+        invite = invites.invite_friend(actor=request.user, room=self.room(), friend=friend)
+        return Response(InviteSerializer(invite).data, status=status.HTTP_201_CREATED)
+
+
+class MessageListView(RoomView, generics.ListAPIView):
+    serializer_class = ChatMessageSerializer
+    pagination_class = None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="messages after this id (resync after a reconnect)"),
+            OpenApiParameter("before", int, description="older history before this id"),
+        ],
+        summary="Chat history, oldest first (50 at most)",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        room = self.room()
+        selectors.member_require(room=room, user=self.request.user)
+        params = self.request.query_params
+        try:
+            after = int(params["after"]) if params.get("after") else None
+            before = int(params["before"]) if params.get("before") else None
+        except ValueError as exc:
+            raise ApplicationError("invalid", "after and before are message ids.") from exc
+        return selectors.messages_list(room=room, after_id=after, before_id=before)
+
+    @extend_schema(request=ChatSendSerializer, responses={201: ChatMessageSerializer}, summary="Send a message")
+    def post(self, request, code):
+        message = chat.message_send(author=request.user, room=self.room(), body=parse(ChatSendSerializer, request)["body"])
+        return Response(ChatMessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class MessageDetailView(RoomView):
+    @extend_schema(responses={204: None}, summary="Delete a message (author or moderator)")
+    def delete(self, request, code, pk):
+        chat.message_delete(actor=request.user, room=self.room(), message_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QueueView(RoomView, generics.ListAPIView):
+    serializer_class = QueueItemSerializer
+    pagination_class = None
+
+    @extend_schema(summary="The queue, in play order")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        room = self.room()
+        selectors.member_require(room=room, user=self.request.user)
+        return selectors.queue_list(room=room)
+
+    @extend_schema(request=QueueAddSerializer, responses={201: QueueItemSerializer, 204: None},
+                   summary="Queue a link (with nothing playing it starts at once: 204)")
+    def post(self, request, code):
+        data = parse(QueueAddSerializer, request)
+        item = queue.queue_add(actor=request.user, room=self.room(), url=data["url"], title=data["title"])
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(QueueItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class QueueItemView(RoomView):
+    @extend_schema(responses={204: None}, summary="Remove a queued item")
+    def delete(self, request, code, pk):
+        queue.queue_remove(actor=request.user, room=self.room(), item_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QueueReorderView(RoomView):
+    @extend_schema(request=QueueReorderSerializer, responses={204: None}, summary="Reorder the queue (every id once)")
+    def post(self, request, code):
+        queue.queue_reorder(actor=request.user, room=self.room(), ids=parse(QueueReorderSerializer, request)["ids"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QueueSkipView(RoomView):
+    @extend_schema(request=None, responses={204: None}, summary="Skip now (playback controllers)")
+    def post(self, request, code):
+        queue.queue_skip(actor=request.user, room=self.room())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class QueueSkipVoteView(RoomView):
+    @extend_schema(request=None, responses={204: None}, summary="Vote to skip (more than half of those present skips)")
+    def post(self, request, code):
+        queue.skip_vote(user=request.user, room=self.room())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PlaybackView(RoomView):
+    @extend_schema(responses=PlaybackSerializer, summary="The authoritative playback state")
+    def get(self, request, code):
+        room = self.room()
+        selectors.member_require(room=room, user=request.user)
+        return Response(PlaybackSerializer(room).data)
+
+    @extend_schema(request=PlaybackCommandSerializer, responses=PlaybackSerializer, summary="Play, pause, seek, set rate or load a link")
+    def post(self, request, code):
+        room = playback.playback_command(actor=request.user, room=self.room(), **parse(PlaybackCommandSerializer, request))
+        return Response(PlaybackSerializer(room).data)
+
+
+class MatchmakingView(APIView):
+    @extend_schema(responses=MatchStatusSerializer, summary="Your partner-matching status")
+    def get(self, request):
+        return Response(MatchStatusSerializer(selectors.match_status(user=request.user)).data)
+
+    @extend_schema(request=MatchRequestSerializer, responses={201: MatchStatusSerializer},
+                   summary="Wait for a random 1:1 language partner (paired at once if one is waiting)")
+    def post(self, request):
+        data = parse(MatchRequestSerializer, request)
+        matching.match_request_create(user=request.user, speaks=data["speaks"], learns=data["learns"])
+        return Response(MatchStatusSerializer(selectors.match_status(user=request.user)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, summary="Stop waiting")
+    def delete(self, request):
+        matching.match_request_cancel(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitePreviewView(APIView):
+    @extend_schema(responses=RoomSettingsSerializer, parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+                   summary="The room an invite leads to")
+    def get(self, request, code):
+        return Response(RoomSettingsSerializer(selectors.invite_get(code=code).room).data)

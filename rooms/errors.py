@@ -1,0 +1,48 @@
+from enum import StrEnum
+
+
+class RoomError(StrEnum):
+    NOT_FOUND = "room_not_found"
+    CLOSED = "room_closed"
+    FULL = "room_full"
+    LOCKED = "room_locked"
+    PRIVATE = "room_private"
+    FRIENDS_ONLY = "room_friends_only"
+    BANNED = "room_banned"
+    NOT_A_MEMBER = "not_a_member"
+    NOT_ALLOWED = "not_allowed"
+    INVITE_INVALID = "invite_invalid"
+    INVITE_EXPIRED = "invite_expired"
+    INVITE_USED_UP = "invite_used_up"
+    SETTINGS_INVALID = "room_settings_invalid"
+    TARGET_INVALID = "member_invalid"
+
+
+class PlaybackError(StrEnum):
+    NO_RIGHTS = "playback_not_allowed"
+    NO_SOURCE = "no_source"
+    NOT_SYNCED = "source_not_synced"
+
+
+class ChatError(StrEnum):
+    CHAT_OFF = "chat_off"
+    MODS_ONLY = "chat_mods_only"
+    MUTED = "muted"
+    TOO_LONG = "message_too_long"
+    EMPTY = "message_empty"
+    RATE_LIMITED = "chat_rate_limited"
+    SLOW_MODE = "slow_mode"
+    MESSAGE_NOT_FOUND = "message_not_found"
+
+
+class QueueError(StrEnum):
+    FULL = "queue_full"
+    ITEM_NOT_FOUND = "queue_item_not_found"
+    ORDER_INVALID = "queue_order_invalid"
+    ALREADY_VOTED = "already_voted"
+
+
+class MatchError(StrEnum):
+    ALREADY_WAITING = "already_waiting"
+    NOT_WAITING = "not_waiting"
+    LANGUAGES_REQUIRED = "languages_required"

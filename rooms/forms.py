@@ -1,0 +1,20 @@
+from django import forms
+
+from accounts.forms import LANGUAGE_CHOICES
+
+from .models import ChatMode, PlaybackControl, RoomKind, Visibility
+
+
+class RoomCreateForm(forms.Form):
+    kind = forms.ChoiceField(choices=RoomKind.choices, widget=forms.RadioSelect)
+    name = forms.CharField(max_length=60)
+    topic = forms.CharField(max_length=120, required=False)
+    languages = forms.MultipleChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.FRIENDS)
+    max_members = forms.IntegerField(min_value=2, max_value=50, initial=10, help_text="Watch parties 2–50, voice rooms 2–12.")
+    is_mic_enabled = forms.BooleanField(required=False, label="Microphones on")
+    playback_control = forms.ChoiceField(choices=PlaybackControl.choices, initial=PlaybackControl.LEADER)
+    chat_mode = forms.ChoiceField(choices=ChatMode.choices, initial=ChatMode.ALL)
+    slow_mode_seconds = forms.IntegerField(min_value=0, max_value=300, initial=0, label="Slow mode (seconds between messages)")
+    wait_for_ready = forms.BooleanField(required=False, label="Wait for everyone to buffer before playing")
+    source_url = forms.CharField(max_length=2000, required=False, label="Start with (YouTube, video file, HLS, Drive, Spotify or any page)")

@@ -1,0 +1,95 @@
+"""Random 1:1 language partners: oldest waiting first, never matched twice at once."""
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import NotificationKind, User
+from accounts.selectors import is_blocked_between
+from accounts.services.notifications import notification_create
+from accounts.services.users import LANGUAGE_CODES
+from config.errors import ApplicationError, ConflictError, NotFoundError
+from config.locks import advisory_lock
+from config.realtime import publish_on_commit, user_group
+
+from .. import events
+from ..errors import MatchError
+from ..models import MatchRequest, MatchStatus, Room, RoomKind, RoomMember, RoomRole, Visibility
+
+WAIT_LIMIT = timedelta(minutes=5)
+SCAN_LIMIT = 500
+LOCK_NAME = "rooms.matching"
+
+
+def is_compatible(a: MatchRequest, b: MatchRequest) -> bool:
+    """One can help the other: someone speaks a language the other is learning."""
+    return bool(set(a.learns) & set(b.speaks)) or bool(set(b.learns) & set(a.speaks))
+
+
+def _clean(codes: list[str], field: str) -> list[str]:
+    codes = list(dict.fromkeys(codes))
+    if not codes or any(code not in LANGUAGE_CODES for code in codes):
+        raise ApplicationError(MatchError.LANGUAGES_REQUIRED, "Pick the languages you speak and the ones you learn.",
+                               {"fields": {field: ["Pick known language codes."]}})
+    return codes
+
+
+def match_request_create(*, user: User, speaks: list[str], learns: list[str]) -> MatchRequest:
+    """Queue for a partner; if a compatible one is waiting, pair with the one waiting longest."""
+    mine = MatchRequest(user=user, speaks=_clean(speaks, "speaks"), learns=_clean(learns, "learns"))
+    with transaction.atomic():
+        advisory_lock(LOCK_NAME)  # one matcher at a time: two newcomers can't both miss each other
+        if MatchRequest.objects.filter(user=user, status=MatchStatus.WAITING).exists():
+            raise ConflictError(MatchError.ALREADY_WAITING, "You are already waiting for a partner.")
+        waiting = MatchRequest.objects.filter(status=MatchStatus.WAITING).exclude(user=user).select_related("user")
+        partner_request = next(
+            (other for other in waiting.order_by("created_at", "id")[:SCAN_LIMIT]
+             if is_compatible(mine, other) and not is_blocked_between(user=user, other=other.user)),
+            None,
+        )
+        try:
+            with transaction.atomic():
+                mine.save()
+        except IntegrityError as exc:
+            raise ConflictError(MatchError.ALREADY_WAITING, "You are already waiting for a partner.") from exc
+        if partner_request is not None:
+            _pair(partner_request, mine)
+    return mine
+
+
+def _pair(first: MatchRequest, second: MatchRequest) -> None:
+    """Inside the matcher lock: a private two-person voice room, both told."""
+    languages = sorted((set(first.learns) & set(second.speaks)) | (set(second.learns) & set(first.speaks)))
+    room = Room.objects.create(
+        kind=RoomKind.VOICE, name=f"@{first.user.handle} × @{second.user.handle}", languages=languages[:5],
+        visibility=Visibility.PRIVATE, max_members=2, is_mic_enabled=True, is_matchmade=True, created_by=first.user,
+    )
+    RoomMember.objects.bulk_create([
+        RoomMember(room=room, user=first.user, role=RoomRole.LEADER), RoomMember(room=room, user=second.user),
+    ])
+    now = timezone.now()
+    for request, partner in ((first, second.user), (second, first.user)):
+        request.status, request.matched_at, request.room, request.partner = MatchStatus.MATCHED, now, room, partner
+        request.save(update_fields=["status", "matched_at", "room", "partner"])
+        notification_create(recipient=request.user, kind=NotificationKind.PARTNER_FOUND, actor=partner,
+                            data={"room": room.code})
+        publish_on_commit(user_group(request.user_id), events.partner_found(room=room, partner=partner))
+
+
+def match_request_cancel(*, user: User) -> None:
+    with transaction.atomic():
+        advisory_lock(LOCK_NAME)
+        if not MatchRequest.objects.filter(user=user, status=MatchStatus.WAITING).update(status=MatchStatus.CANCELLED):
+            raise NotFoundError(MatchError.NOT_WAITING, "You are not waiting for a partner.")
+
+
+def match_requests_expire(*, now=None) -> int:
+    now = now or timezone.now()
+    with transaction.atomic():
+        advisory_lock(LOCK_NAME)
+        expired = list(MatchRequest.objects.filter(status=MatchStatus.WAITING, created_at__lt=now - WAIT_LIMIT))
+        MatchRequest.objects.filter(pk__in=[r.pk for r in expired]).update(status=MatchStatus.EXPIRED)
+        for request in expired:
+            publish_on_commit(user_group(request.user_id), events.match_expired())
+    return len(expired)

@@ -1,0 +1,324 @@
+"""Creating, joining, leaving and running a room: the leader's powers and automatic hand-over."""
+
+import time
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import are_friends, is_blocked_between
+from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from config.realtime import publish_on_commit
+from config.ws import CloseCode
+
+from .. import events
+from ..errors import RoomError
+from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
+from ..selectors import member_count, member_get, with_summary
+from ..sources import parse_source
+from .watch import watch_session_end
+
+KICK_BAN = timedelta(minutes=10)
+LEADER_GRACE = timedelta(seconds=30)
+MEMBER_GRACE = timedelta(minutes=2)
+HEARTBEAT_STALE = timedelta(seconds=90)
+DEFAULT_MAX = {RoomKind.WATCH: 10, RoomKind.VOICE: 12}
+MAX_MAX = {RoomKind.WATCH: 50, RoomKind.VOICE: 12}
+
+SETTINGS_FIELDS = ("name", "topic", "languages", "visibility", "max_members", "is_mic_enabled", "playback_control",
+                   "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready")
+
+
+def _lock(room: Room) -> Room:
+    return Room.objects.select_for_update().get(pk=room.pk)
+
+
+def _validate_settings(room: Room) -> None:
+    limit = MAX_MAX[RoomKind(room.kind)]
+    if not 2 <= room.max_members <= limit:
+        raise ApplicationError(RoomError.SETTINGS_INVALID, f"A {room.get_kind_display().lower()} holds 2–{limit} people.",
+                               {"fields": {"max_members": [f"2–{limit}"]}})
+    if not room.name.strip():
+        raise ApplicationError(RoomError.SETTINGS_INVALID, "Give the room a name.", {"fields": {"name": ["Required."]}})
+
+
+def publish_hallway(room: Room, op: str) -> None:
+    if room.visibility != Visibility.PUBLIC or room.is_matchmade:
+        return
+    if op == "closed":
+        publish_on_commit(events.HALLWAY_GROUP, events.hallway_changed(room, op=op))
+    else:
+        publish_on_commit(events.HALLWAY_GROUP, events.hallway_changed(with_summary(Room.objects.filter(pk=room.pk)).get(), op=op))
+
+
+def room_create(*, creator: User, name: str, kind: str = RoomKind.WATCH, source_url: str = "", **settings) -> Room:
+    kind = RoomKind(kind)
+    settings.setdefault("max_members", DEFAULT_MAX[kind])
+    settings.setdefault("is_mic_enabled", kind == RoomKind.VOICE)
+    room = Room(kind=kind, name=name.strip(), created_by=creator, **settings)
+    _validate_settings(room)
+    if source_url:
+        source = parse_source(source_url)
+        room.source_kind, room.source_url, room.source_media_id = source.kind, source.url, source.media_id
+        room.position = source.start
+    room.position_at = time.time()
+    with transaction.atomic():
+        room.save()
+        RoomMember.objects.create(room=room, user=creator, role=RoomRole.LEADER)
+        publish_hallway(room, "created")
+    return room
+
+
+def room_update(*, actor: User, room: Room, **changes) -> Room:
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ApplicationError(RoomError.SETTINGS_INVALID, f"Unknown settings: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        room = _lock(room)
+        _require_moderator(room, actor)
+        for field, value in changes.items():
+            setattr(room, field, value.strip() if isinstance(value, str) else value)
+        _validate_settings(room)
+        if "max_members" in changes and changes["max_members"] < member_count(room=room):
+            raise ApplicationError(RoomError.SETTINGS_INVALID, "More people are in the room than that.",
+                                   {"fields": {"max_members": ["Below the current member count."]}})
+        room.save(update_fields=list(changes))
+        publish_on_commit(events.room_group(room.pk), events.room_changed(room, op="updated"))
+        publish_hallway(room, "updated")
+    return room
+
+
+def room_close(*, room: Room, actor: User | None = None, reason: str = "closed_by_leader") -> Room:
+    """Close the room; actor None means the platform closed it (e.g. everyone left)."""
+    with transaction.atomic():
+        room = _lock(room)
+        if actor is not None:
+            _require_leader(room, actor)
+        if room.closed_at is not None:
+            return room
+        room.closed_at = timezone.now()
+        room.is_playing = False
+        room.save(update_fields=["closed_at", "is_playing"])
+        RoomMember.objects.filter(room=room).delete()
+        publish_on_commit(events.room_group(room.pk), events.room_changed(room, op="closed", reason=reason),
+                          close_code=CloseCode.GONE)
+        publish_hallway(room, "closed")
+    return room
+
+
+# -- joining -------------------------------------------------------------------------------
+def _redeem_invite(room: Room, user: User, code: str) -> None:
+    invite = RoomInvite.objects.select_for_update().filter(room=room, code=code).first()
+    if invite is None or (invite.invited_user_id and invite.invited_user_id != user.pk):
+        raise ForbiddenError(RoomError.INVITE_INVALID, "That invite isn't valid for you.")
+    if invite.expires_at <= timezone.now():
+        raise ForbiddenError(RoomError.INVITE_EXPIRED, "That invite has expired.")
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        raise ForbiddenError(RoomError.INVITE_USED_UP, "That invite has been used up.")
+    RoomInvite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
+
+
+def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
+    """Join, or return the existing membership. Capacity is exact under concurrency (room row lock)."""
+    with transaction.atomic():
+        room = _lock(room)
+        existing = member_get(room=room, user=user)
+        if existing is not None:
+            return existing
+        if room.closed_at is not None:
+            raise ApplicationError(RoomError.CLOSED, "This room is closed.")
+        ban = RoomBan.objects.filter(room=room, user=user).first()
+        if ban is not None and (ban.until is None or ban.until > timezone.now()):
+            raise ForbiddenError(RoomError.BANNED, "You were removed from this room.",
+                                 {"until": ban.until.isoformat() if ban.until else None})
+        leader = RoomMember.objects.filter(room=room, role=RoomRole.LEADER).select_related("user").first()
+        if leader is not None and is_blocked_between(user=user, other=leader.user):
+            raise ForbiddenError(RoomError.PRIVATE, "You can't join this room.")
+        if invite_code:
+            _redeem_invite(room, user, invite_code)
+        else:
+            if room.is_locked:
+                raise ForbiddenError(RoomError.LOCKED, "The room is locked.")
+            if room.visibility == Visibility.PRIVATE or room.is_matchmade:
+                raise ForbiddenError(RoomError.PRIVATE, "This room is private: you need an invite.")
+            if room.visibility == Visibility.FRIENDS and not (leader and are_friends(user=user, other=leader.user)):
+                raise ForbiddenError(RoomError.FRIENDS_ONLY, "Only friends of the leader can join.")
+        if member_count(room=room) >= room.max_members:
+            raise ConflictError(RoomError.FULL, "The room is full.", {"max_members": room.max_members})
+        try:
+            with transaction.atomic():
+                member = RoomMember.objects.create(room=room, user=user)
+        except IntegrityError:  # the same user joining twice at once, where the lock didn't serialize
+            return RoomMember.objects.get(room=room, user=user)
+        publish_on_commit(events.room_group(room.pk), events.member_changed(member, op="joined"))
+        publish_hallway(room, "updated")
+    return member
+
+
+def _remove_member(room: Room, member: RoomMember, *, op: str) -> None:
+    """Inside the room lock: remove a member, hand leadership on, close an empty room."""
+    member.delete()
+    publish_on_commit(events.room_group(room.pk), events.member_changed(member, op=op))
+    if op == "kicked":
+        publish_on_commit(events.room_user_group(room.pk, member.user_id),
+                          {"type": "rooms.room", "op": "removed", "reason": "kicked"}, close_code=CloseCode.FORBIDDEN)
+    remaining = RoomMember.objects.filter(room=room).order_by("-connections", "joined_at", "id")
+    if not remaining.exists():
+        transaction.on_commit(lambda: room_close(room=room, reason="empty"))
+        return
+    if member.role == RoomRole.LEADER:
+        _hand_over(room, remaining.first())
+    publish_hallway(room, "updated")
+
+
+def member_changed_publish(room: Room, member: RoomMember) -> None:
+    publish_on_commit(events.room_group(room.pk), events.member_changed(member, op="updated"))
+
+
+def _hand_over(room: Room, successor: RoomMember) -> None:
+    RoomMember.objects.filter(room=room, role=RoomRole.LEADER).exclude(pk=successor.pk).update(role=RoomRole.MODERATOR)
+    successor.role = RoomRole.LEADER
+    successor.save(update_fields=["role"])
+    member_changed_publish(room, successor)
+
+
+def room_leave(*, user: User, room: Room) -> None:
+    with transaction.atomic():
+        room = _lock(room)
+        member = member_get(room=room, user=user)
+        if member is None:
+            raise NotFoundError(RoomError.NOT_A_MEMBER, "You are not in this room.")
+        _remove_member(room, member, op="left")
+
+
+# -- leader powers ------------------------------------------------------------------------------
+def _require_moderator(room: Room, actor: User) -> RoomMember:
+    member = member_get(room=room, user=actor)
+    if member is None or not member.can_moderate:
+        raise ForbiddenError(RoomError.NOT_ALLOWED, "Only the leader and moderators can do that.")
+    return member
+
+
+def _require_leader(room: Room, actor: User) -> RoomMember:
+    member = member_get(room=room, user=actor)
+    if member is None or member.role != RoomRole.LEADER:
+        raise ForbiddenError(RoomError.NOT_ALLOWED, "Only the leader can do that.")
+    return member
+
+
+def _target(room: Room, actor_member: RoomMember, target: User) -> RoomMember:
+    member = member_get(room=room, user=target)
+    if member is None:
+        raise NotFoundError(RoomError.TARGET_INVALID, f"@{target.handle} is not in this room.")
+    if member.pk == actor_member.pk:
+        raise ApplicationError(RoomError.TARGET_INVALID, "You can't do that to yourself.")
+    if member.role == RoomRole.LEADER or (member.role == RoomRole.MODERATOR and actor_member.role != RoomRole.LEADER):
+        raise ForbiddenError(RoomError.NOT_ALLOWED, "You can't do that to someone of your rank or above.")
+    return member
+
+
+def member_kick(*, actor: User, room: Room, target: User, ban_for: timedelta | None = KICK_BAN) -> None:
+    """Remove a member; they can't rejoin until the ban ends (None: for good)."""
+    with transaction.atomic():
+        room = _lock(room)
+        member = _target(room, _require_moderator(room, actor), target)
+        RoomBan.objects.update_or_create(
+            room=room, user=target, defaults={"until": timezone.now() + ban_for if ban_for else None, "created_by": actor}
+        )
+        _remove_member(room, member, op="kicked")
+
+
+def member_mute(*, actor: User, room: Room, target: User, is_muted: bool) -> RoomMember:
+    with transaction.atomic():
+        room = _lock(room)
+        member = _target(room, _require_moderator(room, actor), target)
+        member.is_muted = is_muted
+        member.save(update_fields=["is_muted"])
+        member_changed_publish(room, member)
+    return member
+
+
+def member_set_role(*, actor: User, room: Room, target: User, role: RoomRole) -> RoomMember:
+    if role == RoomRole.LEADER:
+        return leadership_transfer(actor=actor, room=room, target=target)
+    with transaction.atomic():
+        room = _lock(room)
+        _require_leader(room, actor)
+        member = member_get(room=room, user=target)
+        if member is None or member.role == RoomRole.LEADER:
+            raise NotFoundError(RoomError.TARGET_INVALID, "Pick another member of the room.")
+        member.role = role
+        member.save(update_fields=["role"])
+        member_changed_publish(room, member)
+    return member
+
+
+def leadership_transfer(*, actor: User, room: Room, target: User) -> RoomMember:
+    with transaction.atomic():
+        room = _lock(room)
+        leader = _require_leader(room, actor)
+        successor = member_get(room=room, user=target)
+        if successor is None or successor.pk == leader.pk:
+            raise NotFoundError(RoomError.TARGET_INVALID, "Pick another member of the room.")
+        _hand_over(room, successor)
+        leader.refresh_from_db()
+        member_changed_publish(room, leader)
+        publish_hallway(room, "updated")
+    return successor
+
+
+# -- connections and the sweep ----------------------------------------------------------------
+def member_connected(*, room: Room, user: User) -> RoomMember | None:
+    with transaction.atomic():
+        RoomMember.objects.filter(room=room, user=user).update(
+            connections=F("connections") + 1, disconnected_at=None, last_heartbeat_at=timezone.now()
+        )
+        member = RoomMember.objects.select_related("user").filter(room=room, user=user).first()
+        if member is not None and member.connections == 1:
+            member_changed_publish(room, member)
+    return member
+
+
+def member_disconnected(*, room: Room, user: User) -> None:
+    with transaction.atomic():
+        member = RoomMember.objects.select_for_update().select_related("user").filter(room=room, user=user).first()
+        if member is None:
+            return
+        member.connections = max(0, member.connections - 1)
+        member.is_buffering = False
+        if member.connections == 0:
+            member.disconnected_at = timezone.now()
+        member.save(update_fields=["connections", "disconnected_at", "is_buffering"])
+        if member.connections == 0:
+            member_changed_publish(room, member)
+            watch_session_end(user=user, room=room)
+
+
+def rooms_sweep(*, now=None) -> int:
+    """Every few seconds (beat): forget dead sockets, hand over from an absent leader,
+    remove members gone past the grace period, close empty rooms. Safe to run twice."""
+    now = now or timezone.now()
+    RoomMember.objects.filter(connections__gt=0, last_heartbeat_at__lt=now - HEARTBEAT_STALE).update(
+        connections=0, disconnected_at=now, is_buffering=False
+    )
+    changed = 0
+    absent = RoomMember.objects.filter(connections=0, room__closed_at__isnull=True).filter(
+        disconnected_at__lt=now - LEADER_GRACE
+    )
+    for room_id in set(absent.values_list("room_id", flat=True)):
+        with transaction.atomic():
+            room = Room.objects.select_for_update().get(pk=room_id)
+            for member in RoomMember.objects.filter(room=room, connections=0, disconnected_at__lt=now - MEMBER_GRACE):
+                _remove_member(room, member, op="left")
+                changed += 1
+            leader = RoomMember.objects.filter(room=room, role=RoomRole.LEADER, connections=0,
+                                               disconnected_at__lt=now - LEADER_GRACE).first()
+            successor = RoomMember.objects.filter(room=room, connections__gt=0).order_by("joined_at", "id").first()
+            if leader is not None and successor is not None:
+                _hand_over(room, successor)
+                leader.refresh_from_db()
+                member_changed_publish(room, leader)
+                changed += 1
+    return changed

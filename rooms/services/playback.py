@@ -1,0 +1,147 @@
+"""Playback commands move the room's authoritative state (rooms.sync) and tell everyone."""
+
+import time
+
+from django.db import transaction
+
+from accounts.models import User
+from config.errors import ApplicationError, ForbiddenError
+from config.realtime import publish_on_commit
+
+from .. import events
+from ..errors import PlaybackError
+from ..models import PlaybackControl, Room, RoomMember
+from ..selectors import member_require
+from ..sources import Source, parse_source
+from ..sync import PlaybackState
+
+ENDED_TOLERANCE = 2.0  # seconds: a client's "ended" may arrive a little before the server's clock agrees
+
+
+def _lock(room: Room) -> Room:
+    return Room.objects.select_for_update().get(pk=room.pk)
+
+
+def can_control(room: Room, member: RoomMember) -> bool:
+    return room.playback_control == PlaybackControl.ANYONE or member.can_moderate
+
+
+def require_control(room: Room, user: User) -> RoomMember:
+    member = member_require(room=room, user=user)
+    if not can_control(room, member):
+        raise ForbiddenError(PlaybackError.NO_RIGHTS, "Only the leader and moderators control playback here.")
+    return member
+
+
+def save_state(room: Room, state: PlaybackState, *extra_fields: str) -> None:
+    room.set_playback(state)
+    room.save(update_fields=["is_playing", "position", "position_at", "rate", "duration", "state_version", *extra_fields])
+    publish_on_commit(events.room_group(room.pk), events.state_updated(room))
+
+
+def load_source(room: Room, source: Source, title: str = "") -> None:
+    """Inside the room lock: switch to a new source, playing from its start."""
+    room.source_kind, room.source_url, room.source_media_id, room.source_title = source.kind, source.url, source.media_id, title[:200]
+    room.is_waiting_for_ready = False
+    save_state(room, PlaybackState(is_playing=True, position=source.start, at=time.time()),
+                "source_kind", "source_url", "source_media_id", "source_title", "is_waiting_for_ready")
+
+
+def playback_command(*, actor: User, room: Room, action: str, position: float | None = None,
+                     rate: float | None = None, url: str = "", title: str = "") -> Room:
+    """action: play, pause, seek (position), rate (rate), load (url)."""
+    now = time.time()
+    with transaction.atomic():
+        room = _lock(room)
+        require_control(room, actor)
+        if action == "load":
+            load_source(room, parse_source(url), title)
+            return room
+        if not room.source_url:
+            raise ApplicationError(PlaybackError.NO_SOURCE, "Nothing is loaded: add a video first.")
+        state = room.playback
+        if action == "play":
+            state = state.play(now, position)
+        elif action == "pause":
+            state = state.pause(now, position)
+        elif action == "seek":
+            if position is None:
+                raise ApplicationError("invalid", "A seek needs a position.", {"fields": {"position": ["Required."]}})
+            state = state.seek(now, position)
+        elif action == "rate":
+            if rate is None:
+                raise ApplicationError("invalid", "Say which rate.", {"fields": {"rate": ["Required."]}})
+            state = state.with_rate(now, rate)
+        else:
+            raise ApplicationError("invalid", f"Unknown action '{action}'.")
+        room.is_waiting_for_ready = False
+        save_state(room, state, "is_waiting_for_ready")
+    return room
+
+
+def playback_duration_report(*, user: User, room: Room, duration: float) -> None:
+    """A player learned the media's length; the first report for a source sticks."""
+    with transaction.atomic():
+        room = _lock(room)
+        member_require(room=room, user=user)
+        if room.duration is None and 0 < duration < 60 * 60 * 24:
+            save_state(room, room.playback.with_duration(time.time(), duration))
+
+
+def member_buffering(*, user: User, room: Room, is_buffering: bool) -> None:
+    """Show who buffers; with wait-for-ready, hold the room until everyone has buffered."""
+    from .membership import member_changed_publish
+
+    now = time.time()
+    with transaction.atomic():
+        room = _lock(room)
+        member = member_require(room=room, user=user)
+        if member.is_buffering == is_buffering:
+            return
+        member.is_buffering = is_buffering
+        member.save(update_fields=["is_buffering"])
+        member_changed_publish(room, member)
+        if not room.wait_for_ready:
+            return
+        if is_buffering and room.is_playing:
+            room.is_waiting_for_ready = True
+            save_state(room, room.playback.pause(now), "is_waiting_for_ready")
+        elif not is_buffering and room.is_waiting_for_ready and not RoomMember.objects.filter(
+            room=room, connections__gt=0, is_buffering=True
+        ).exists():
+            room.is_waiting_for_ready = False
+            save_state(room, room.playback.play(now), "is_waiting_for_ready")
+
+
+def playback_ended(*, user: User, room: Room, source_url: str) -> bool:
+    """A player reached the end. Advance the queue if the server agrees it has ended."""
+    from .queue import queue_advance
+
+    with transaction.atomic():
+        room = _lock(room)
+        member_require(room=room, user=user)
+        state = room.playback
+        ended = room.source_url == source_url and state.is_playing and (
+            state.duration is None or state.position_at(time.time()) >= state.duration - ENDED_TOLERANCE
+        )
+        if ended:
+            queue_advance(room=room)
+        return ended
+
+
+DRIFT_REPORT_STEP_MS = 20  # smaller changes aren't worth telling everyone
+
+
+def member_drift_report(*, user: User, room: Room, drift_ms: int) -> None:
+    """A member's offset from the room clock, for everyone's sync indicator."""
+    from .membership import member_changed_publish
+
+    with transaction.atomic():
+        member = RoomMember.objects.select_for_update().select_related("user").filter(room=room, user=user).first()
+        if member is None:
+            raise ForbiddenError("not_a_member", "Join the room first.")
+        if member.drift_ms is not None and abs(member.drift_ms - drift_ms) < DRIFT_REPORT_STEP_MS:
+            return
+        member.drift_ms = drift_ms
+        member.save(update_fields=["drift_ms"])
+        member_changed_publish(room, member)

@@ -1,0 +1,71 @@
+// The hallway: public rooms, live. Filters query the API; created/updated/closed arrive over /ws/hallway/.
+import { api } from "./api.js";
+import { Realtime } from "./realtime.js";
+
+const list = document.getElementById("hallway-list");
+const form = document.getElementById("hallway-filters");
+const template = document.getElementById("room-card-template");
+const KIND_LABELS = { watch: "Watch party", voice: "Voice room" };
+
+function card(room) {
+  const el = template.content.firstElementChild.cloneNode(true);
+  el.href = `/r/${room.code}/`;
+  el.dataset.code = room.code;
+  el.querySelector('[data-field="kind"]').textContent = KIND_LABELS[room.kind] || room.kind;
+  el.querySelector('[data-field="name"]').textContent = room.name;
+  el.querySelector('[data-field="topic"]').textContent = room.topic;
+  el.querySelector('[data-field="members"]').textContent = `${room.member_count}/${room.max_members}`;
+  el.querySelector('[data-field="languages"]').textContent = room.languages.join(", ");
+  return el;
+}
+
+function filters() {
+  const data = new FormData(form);
+  const params = new URLSearchParams();
+  for (const key of ["q", "kind", "language"]) if (data.get(key)) params.set(key, data.get(key));
+  if (data.get("has_seats")) params.set("has_seats", "true");
+  return params;
+}
+
+function matches(room) {
+  const params = filters();
+  const q = (params.get("q") || "").toLowerCase();
+  if (q && !`${room.name} ${room.topic}`.toLowerCase().includes(q)) return false;
+  if (params.get("kind") && room.kind !== params.get("kind")) return false;
+  if (params.get("language") && !room.languages.includes(params.get("language"))) return false;
+  if (params.get("has_seats") && room.member_count >= room.max_members) return false;
+  return room.member_count > 0;
+}
+
+function render(rooms) {
+  list.replaceChildren(...rooms.map(card));
+  if (!rooms.length) list.innerHTML = '<p class="muted" id="hallway-empty">No rooms match.</p>';
+}
+
+async function reload() {
+  const page = await api("GET", `/api/v1/rooms/?${filters()}`);
+  render(page.results);
+}
+
+let timer;
+form.addEventListener("input", () => {
+  clearTimeout(timer);
+  timer = setTimeout(reload, 200);
+});
+form.addEventListener("submit", (event) => event.preventDefault());
+
+const hallway = new Realtime("/ws/hallway/");
+window.WT_HALLWAY = hallway;
+hallway
+  .on("hello", reload) // every (re)connect: the database is the truth
+  .on("rooms.hallway", (event) => {
+    const existing = list.querySelector(`[data-code="${CSS.escape(event.code || event.room.code)}"]`);
+    if (event.op === "closed" || !matches(event.room)) {
+      existing?.remove();
+      return;
+    }
+    document.getElementById("hallway-empty")?.remove();
+    if (existing) existing.replaceWith(card(event.room));
+    else list.prepend(card(event.room));
+  });
+hallway.connect();

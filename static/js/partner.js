@@ -1,0 +1,44 @@
+// Partner matching: wait in line, get paired live (rooms.match on the per-user socket).
+import { api } from "./api.js";
+
+const box = document.getElementById("partner");
+const form = document.getElementById("partner-form");
+const start = document.getElementById("partner-start");
+const cancel = document.getElementById("partner-cancel");
+const state = document.getElementById("partner-state");
+const codes = (value) => value.split(",").map((code) => code.trim().toLowerCase()).filter(Boolean);
+
+function show(status) {
+  box.dataset.status = status.status;
+  const waiting = status.status === "waiting";
+  start.hidden = waiting;
+  cancel.hidden = !waiting;
+  const messages = {
+    waiting: "Waiting for a partner… we'll take you to the room as soon as someone matches.",
+    expired: "Nobody matched within 5 minutes — try again, or add languages.",
+  };
+  state.textContent = messages[status.status] || "";
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  try {
+    const status = await api("POST", "/api/v1/matchmaking/", { speaks: codes(data.get("speaks")), learns: codes(data.get("learns")) });
+    if (status.status === "matched") location.href = `/r/${status.room}/`;
+    else show(status);
+  } catch (error) {
+    state.textContent = error.message;
+  }
+});
+
+cancel.addEventListener("click", async () => {
+  await api("DELETE", "/api/v1/matchmaking/");
+  show({ status: "cancelled" });
+});
+
+window.WT.realtime.on("rooms.match", (event) => {
+  if (event.op === "found") location.href = `/r/${event.room}/`;
+  else show({ status: "expired" });
+});
+show({ status: box.dataset.status });

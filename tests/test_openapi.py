@@ -1,0 +1,113 @@
+"""The OpenAPI document: valid, complete, and honest about errors."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+from openapi_spec_validator import validate
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+ERROR_REF = "#/components/schemas/Error"
+NOT_DOCUMENTED = {"api/v1/schema/", "api/v1/docs/"}
+PUBLIC = {"/api/v1/handles/{handle}/", "/api/v1/users/{handle}/", "/api/v1/users/{handle}/friends/"}
+# Operations that succeed with "201 Created" and no body. Listed so that a new bodiless
+# success response is a decision, not an accident (see the report: they could return 204).
+BODILESS_CREATED = {("post", "/api/v1/users/{handle}/follow/"), ("post", "/api/v1/users/{handle}/block/")}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/v1/schema/?format=json")
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def api_routes() -> dict[str, set[str]]:
+    """{"/api/v1/users/{handle}/": {"get", ...}} from the URL resolver, as drf-spectacular names them."""
+    routes: dict[str, set[str]] = {}
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/") and route not in NOT_DOCUMENTED:
+                view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+                # <int:pk> is documented as {id} (SCHEMA_COERCE_PATH_PK).
+                path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else f"{{{m.group(1)}}}", route)
+                routes[path] = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
+
+    walk(get_resolver().url_patterns, "")
+    return routes
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield method, path, operation
+
+
+def test_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate(schema)  # raises OpenAPIValidationError
+
+
+def test_every_api_route_and_method_is_documented(schema):
+    routes = api_routes()
+    assert len(routes) > 20
+    documented = {path: {m for m in item if m in ("get", "post", "put", "patch", "delete")} for path, item in schema["paths"].items()}
+    assert documented == routes
+
+
+def test_every_operation_documents_success_and_errors(schema):
+    bodiless = set()
+    for method, path, operation in operations(schema):
+        where = f"{method.upper()} {path}"
+        responses = operation["responses"]
+        successes = {code: r for code, r in responses.items() if code.startswith("2")}
+        assert successes, f"{where}: no 2xx response"
+        with_schema = [code for code, r in successes.items() if r.get("content", {}).get("application/json", {}).get("schema")]
+        if not with_schema:
+            assert "204" in successes or (method, path) in BODILESS_CREATED, f"{where}: 2xx without a schema ({list(successes)})"
+            if "204" not in successes:
+                bodiless.add((method, path))
+        errors = {code: r for code, r in responses.items() if code.startswith("4")}
+        assert {"400", "401", "403", "404", "429"} <= set(errors), f"{where}: {sorted(errors)}"
+        for code, response in errors.items():
+            assert response["content"]["application/json"]["schema"] == {"$ref": ERROR_REF}, f"{where} {code}"
+        assert operation.get("summary"), f"{where}: no summary"
+    assert bodiless == BODILESS_CREATED
+
+
+def test_error_component_is_the_one_error_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "message", "extra"}
+    assert set(error["required"]) == {"code", "message", "extra"}
+
+
+def test_security_declares_who_may_call(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["apiToken"] == {"type": "http", "scheme": "bearer", "description": schemes["apiToken"]["description"]}
+    assert schemes["cookieAuth"]["in"] == "cookie"
+    for method, path, operation in operations(schema):
+        anonymous_allowed = {} in operation["security"]
+        assert anonymous_allowed is (path in PUBLIC and method == "get"), f"{method.upper()} {path}"
+
+
+def test_docs_page():
+    response = APIClient().get("/api/v1/docs/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"swagger-ui" in response.content and b"/api/v1/schema/" in response.content
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert out.read_text().startswith("openapi: 3.")
