@@ -1,7 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import ApiToken, Block, DeviceSession, Follow, FriendRequest, Friendship, Notification, PresenceConnection, User
+from .models import (
+    ApiToken,
+    Block,
+    DeviceSession,
+    Follow,
+    FriendRequest,
+    Friendship,
+    Notification,
+    PresenceConnection,
+    User,
+)
 from .services.sessions import sessions_end_all
 from .services.users import user_deactivate, user_reactivate
 

@@ -5,6 +5,7 @@ from config.ws import BaseConsumer
 
 from .selectors import notifications_unread_count
 from .services.presence import presence_connect, presence_disconnect, presence_heartbeat
+from .services.users import user_mark_active
 
 
 class MeConsumer(BaseConsumer):
@@ -15,6 +16,7 @@ class MeConsumer(BaseConsumer):
 
     async def on_connected(self):
         await database_sync_to_async(presence_connect)(user_id=self.user.pk, channel_name=self.channel_name)
+        await database_sync_to_async(user_mark_active)(user=self.user)
         unread = await database_sync_to_async(notifications_unread_count)(user_id=self.user.pk)
         await self.send_json({"type": "hello", "user_id": self.user.pk, "unread_count": unread})
 

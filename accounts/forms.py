@@ -1,7 +1,8 @@
+from zoneinfo import available_timezones
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import global_settings
-from zoneinfo import available_timezones
 
 from .models import Audience, FriendRequestPolicy
 

@@ -162,14 +162,19 @@ def relationship(*, viewer: User, other: User) -> dict:
 
 def profile_get(*, handle: str, viewer: User | None) -> dict:
     """A public profile as the viewer may see it."""
+    from gamification.selectors import player_stats, watch_hours
+
     owner = user_get_by_handle(handle=handle, viewer=viewer)
     can_see_friends = audience_allows(audience=owner.friends_visibility, owner=owner, viewer=viewer)
+    can_see_stats = audience_allows(audience=owner.stats_visibility, owner=owner, viewer=viewer)
     return {
         "user": owner,
         "friend_count": Friendship.objects.filter(user=owner).count() if can_see_friends else None,
-        "can_see_stats": audience_allows(audience=owner.stats_visibility, owner=owner, viewer=viewer),
+        "can_see_stats": can_see_stats,
         "can_see_friends": can_see_friends,
         "relationship": relationship(viewer=viewer, other=owner) if viewer and viewer.is_authenticated else None,
+        "stats": player_stats(user=owner),
+        "watch_hours": watch_hours(user=owner) if can_see_stats else None,
     }
 
 

@@ -2,7 +2,14 @@
 
 from accounts.api.serializers import UserSummarySerializer
 
-from .api.serializers import ChatMessageSerializer, MemberSerializer, PlaybackSerializer, QueueItemSerializer, RoomSettingsSerializer, RoomSummarySerializer
+from .api.serializers import (
+    ChatMessageSerializer,
+    MemberSerializer,
+    PlaybackSerializer,
+    QueueItemSerializer,
+    RoomSettingsSerializer,
+    RoomSummarySerializer,
+)
 
 
 def room_group(room_id: int) -> str:

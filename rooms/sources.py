@@ -58,7 +58,7 @@ def _youtube_start(query: dict) -> float:
 def _youtube(host: str, path: str, query: dict) -> str | None:
     if host == "youtu.be":
         return path.strip("/").split("/")[0]
-    if host.endswith("youtube.com") or host.endswith("youtube-nocookie.com"):
+    if host in ("youtube.com", "youtube-nocookie.com") or host.endswith((".youtube.com", ".youtube-nocookie.com")):
         if path == "/watch":
             return (query.get("v") or [""])[0]
         match = re.match(r"^/(?:embed|shorts|live|v)/([^/?#]+)", path)

@@ -1,8 +1,8 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from config import realtime
 

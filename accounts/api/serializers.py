@@ -1,7 +1,16 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import ApiToken, Audience, DeviceSession, FriendRequest, FriendRequestPolicy, Notification, NotificationKind, User
+from ..models import (
+    ApiToken,
+    Audience,
+    DeviceSession,
+    FriendRequest,
+    FriendRequestPolicy,
+    Notification,
+    NotificationKind,
+    User,
+)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -39,8 +48,18 @@ class RelationshipSerializer(serializers.Serializer):
     incoming_request_id = serializers.IntegerField(allow_null=True, required=False)
 
 
+class PlayerStatsSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    xp = serializers.IntegerField()
+    current_floor = serializers.IntegerField(help_text="XP where this level starts")
+    next_at = serializers.IntegerField(allow_null=True, help_text="XP of the next level; null at the top")
+    percent = serializers.IntegerField(help_text="progress through this level")
+    streak_current = serializers.IntegerField()
+    streak_best = serializers.IntegerField()
+
+
 class ProfileSerializer(serializers.Serializer):
-    """A public profile (GET /users/{handle}/). Level, badges and stats are filled by later issues."""
+    """A public profile (GET /users/{handle}/)."""
 
     user = UserSummarySerializer()
     bio = serializers.CharField(source="user.bio")
@@ -49,23 +68,9 @@ class ProfileSerializer(serializers.Serializer):
     learning_languages = serializers.ListField(child=serializers.CharField(), source="user.learning_languages")
     is_premium = serializers.BooleanField(source="user.is_premium")
     friend_count = serializers.IntegerField(allow_null=True, help_text="null when the friend list is private")
-    level = serializers.IntegerField(default=1)
-    xp = serializers.IntegerField(default=0)
-    badges = serializers.ListField(child=serializers.DictField(), default=list)
+    stats = PlayerStatsSerializer(help_text="level, XP and streak")
     watch_hours = WatchHoursSerializer(allow_null=True, help_text="null when stats are private")
     relationship = RelationshipSerializer(allow_null=True)
-
-    def to_representation(self, profile):
-        data = {
-            **profile,
-            "level": 1,
-            "xp": 0,
-            "badges": [],
-            "watch_hours": (
-                {"this_week": 0.0, "this_month": 0.0, "this_year": 0.0, "all_time": 0.0} if profile["can_see_stats"] else None
-            ),
-        }
-        return super().to_representation(data)
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -8,7 +8,8 @@ class NotificationKind(models.TextChoices):
     NEW_FOLLOWER = "new_follower", "New follower"
     ROOM_INVITE = "room_invite", "Room invite"
     PARTNER_FOUND = "partner_found", "Language partner found"
-    # Later issues add: stage invite, stream started, level up, ...
+    LEVEL_UP = "level_up", "Level up"
+    # Later issues add: stage invite, stream started, ...
 
 
 class Notification(models.Model):

@@ -13,12 +13,12 @@ class DeviceSession(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
     @property
     def device(self) -> str:
         return describe_user_agent(self.user_agent)
-
-    def __str__(self) -> str:
-        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class PresenceConnection(models.Model):

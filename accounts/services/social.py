@@ -24,6 +24,7 @@ from ..models import (
     User,
 )
 from ..selectors import are_friends, have_mutual_friend, is_blocked_between
+from ..signals import friendship_created
 from .notifications import notification_create, notifications_withdraw
 
 
@@ -110,6 +111,7 @@ def _accept(friend_request: FriendRequest) -> FriendRequest:
     friend_request.save(update_fields=["status", "responded_at"])
     a, b = friend_request.from_user, friend_request.to_user
     Friendship.objects.bulk_create([Friendship(user=a, friend=b), Friendship(user=b, friend=a)])
+    friendship_created.send(sender=User, users=(a, b))
     notifications_withdraw(
         recipient=b, kind=NotificationKind.FRIEND_REQUEST, data_filter={"friend_request_id": friend_request.pk}
     )

@@ -13,6 +13,7 @@ from ..avatars import avatar_from_upload
 from ..errors import AccountError
 from ..models import Audience, FriendRequestPolicy, User
 from ..selectors import handle_check_available
+from ..signals import user_active
 from .sessions import sessions_end_all
 
 HANDLE_CHANGE_INTERVAL = timedelta(days=90)
@@ -118,6 +119,12 @@ def user_deactivate(*, user: User) -> User:
         user.save(update_fields=["deactivated_at"])
         sessions_end_all(user=user, reason="account_deactivated")
     return user
+
+
+def user_mark_active(*, user: User) -> None:
+    """The user opened the site or signed in (daily login rewards, streaks listen)."""
+    with transaction.atomic():
+        user_active.send(sender=User, user=user)
 
 
 def user_reactivate(*, user: User) -> User:

@@ -2,7 +2,18 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
 
-from ..models import ChatMessage, ChatMode, PlaybackControl, QueueItem, Room, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
+from ..models import (
+    ChatMessage,
+    ChatMode,
+    PlaybackControl,
+    QueueItem,
+    Room,
+    RoomInvite,
+    RoomKind,
+    RoomMember,
+    RoomRole,
+    Visibility,
+)
 
 
 class SourceSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ class QueueItem(models.Model):
 
 
 class SkipVote(models.Model):
-    """A vote to skip what is playing now; keyed by the room's state_version at play time."""
+    """A vote to skip what is playing now (keyed by its URL, so votes don't carry over)."""
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="skip_votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -33,3 +33,6 @@ class SkipVote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user", "source_url"], name="skip_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} skips in {self.room_id}"

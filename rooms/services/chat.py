@@ -16,6 +16,7 @@ from ..chat_filters import apply_filters
 from ..errors import ChatError
 from ..models import ChatMessage, ChatMode, Room, RoomMember
 from ..models.chat import MAX_MESSAGE_LENGTH
+from ..signals import chat_message_sent
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,30})")
 
@@ -56,6 +57,7 @@ def message_send(*, author: User, room: Room, body: str) -> ChatMessage:
             RoomMember.objects.filter(room=room, user__handle__in=handles).values_list("user_id", flat=True)
         ) if handles else []
         message = ChatMessage.objects.create(room=room, author=author, body=body, mentions=mentions)
+        chat_message_sent.send(sender=ChatMessage, message=message)
         publish_on_commit(events.room_group(room.pk), events.chat_created(message))
     return message
 

@@ -17,6 +17,7 @@ from .. import events
 from ..errors import RoomError
 from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
 from ..selectors import member_count, member_get, with_summary
+from ..signals import room_joined
 from ..sources import parse_source
 from .watch import watch_session_end
 
@@ -152,6 +153,7 @@ def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
                 member = RoomMember.objects.create(room=room, user=user)
         except IntegrityError:  # the same user joining twice at once, where the lock didn't serialize
             return RoomMember.objects.get(room=room, user=user)
+        room_joined.send(sender=RoomMember, member=member)
         publish_on_commit(events.room_group(room.pk), events.member_changed(member, op="joined"))
         publish_hallway(room, "updated")
     return member

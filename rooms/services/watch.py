@@ -13,14 +13,17 @@ from django.utils import timezone
 from accounts.models import User
 
 from ..models import Room, RoomMember, WatchSession
+from ..signals import watch_session_started, watch_time_credited
 
 MAX_GAP = timedelta(seconds=90)
 
 
-def _credit(session: WatchSession, now) -> None:
+def _credit(session: WatchSession, now, user: User, room: Room) -> None:
     gap = now - session.last_heartbeat_at
     if session.is_active and timedelta(0) < gap <= MAX_GAP:
-        session.active_seconds += int(gap.total_seconds())
+        seconds = int(gap.total_seconds())
+        session.active_seconds += seconds
+        watch_time_credited.send(sender=WatchSession, user=user, room=room, seconds=seconds)
 
 
 def watch_heartbeat(*, user: User, room: Room, is_active: bool) -> WatchSession:
@@ -30,8 +33,10 @@ def watch_heartbeat(*, user: User, room: Room, is_active: bool) -> WatchSession:
         RoomMember.objects.filter(room=room, user=user).update(last_heartbeat_at=now)
         session = WatchSession.objects.select_for_update().filter(user=user, room=room, ended_at__isnull=True).first()
         if session is None:
-            return WatchSession.objects.create(user=user, room=room, last_heartbeat_at=now, is_active=is_active)
-        _credit(session, now)
+            session = WatchSession.objects.create(user=user, room=room, last_heartbeat_at=now, is_active=is_active)
+            watch_session_started.send(sender=WatchSession, session=session)
+            return session
+        _credit(session, now, user, room)
         session.last_heartbeat_at, session.is_active = now, is_active
         session.save(update_fields=["active_seconds", "last_heartbeat_at", "is_active"])
     return session
@@ -43,7 +48,7 @@ def watch_session_end(*, user: User, room: Room) -> WatchSession | None:
         session = WatchSession.objects.select_for_update().filter(user=user, room=room, ended_at__isnull=True).first()
         if session is None:
             return None
-        _credit(session, now)
+        _credit(session, now, user, room)
         session.ended_at = now
         session.save(update_fields=["active_seconds", "ended_at"])
     return session

@@ -394,7 +394,7 @@ def api_endpoints() -> list[tuple[str, str, str, type]]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
                 view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if not view_class.__module__.startswith("accounts."):
+                if view_class is None or not view_class.__module__.startswith("accounts."):
                     continue
                 for method in ("get", "post", "put", "patch", "delete"):
                     if hasattr(view_class, method):

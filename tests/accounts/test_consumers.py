@@ -98,6 +98,9 @@ def add_notifications(user, count: int) -> list[Notification]:
     return [Notification.objects.create(recipient=user, kind=NotificationKind.NEW_FOLLOWER) for _ in range(count)]
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 @contextlib.contextmanager
 def count_queries():
     """Count SQL statements in every thread (consumers query from worker threads)."""
@@ -106,8 +109,9 @@ def count_queries():
     original = db_utils.CursorWrapper._execute_with_wrappers
 
     def counting(self, sql, params, many, executor):
-        with lock:
-            statements.append(sql)
+        if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL):  # SQLite runs BEGIN through the cursor
+            with lock:
+                statements.append(sql)
         return original(self, sql, params, many, executor)
 
     db_utils.CursorWrapper._execute_with_wrappers = counting
@@ -507,14 +511,20 @@ async def test_deactivation_closes_the_socket(sockets, alice, bob):
 
 
 
+
 @pytest.mark.asyncio
 async def test_connect_and_disconnect_query_counts(sockets, alice, bob):
     await call(make_friends, alice, bob)
-    key = await alogin(alice)
+    to_alice = await sockets(await alogin(alice))
+    bob_key = await alogin(bob)
     with count_queries() as statements:
-        await sockets(key)
-    # user (auth middleware; the session comes from the cache), lock user, online?, insert connection,
-    # friend ids (announce), unread count (hello)
+        to_bob = await sockets(bob_key)
+    # user (auth middleware; the session itself comes from the cache), lock user, online already?,
+    # insert the connection, friend ids (to announce), unread count (hello)
     assert len(statements) == 6, statements
-    comm = await sockets(await alogin(bob))
-    assert (await frame(comm))["op"] != "online"  # Alice's online event reached Bob earlier? no: he connected after
+    assert (await frame(to_alice))["op"] == "online"
+    with count_queries() as statements:
+        await to_bob.disconnect(timeout=WAIT)
+    # lock user, delete the connection, still online?, user, save last_seen_at, friend ids
+    assert len(statements) == 6, statements
+    assert (await frame(to_alice))["op"] == "offline"

@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 friend_request_send(sender=users["carol"], recipient=users["alice"])
                 follow_create(follower=users["dave"], followee=users["alice"])
             seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
-        self.stdout.write("Demo logins (password for all: %s):" % PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for user in [*users.values(), admin]:
             self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")
 

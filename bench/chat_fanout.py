@@ -1,0 +1,792 @@
+#!/usr/bin/env python
+"""Chat fan-out: messages delivered per second to N room members, ours vs Socket.io.
+
+For each N (10, 50, 500 by default) it:
+
+1. starts our stack: one daphne serving config.asgi (PostgreSQL bench database,
+   Redis pub/sub channel layer on a spare Redis db, chat/WS rate limits raised via env);
+2. opens N member sockets of one room from separate load-generator processes
+   (the `websockets` client, asyncio): the sender process holds member 0, worker
+   processes hold members 1..N-1; every member, the sender included, receives;
+3. sends M chat messages from the sender, as fast as possible with a bounded window
+   (at most W messages whose copy has not yet come back to the sender), two ways:
+     (a) "e2e": chat.send over the WebSocket -> rooms.services.chat.message_send
+         (PostgreSQL write) -> publish_on_commit -> Redis -> daphne -> N sockets;
+     (b) "fanout": a producer (in the sender process) calls channel_layer.group_send
+         on the room group with a pre-encoded rooms.chat event, like
+         config.realtime.send_now -> Redis -> daphne -> N sockets;
+4. does the same against bench/socketio/server.js (Socket.io v4, Redis adapter,
+   one node process): the sender emits "chat" {body}, the server broadcasts the
+   same event shape to the room with io.to(room).emit;
+5. prints delivered messages per second (N x M / (last receipt at any member -
+   first send)), latency p50/p95 (send -> receipt, every delivery), and the CPU
+   seconds of each server process, Redis and the generator, side by side.
+
+(b) is the like-for-like comparison with Socket.io, which persists nothing; (a) is
+what a user's chat message costs in our product.
+
+Room size: rooms hold at most 50 members through the service (room_join checks the
+count against Room.max_members, and a CHECK constraint caps max_members at 50). The
+bench creates the room and its RoomMember rows directly with the ORM (bulk_create),
+bypassing room_join, so N=500 is a real room of 500 members whose sockets all pass
+the normal auth and membership checks of RoomConsumer.
+
+Run (PostgreSQL and Redis on 127.0.0.1; `npm ci` once in bench/socketio):
+    .venv/bin/python bench/chat_fanout.py
+    .venv/bin/python bench/chat_fanout.py --sizes 10,50 --messages 10:2000,50:1000
+    .venv/bin/python bench/chat_fanout.py --profile     # py-spy on daphne, bench/out/
+
+Bounded: every wait has a timeout, every process it starts is stopped (also on
+error or Ctrl-C), and it only talks to 127.0.0.1. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import asyncio
+import json
+import math
+import multiprocessing as mp
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+SOCKETIO_DIR = BENCH / "socketio"
+HOST = "127.0.0.1"
+PYTHON = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+DEFAULT_SIZES = (10, 50, 500)
+DEFAULT_MESSAGES = {10: 3000, 50: 1000, 500: 200}
+USER_PREFIX = "fanout"
+# Rooms get ids far from any other database's, so that our groups (room.<id>) never
+# meet another process's on the shared Redis (pub/sub channels ignore the db number).
+ROOM_ID_FLOOR = 970_000_000
+
+CONNECT_TIMEOUT = 60.0  # one socket: TCP + handshake + hello
+CONNECT_PHASE_TIMEOUT = 300.0  # all sockets of one run
+ECHO_TIMEOUT = 15.0  # the sender waits this long for its own copy before giving up on a slot
+DRAIN_TIMEOUT = 60.0  # after the last send, for every member to receive everything
+SETTLE_SECONDS = 1.0
+
+
+# -- small helpers ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex((HOST, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on {HOST}:{port} after {timeout:.0f} s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a whole process (all threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def cpu_seconds_named(name: str) -> float:
+    """CPU of every process called `name` on the machine (e.g. all PostgreSQL backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError, ValueError):
+                text = (entry / "stat").read_text()
+                if text[text.index("(") + 1 : text.rindex(")")] == name:
+                    total += cpu_seconds(int(entry.name))
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def redis_cpu(redis_url: str) -> float:
+    import redis
+
+    with redis.Redis.from_url(redis_url, socket_timeout=5) as client:
+        info = client.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def pin(pid: int, cpus: set[int] | None) -> None:
+    if cpus:
+        with suppress(OSError):
+            os.sched_setaffinity(pid, cpus)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, math.ceil(q / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# -- our stack: database, fixtures, daphne ----------------------------------------------------
+def stack_env(args) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://postgres@{HOST}:5432/{args.database}",
+        REDIS_URL=f"redis://{HOST}:6379/{args.redis_db}",
+        DJANGO_SETTINGS_MODULE=args.settings,
+        # production-like: no DEBUG query log; the key only signs our own bench sessions
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=args.secret_key,
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        # the bench sender is one user sending fast: lift the per-user and per-socket limits
+        ROOM_CHAT_RATE_MAX_MESSAGES="1000000000",
+        ROOM_CHAT_RATE_WINDOW_SECONDS="1",
+        WS_RATE_BURST="1000000000",
+        WS_RATE_PER_SECOND="1000000000",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCH)]),
+    )
+    env.update(args.stack_env)
+    return env
+
+
+def prepare_database(args, env: dict[str, str]) -> None:
+    import psycopg
+
+    with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+        if not exists:
+            print(f"creating database {args.database}", flush=True)
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+    print(f"migrating {args.database} (a no-op once done; the first time takes a minute or two)", flush=True)
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=900)
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG",
+                                           "DJANGO_SECRET_KEY", "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_ALLOWED_HOSTS")})
+    for path in (str(ROOT), str(BENCH)):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    import django
+
+    django.setup()
+
+
+def make_users_and_sessions(count: int) -> list[tuple[int, str]]:
+    """`count` bench users, each signed in with a fresh Django session: [(user id, session key)]."""
+    from django.conf import settings
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, BACKEND_SESSION_KEY
+    from django.db import connection
+    from importlib import import_module
+
+    from accounts.models import User
+
+    handles = [f"{USER_PREFIX}{i:06d}" for i in range(count)]
+    User.objects.bulk_create(
+        [User(handle=h, email=f"{h}@bench.invalid", password="!bench-unusable") for h in handles],
+        ignore_conflicts=True,
+    )
+    users = {u.handle: u for u in User.objects.filter(handle__in=handles)}
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    pairs = []
+    for handle in handles:
+        user = users[handle]
+        store = store_class()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        pairs.append((user.pk, store.session_key))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('rooms_room', 'id'), "
+                       "GREATEST((SELECT COALESCE(MAX(id), 0) FROM rooms_room), %s))", [ROOM_ID_FLOOR])
+    return pairs
+
+
+def make_room(user_ids: list[int]):
+    """A room whose members are `user_ids` (the first leads), made with the ORM: see the module doc."""
+    from rooms.models import Room, RoomMember, RoomRole, Visibility
+
+    room = Room.objects.create(name=f"fan-out bench, {len(user_ids)} members", created_by_id=user_ids[0],
+                               visibility=Visibility.PRIVATE, max_members=50)
+    RoomMember.objects.bulk_create(
+        [RoomMember(room=room, user_id=uid, role=RoomRole.LEADER if i == 0 else RoomRole.MEMBER)
+         for i, uid in enumerate(user_ids)]
+    )
+    return room
+
+
+def event_template(room, author_id: int) -> tuple[str, str]:
+    """The encoded rooms.chat created event of a real message (config.realtime.encode), with a
+    placeholder where the body goes, and the room group: what the fan-out-only producer sends."""
+    from config.realtime import encode
+    from rooms import events
+    from rooms.models import ChatMessage
+
+    placeholder = "@@BODY@@"
+    message = ChatMessage.objects.create(room=room, author_id=author_id, body=placeholder)
+    text = encode(events.chat_created(message))
+    assert text.count(placeholder) == 1
+    return text, events.room_group(room.pk)
+
+
+def drop_room(room) -> None:
+    from django.db import close_old_connections
+
+    close_old_connections()
+    room.delete()
+
+
+def start_daphne(args, env: dict[str, str], port: int, log) -> subprocess.Popen:
+    cmd = [PYTHON, "-m", "daphne", "-b", HOST, "-p", str(port), "--ping-interval", "600", args.asgi]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    pin(proc.pid, args.server_cpus)
+    wait_port(port, proc, 60)
+    return proc
+
+
+def start_socketio(args, port: int, log) -> subprocess.Popen:
+    if not (SOCKETIO_DIR / "node_modules" / "socket.io").exists():
+        raise SystemExit("bench/socketio/node_modules missing: run `npm ci` (or `npm install`) in bench/socketio")
+    cmd = ["node", "server.js", "--port", str(port), "--redis", f"redis://{HOST}:6379/{args.redis_db}"]
+    proc = subprocess.Popen(cmd, cwd=SOCKETIO_DIR, stdout=log, stderr=subprocess.STDOUT)
+    pin(proc.pid, args.server_cpus)
+    wait_port(port, proc, 30)
+    return proc
+
+
+# -- load generator (runs in child processes) ---------------------------------------------------
+def body_for(tag: int, seq: int, size: int) -> str:
+    head = f"fo{tag}:{seq}|"
+    return head + "x" * max(0, size - len(head))
+
+
+class Member:
+    """One WebSocket member: records when each marked chat message of the current run arrives."""
+
+    def __init__(self, spec: dict, messages: int):
+        self.spec = spec
+        self.kind = spec["kind"]
+        self.ws = None
+        self.times = array.array("d", bytes(8 * messages))
+        self.count = 0
+        self.messages = messages
+        self.pattern: re.Pattern | None = None
+        self.done = asyncio.Event()
+        self.on_receipt = None  # the sender's window
+
+    def arm(self, tag: int) -> None:
+        self.times = array.array("d", bytes(8 * self.messages))
+        self.count = 0
+        self.done.clear()
+        self.pattern = re.compile(rb'"body":"fo%d:(\d+)\|' % tag)
+
+    async def open(self) -> None:
+        from websockets.asyncio.client import connect
+
+        spec = self.spec
+        assert spec["url"].startswith(f"ws://{HOST}:"), spec["url"]
+        self.ws = await asyncio.wait_for(
+            connect(spec["url"], additional_headers=spec.get("headers") or {}, origin=spec.get("origin"),
+                    compression=None, ping_interval=None, max_size=2**24, max_queue=64, open_timeout=CONNECT_TIMEOUT,
+                    close_timeout=5, user_agent_header=None),
+            CONNECT_TIMEOUT,
+        )
+        if self.kind == "django":
+            while b'"type":"hello"' not in (await asyncio.wait_for(self.ws.recv(decode=False), CONNECT_TIMEOUT))[:40]:
+                pass
+        else:  # Engine.IO v4 open packet, then the Socket.IO connect of namespace "/"
+            first = await asyncio.wait_for(self.ws.recv(decode=False), CONNECT_TIMEOUT)
+            assert first[:1] == b"0", first[:80]
+            await self.ws.send("40")
+            while not (await asyncio.wait_for(self.ws.recv(decode=False), CONNECT_TIMEOUT)).startswith(b"40"):
+                pass
+
+    async def read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        ws, is_socketio = self.ws, self.kind == "socketio"
+        with suppress(ConnectionClosed, asyncio.CancelledError):
+            while True:
+                data = await ws.recv(decode=False)
+                now = time.monotonic()
+                if is_socketio and data == b"2":  # Engine.IO ping
+                    await ws.send("3")
+                    continue
+                if self.pattern is None:
+                    continue
+                match = self.pattern.search(data, 0, 400)
+                if match is None:
+                    continue
+                seq = int(match.group(1))
+                if seq < self.messages and self.times[seq] == 0.0:
+                    self.times[seq] = now
+                    self.count += 1
+                    if self.on_receipt is not None:
+                        self.on_receipt(seq)
+                    if self.count == self.messages:
+                        self.done.set()
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 5)
+
+
+async def _open_all(members: list[Member], concurrency: int) -> list[asyncio.Task]:
+    gate = asyncio.Semaphore(concurrency)
+    readers: list[asyncio.Task] = []
+
+    async def one(member: Member):
+        async with gate:
+            await member.open()
+        readers.append(asyncio.ensure_future(member.read()))
+
+    await asyncio.wait_for(asyncio.gather(*(one(m) for m in members)), CONNECT_PHASE_TIMEOUT)
+    return readers
+
+
+async def _generator_main(role: str, specs: list[dict], messages: int, conn, settings_env: dict | None) -> None:
+    """A generator process: opens its members, then obeys the parent's commands over `conn`.
+
+    Commands: ("run", tag, job) -> arms every member for `tag`; a sender also sends (job);
+    replies ("done", ...) when all its members have every message or the drain timeout passes.
+    ("close",) -> closes the sockets and exits.
+    """
+    loop = asyncio.get_running_loop()
+    members = [Member(spec, messages) for spec in specs]
+    readers = await _open_all(members, concurrency=25)
+    conn.send(("ready", len(members)))
+    layer = None
+    try:
+        while True:
+            command = await loop.run_in_executor(None, conn.recv)
+            if command[0] == "close":
+                break
+            _, tag, job = command
+            for m in members:
+                m.arm(tag)
+            sent_at = None
+            if role == "sender":
+                if job["mode"] == "fanout" and layer is None:
+                    os.environ.update(settings_env or {})
+                    from channels.layers import get_channel_layer
+
+                    layer = get_channel_layer()
+                sent_at = await _send(members[0], tag, job, layer)
+            deadline = time.monotonic() + job["drain_timeout"]
+            for m in members:
+                with suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(m.done.wait(), max(0.01, deadline - time.monotonic()))
+            conn.send(("done", {
+                "times": [m.times.tobytes() for m in members] if job.get("collect", True) else [],
+                "counts": [m.count for m in members],
+                "sent_at": sent_at.tobytes() if sent_at is not None else None,
+            }))
+    finally:
+        for task in readers:
+            task.cancel()
+        await asyncio.gather(*(m.close() for m in members), return_exceptions=True)
+        if layer is not None:
+            with suppress(Exception):
+                await layer.flush()
+
+
+async def _send(member: Member, tag: int, job: dict, layer) -> array.array:
+    """Send job["messages"] chat messages as fast as the window allows (or at job["rate"] per second)."""
+    count, window, mode, size = job["messages"], job["window"], job["mode"], job["body_size"]
+    sent_at = array.array("d", bytes(8 * count))
+    slots = asyncio.Semaphore(window)
+    outstanding: set[int] = set()
+
+    def on_receipt(seq: int) -> None:
+        if seq in outstanding:
+            outstanding.discard(seq)
+            slots.release()
+
+    member.on_receipt = on_receipt
+    ws = member.ws
+    template, group = job.get("template"), job.get("group")
+    start = time.monotonic()
+    try:
+        for seq in range(count):
+            try:
+                await asyncio.wait_for(slots.acquire(), ECHO_TIMEOUT)
+            except asyncio.TimeoutError:
+                outstanding.clear()  # copies lost (the layer is at-most-once): go on with what is left of the window
+            if job.get("rate"):
+                await asyncio.sleep(max(0.0, start + seq / job["rate"] - time.monotonic()))
+            body = body_for(tag, seq, size)
+            outstanding.add(seq)
+            sent_at[seq] = time.monotonic()
+            if mode == "e2e":
+                await ws.send(json.dumps({"type": "chat.send", "body": body}))
+            elif mode == "fanout":
+                await layer.group_send(group, {"type": "realtime.event", "text": template.replace("@@BODY@@", body)})
+            else:  # socketio
+                await ws.send('42["chat",' + json.dumps({"body": body}) + "]")
+    finally:
+        member.on_receipt = None
+    return sent_at
+
+
+def generator_process(role: str, specs: list[dict], messages: int, conn, cpus: set[int] | None,
+                      settings_env: dict | None) -> None:
+    pin(0, cpus)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
+    try:
+        asyncio.run(_generator_main(role, specs, messages, conn, settings_env))
+    except Exception as exc:  # report to the parent instead of dying silently
+        with suppress(Exception):
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+class Generator:
+    """The sender process (member 0) and `workers` processes holding members 1..N-1."""
+
+    def __init__(self, specs: list[dict], messages: int, workers: int, cpus, settings_env):
+        ctx = mp.get_context("spawn")
+        self.procs, self.conns = [], []
+        rest = specs[1:]
+        shares = [rest[i::workers] for i in range(workers)] if rest else []
+        for role, share in [("sender", specs[:1]), *[("worker", s) for s in shares if s]]:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=generator_process, args=(role, share, messages, child, cpus, settings_env),
+                               daemon=True)
+            proc.start()
+            self.procs.append(proc)
+            self.conns.append(parent)
+
+    def _expect(self, conn, kind: str, timeout: float):
+        if not conn.poll(timeout):
+            raise TimeoutError(f"generator: no '{kind}' within {timeout:.0f} s")
+        reply = conn.recv()
+        if reply[0] == "error":
+            raise RuntimeError(f"generator failed: {reply[1]}")
+        assert reply[0] == kind, reply[:1]
+        return reply[1]
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + CONNECT_PHASE_TIMEOUT + 30
+        for conn in self.conns:
+            self._expect(conn, "ready", max(1.0, deadline - time.monotonic()))
+
+    def run(self, tag: int, job: dict) -> list[dict]:
+        for conn in self.conns[1:]:
+            conn.send(("run", tag, job))
+        self.conns[0].send(("run", tag, job))
+        timeout = min(job["messages"] * ECHO_TIMEOUT, 1200) + job["drain_timeout"] + 120
+        deadline = time.monotonic() + timeout
+        return [self._expect(conn, "done", max(1.0, deadline - time.monotonic())) for conn in self.conns]
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with suppress(Exception):
+                conn.send(("close",))
+        for proc in self.procs:
+            proc.join(15)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)
+
+
+# -- one measurement ------------------------------------------------------------------------
+def measure(gen: Generator, label: str, n: int, tag: int, job: dict, server_pid: int, args) -> dict:
+    """Run one job and turn the raw receipt times into figures."""
+    # warm-up: a few messages nobody counts (tag 0), then settle
+    warm = dict(job, messages=min(50, job["messages"]), collect=False, drain_timeout=20.0)
+    gen.run(0, warm)
+    time.sleep(SETTLE_SECONDS)
+
+    cpu0 = {"server": cpu_seconds(server_pid), "gen": sum(cpu_seconds(p) for p in gen.pids()),
+            "redis": redis_cpu(args.redis_url), "postgres": cpu_seconds_named("postgres")}
+    busy0, total0 = machine_cpu()
+    wall0 = time.monotonic()
+    replies = gen.run(tag, job)
+    wall1 = time.monotonic()
+    busy1, total1 = machine_cpu()
+    cpu1 = {"server": cpu_seconds(server_pid), "gen": sum(cpu_seconds(p) for p in gen.pids()),
+            "redis": redis_cpu(args.redis_url), "postgres": cpu_seconds_named("postgres")}
+
+    m = job["messages"]
+    sent_at = array.array("d")
+    sent_at.frombytes(replies[0]["sent_at"])
+    first_send = sent_at[0]
+    last_receipt, delivered, latencies = first_send, 0, []
+    for reply in replies:
+        for raw in reply["times"]:
+            times = array.array("d")
+            times.frombytes(raw)
+            for seq, t in enumerate(times):
+                if t > 0.0:
+                    delivered += 1
+                    latencies.append(t - sent_at[seq])
+                    if t > last_receipt:
+                        last_receipt = t
+    latencies.sort()
+    elapsed = last_receipt - first_send
+    cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    wall = wall1 - wall0
+    result = {
+        "label": label, "n": n, "messages": m, "window": job["window"], "expected": n * m, "delivered": delivered,
+        "elapsed_s": elapsed, "msg_per_s": delivered / elapsed if elapsed > 0 else float("nan"),
+        "sends_per_s": m / elapsed if elapsed > 0 else float("nan"),
+        "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "server_cpu_s": cpu["server"], "redis_cpu_s": cpu["redis"], "gen_cpu_s": cpu["gen"],
+        "postgres_cpu_s": cpu["postgres"], "wall_s": wall,
+        "server_cpu_us_per_delivery": cpu["server"] / delivered * 1e6 if delivered else float("nan"),
+        "machine_busy": (busy1 - busy0) / (total1 - total0) if total1 > total0 else float("nan"),
+        "gen_processes": len(gen.procs),
+    }
+    lost = result["expected"] - delivered
+    print(f"  {label:<16} N={n:<4} M={m:<5} {result['msg_per_s']:>9.0f} msg/s  p50 {result['p50_ms']:7.1f} ms  "
+          f"p95 {result['p95_ms']:7.1f} ms  server CPU {cpu['server']:5.2f} s ({result['server_cpu_us_per_delivery']:.1f} "
+          f"us/msg)  gen CPU {cpu['gen']:5.2f} s / {wall:.2f} s wall  machine {result['machine_busy']:.0%}"
+          + (f"  LOST {lost}" if lost else ""), flush=True)
+    return result
+
+
+def workers_for(n: int, args) -> int:
+    return args.workers or (1 if n <= 10 else 2 if n <= 50 else 4)
+
+
+def run_ours(args, env: dict[str, str], n: int, pairs, modes: list[str], results: list[dict]) -> None:
+    room = make_room([uid for uid, _ in pairs[:n]])
+    template, group = event_template(room, pairs[0][0])
+    port = free_port()
+    log = open(OUT / f"daphne-{n}.log", "w")
+    daphne = gen = profiler = None
+    try:
+        daphne = start_daphne(args, env, port, log)
+        specs = [{"kind": "django", "url": f"ws://{HOST}:{port}/ws/rooms/{room.code}/",
+                  "origin": f"http://{HOST}:{port}", "headers": {"Cookie": f"sessionid={key}"}}
+                 for _, key in pairs[:n]]
+        started = time.monotonic()
+        gen = Generator(specs, args.messages[n], workers_for(n, args), args.gen_cpus, settings_env=env_subset(env))
+        gen.wait_ready()
+        print(f"  ours: {n} members connected in {time.monotonic() - started:.1f} s (daphne pid {daphne.pid})",
+              flush=True)
+        time.sleep(SETTLE_SECONDS * 2)  # let the join events (rooms.member) drain
+        for i, mode in enumerate(modes):
+            job = {"mode": mode, "messages": args.messages[n], "window": window_for(n, args),
+                   "body_size": args.body_size, "rate": args.rate, "drain_timeout": DRAIN_TIMEOUT,
+                   "template": template, "group": group}
+            if args.profile:
+                profiler = start_profiler(daphne.pid, n, mode)
+            results.append(measure(gen, f"ours ({'a' if mode == 'e2e' else 'b'}) {mode}", n, 100 + i, job,
+                                   daphne.pid, args))
+            if profiler is not None:
+                stop_profiler(profiler)
+                profiler = None
+    finally:
+        if profiler is not None:
+            stop_profiler(profiler)
+        if gen is not None:
+            gen.close()
+        stop_process(daphne)
+        log.close()
+        drop_room(room)
+
+
+def run_peer(args, n: int, results: list[dict]) -> None:
+    port = free_port()
+    log = open(OUT / f"socketio-{n}.log", "w")
+    server = gen = None
+    room = f"bench-{os.getpid()}-{n}"
+    try:
+        server = start_socketio(args, port, log)
+        specs = [{"kind": "socketio",
+                  "url": f"ws://{HOST}:{port}/socket.io/?EIO=4&transport=websocket&room={room}&user={i + 1}"}
+                 for i in range(n)]
+        started = time.monotonic()
+        gen = Generator(specs, args.messages[n], workers_for(n, args), args.gen_cpus, settings_env=None)
+        gen.wait_ready()
+        print(f"  peer: {n} members connected in {time.monotonic() - started:.1f} s (node pid {server.pid})",
+              flush=True)
+        time.sleep(SETTLE_SECONDS)
+        job = {"mode": "socketio", "messages": args.messages[n], "window": window_for(n, args),
+               "body_size": args.body_size, "rate": args.rate, "drain_timeout": DRAIN_TIMEOUT}
+        results.append(measure(gen, "peer socket.io", n, 200, job, server.pid, args))
+    finally:
+        if gen is not None:
+            gen.close()
+        stop_process(server)
+        log.close()
+
+
+def window_for(n: int, args) -> int:
+    return args.window or max(4, 4000 // n)
+
+
+def env_subset(env: dict[str, str]) -> dict[str, str]:
+    keys = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
+            "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_ALLOWED_HOSTS", "PYTHONPATH")
+    subset = {k: env[k] for k in keys if k in env}
+    subset.update({k: v for k, v in env.items() if k.startswith("BENCH_")})
+    return subset
+
+
+# -- profiling ----------------------------------------------------------------------------------
+def start_profiler(pid: int, n: int, mode: str) -> subprocess.Popen | None:
+    spy = Path(PYTHON).with_name("py-spy")
+    if not spy.exists():
+        print("  (py-spy not installed in the venv: no profile)", flush=True)
+        return None
+    out = OUT / f"pyspy-{mode}-{n}.txt"
+    proc = subprocess.Popen([str(spy), "record", "-p", str(pid), "-r", "250", "-f", "raw", "-o", str(out), "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc.profile_path = out  # type: ignore[attr-defined]
+    time.sleep(1.0)
+    return proc
+
+
+def stop_profiler(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+    path = proc.profile_path  # type: ignore[attr-defined]
+    if path.exists():
+        print(f"  profile: {path.relative_to(ROOT)} (summarise with bench/pyspy_summary.py)", flush=True)
+
+
+# -- report -------------------------------------------------------------------------------------
+def print_table(results: list[dict]) -> None:
+    print()
+    print("Chat fan-out: delivered messages per second (N members x M messages / first send -> last receipt)")
+    head = (f"{'N':>4}  {'side':<16} {'msg/s':>9} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} {'srv CPU s':>9} "
+            f"{'us/msg':>7} {'redis s':>7} {'gen CPU s':>9} {'wall s':>6} {'lost':>5}")
+    print(head)
+    print("-" * len(head))
+    for n in sorted({r["n"] for r in results}):
+        rows = [r for r in results if r["n"] == n]
+        peer = next((r for r in rows if r["label"].startswith("peer")), None)
+        for r in rows:
+            ratio = r["msg_per_s"] / peer["msg_per_s"] if peer and not r["label"].startswith("peer") else None
+            print(f"{n:>4}  {r['label']:<16} {r['msg_per_s']:>9.0f} {ratio if ratio is not None else 1.0:>6.2f} "
+                  f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['server_cpu_s']:>9.2f} "
+                  f"{r['server_cpu_us_per_delivery']:>7.1f} {r['redis_cpu_s']:>7.2f} {r['gen_cpu_s']:>9.2f} "
+                  f"{r['wall_s']:>6.2f} {r['expected'] - r['delivered']:>5}")
+    print("ratio = ours / peer msg/s (goal >= 1.0); (b) fanout is the like-for-like one: Socket.io persists nothing.")
+    print("us/msg = server CPU microseconds per delivered message; gen CPU = all load-generator processes.")
+
+
+def parse_messages(text: str) -> dict[int, int]:
+    out = dict(DEFAULT_MESSAGES)
+    for part in filter(None, text.split(",")):
+        n, m = part.split(":")
+        out[int(n)] = int(m)
+    return out
+
+
+def parse_cpus(text: str) -> set[int] | None:
+    return {int(c) for c in text.split(",")} if text else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="room sizes N")
+    parser.add_argument("--messages", default="", help="M per N, e.g. 10:3000,50:1000,500:200")
+    parser.add_argument("--window", type=int, default=0, help="messages in flight (default max(4, 4000 // N))")
+    parser.add_argument("--rate", type=float, default=0.0, help="offered sends per second (default: as fast as the window allows)")
+    parser.add_argument("--body-size", type=int, default=100, help="chat body characters")
+    parser.add_argument("--modes", default="e2e,fanout", help="ours: e2e (a), fanout (b)")
+    parser.add_argument("--no-peer", action="store_true", help="skip Socket.io")
+    parser.add_argument("--no-ours", action="store_true", help="skip daphne")
+    parser.add_argument("--workers", type=int, default=0, help="receiver processes (default by N: 1, 2, 4)")
+    parser.add_argument("--server-cpus", default="0", help="CPUs for the server process ('' = no pinning)")
+    parser.add_argument("--gen-cpus", default="1", help="CPUs for the generator processes ('' = no pinning)")
+    parser.add_argument("--database", default="wt_bench_fanout")
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--settings", default="config.settings", help="DJANGO_SETTINGS_MODULE for daphne")
+    parser.add_argument("--asgi", default="config.asgi:application", help="ASGI application daphne serves")
+    parser.add_argument("--env", action="append", default=[], help="extra KEY=VALUE for our stack (repeatable)")
+    parser.add_argument("--profile", action="store_true", help="py-spy record daphne during each of our runs")
+    parser.add_argument("--json", default="", help="also write the results here")
+    args = parser.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.messages = parse_messages(args.messages)
+    args.server_cpus = parse_cpus(args.server_cpus)
+    args.gen_cpus = parse_cpus(args.gen_cpus)
+    args.stack_env = dict(kv.split("=", 1) for kv in args.env)
+    args.secret_key = "bench-" + secrets.token_urlsafe(48)
+    args.redis_url = f"redis://{HOST}:6379/{args.redis_db}"
+    modes = [m for m in args.modes.split(",") if m]
+    OUT.mkdir(exist_ok=True)
+
+    env = stack_env(args)
+    print(f"machine: {os.cpu_count()} CPUs; server pinned to {args.server_cpus or 'any'}, "
+          f"generator to {args.gen_cpus or 'any'}; Redis db {args.redis_db}; database {args.database}", flush=True)
+    results: list[dict] = []
+    interrupted = False
+    try:
+        if not args.no_ours:
+            prepare_database(args, env)
+            setup_django(env)
+            pairs = make_users_and_sessions(max(args.sizes))
+        for n in args.sizes:
+            print(f"N = {n}", flush=True)
+            if not args.no_ours:
+                run_ours(args, env, n, pairs, modes, results)
+            if not args.no_peer:
+                run_peer(args, n, results)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("interrupted: stopping", flush=True)
+    finally:
+        if results:
+            print_table(results)
+            path = Path(args.json) if args.json else OUT / f"chat_fanout-{time.strftime('%Y%m%d-%H%M%S')}.json"
+            path.write_text(json.dumps({"args": {k: v for k, v in vars(args).items()
+                                                 if k not in ("secret_key", "server_cpus", "gen_cpus")},
+                                        "results": results}, indent=1, default=str))
+            print(f"results: {path}")
+    if interrupted:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

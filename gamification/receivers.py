@@ -1,0 +1,38 @@
+"""Domain signals from accounts and rooms → gamification services (one call each)."""
+
+from django.dispatch import receiver
+
+from accounts.signals import friendship_created, user_active
+from rooms.signals import chat_message_sent, room_joined, watch_session_started, watch_time_credited
+
+from .services import activity
+
+
+@receiver(user_active)
+def on_user_active(sender, user, **kwargs):
+    activity.daily_login(user=user)
+
+
+@receiver(friendship_created)
+def on_friendship_created(sender, users, **kwargs):
+    activity.friendship_reward(users=users)
+
+
+@receiver(watch_session_started)
+def on_watch_session_started(sender, session, **kwargs):
+    activity.first_watch_of_day(user=session.user)
+
+
+@receiver(watch_time_credited)
+def on_watch_time_credited(sender, user, room, seconds, **kwargs):
+    activity.watch_time_record(user=user, room=room, seconds=seconds)
+
+
+@receiver(chat_message_sent)
+def on_chat_message_sent(sender, message, **kwargs):
+    activity.chat_message_record(user=message.author)
+
+
+@receiver(room_joined)
+def on_room_joined(sender, member, **kwargs):
+    activity.room_join_record(user=member.user)

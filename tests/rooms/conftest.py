@@ -1,0 +1,170 @@
+"""Helpers shared by the rooms tests: sockets through the real ASGI stack, threads for races.
+
+(The accounts tests have their own copies inside test modules; nothing is moved from there.)
+"""
+
+import asyncio
+import contextlib
+import functools
+import threading
+from urllib.parse import quote
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
+from django.db.backends import utils as db_utils
+from django.test import Client
+
+from config.errors import ApplicationError
+from rooms.chat_filters import _filters
+
+ORIGIN = b"http://localhost"
+WAIT = 5  # seconds; generous for the Redis pub/sub layer in CI
+QUIET = 0.5  # how long "receives nothing" listens
+RACE_TIMEOUT = 60
+
+
+# -- sockets -----------------------------------------------------------------------------------------
+def login(user) -> str:
+    """Sign in like a browser (one session per account); return the session key."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def call(fn, /, *args, **kwargs):
+    """Run sync code (services, ORM) in a worker thread, as a view would."""
+    return database_sync_to_async(fn)(*args, **kwargs)
+
+
+async def frame(comm) -> dict:
+    return await comm.receive_json_from(timeout=WAIT)
+
+
+async def frames(comm, count: int) -> list[dict]:
+    return [await frame(comm) for _ in range(count)]
+
+
+async def closed(comm) -> dict:
+    """The next output must be the server closing the socket."""
+    output = await comm.receive_output(timeout=WAIT)
+    assert output["type"] == "websocket.close", output
+    return output
+
+
+async def quiet(comm) -> None:
+    assert await comm.receive_nothing(timeout=QUIET), "unexpected frame"
+
+
+@contextlib.contextmanager
+def count_queries():
+    """Count SQL statements in every thread (consumers query from worker threads)."""
+    statements: list[str] = []
+    lock = threading.Lock()
+    original = db_utils.CursorWrapper._execute_with_wrappers
+
+    def counting(self, sql, params, many, executor):
+        with lock:
+            statements.append(sql)
+        return original(self, sql, params, many, executor)
+
+    db_utils.CursorWrapper._execute_with_wrappers = counting
+    try:
+        yield statements
+    finally:
+        db_utils.CursorWrapper._execute_with_wrappers = original
+
+
+@pytest_asyncio.fixture
+async def sockets():
+    """open(path, session_key) → a connected communicator; every one is disconnected at the end."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_(path: str, session_key: str | None, *, origin: bytes | None = ORIGIN):
+        headers = [(b"origin", origin)] if origin is not None else []
+        if session_key is not None:
+            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
+        comm = WebsocketCommunicator(application(), path, headers=headers)
+        opened.append(comm)
+        comm.connected, comm.close_code = await comm.connect(timeout=WAIT)
+        return comm
+
+    yield open_
+    for comm in opened:
+        with contextlib.suppress(asyncio.CancelledError):  # a timed-out receive already cancelled it
+            await comm.disconnect(timeout=WAIT)
+
+
+def application():
+    from config.asgi import application as asgi_application
+
+    return asgi_application
+
+
+def room_path(code: str) -> str:
+    return f"/ws/rooms/{quote(code)}/"
+
+
+# -- races -------------------------------------------------------------------------------------------
+def run_together(calls) -> list:
+    """Run each zero-argument callable in its own thread (own DB connection), released by a barrier.
+
+    Returns ("ok", value) or ("error", exception) per call, in order.
+    """
+    barrier = threading.Barrier(len(calls), timeout=RACE_TIMEOUT)
+    results: list = [None] * len(calls)
+
+    def worker(index, fn):
+        try:
+            barrier.wait()
+            results[index] = ("ok", fn())
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results[index] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(RACE_TIMEOUT)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def outcome(result) -> str:
+    kind, value = result
+    return "ok" if kind == "ok" else getattr(value, "code", repr(value))
+
+
+# -- chat filters ------------------------------------------------------------------------------------
+@pytest.fixture
+def chat_filters(settings):
+    """set(*dotted_paths): install ROOM_CHAT_FILTERS (rooms.chat_filters caches what it loaded)."""
+
+    def set_(*paths: str) -> None:
+        settings.ROOM_CHAT_FILTERS = list(paths)
+        _filters.cache_clear()
+
+    yield set_
+    _filters.cache_clear()
+
+
+# -- services ----------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def refused(code: str, status: int | None = None):
+    """The block must raise an ApplicationError with this code (and HTTP status)."""
+    with pytest.raises(ApplicationError) as info:
+        yield info
+    assert info.value.code == code, (info.value.code, info.value.message)
+    if status is not None:
+        assert info.value.status == status, info.value.status
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs what the block registered for after commit (so `published` sees it)."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
