@@ -162,7 +162,8 @@ def relationship(*, viewer: User, other: User) -> dict:
 
 def profile_get(*, handle: str, viewer: User | None) -> dict:
     """A public profile as the viewer may see it."""
-    from gamification.selectors import player_stats, watch_hours
+    from gamification.selectors import badge_showcase, player_stats, watch_hours
+    from guilds.selectors import guild_for_user
 
     owner = user_get_by_handle(handle=handle, viewer=viewer)
     can_see_friends = audience_allows(audience=owner.friends_visibility, owner=owner, viewer=viewer)
@@ -175,6 +176,8 @@ def profile_get(*, handle: str, viewer: User | None) -> dict:
         "relationship": relationship(viewer=viewer, other=owner) if viewer and viewer.is_authenticated else None,
         "stats": player_stats(user=owner),
         "watch_hours": watch_hours(user=owner) if can_see_stats else None,
+        "badges": badge_showcase(user=owner),  # the showcase (up to 5); the title and frame are in stats
+        "guild": guild_for_user(user=owner),
     }
 
 
@@ -210,4 +213,6 @@ def device_sessions_list(*, user: User) -> QuerySet[DeviceSession]:
 
 
 def api_tokens_list(*, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-id")
+    """Live tokens: not revoked, not expired."""
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+    return ApiToken.objects.filter(live, user=user, revoked_at__isnull=True).order_by("-id")

@@ -4,7 +4,7 @@ from enum import Enum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -88,3 +88,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     extra = serializers.DictField()
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    return JsonResponse(error_body("not_found", "No such API endpoint.", {"path": request.path[:200]}), status=404)

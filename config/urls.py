@@ -6,6 +6,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from config.errors import api_not_found
 
 # Staff sign in through allauth's login, so the admin shares its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,8 +16,11 @@ admin.site.site_title = "WatchTogether admin"
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("rooms.api.urls")),
+    path("", include("guilds.api.urls")),
+    path("", include("gamification.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^.*$", api_not_found),  # unknown API paths answer in the error shape, not HTML
 ]
 
 urlpatterns = [
@@ -27,6 +31,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("accounts.urls")),
     path("", include("rooms.urls")),
+    path("", include("guilds.urls")),
+    path("", include("gamification.urls")),
 ]
 
 if not settings.STORAGES["default"]["BACKEND"].startswith("storages."):

@@ -61,6 +61,7 @@ class TokenBucket:
 
 class BaseConsumer(AsyncWebsocketConsumer):
     handlers: dict[str, tuple[str, type[serializers.Serializer] | None]] = {}
+    is_closing = False  # set once the server closes: nothing more goes out or gets handled
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -109,7 +110,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     # -- inbound -------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.joined:  # refused at connect (4401/4403): drop frames that were already in flight
+        if not self.joined or self.is_closing:  # refused or closed by us: drop frames that were already in flight
             return
         if text_data is None:
             await self.close(code=CloseCode.PROTOCOL_ERROR, reason="text_frames_only")
@@ -173,9 +174,19 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def realtime_event(self, message):
         """Every event published through config.realtime arrives here, already encoded."""
+        if self.is_closing:  # e.g. kicked: events queued before we left the groups are not for this socket
+            return
         await self.send(text_data=message["text"])
         if "close" in message:
             await self.close(code=message["close"]["code"], reason=message["close"]["reason"])
+
+    async def close(self, code=None, reason=None):
+        """Close from the server end, leaving the groups at once: the client may take a while to
+        finish the closing handshake, and nothing more may be sent after websocket.close (ASGI)."""
+        self.is_closing = True
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await super().close(code=code, reason=reason)
 
     async def end_session(self, reason: str):
         from accounts.events import session_force_logout

@@ -1,11 +1,13 @@
 """Domain signals from accounts and rooms → gamification services (one call each)."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import friendship_created, user_active
 from rooms.signals import chat_message_sent, room_joined, watch_session_started, watch_time_credited
 
-from .services import activity
+from .models import Event, EventTask
+from .services import activity, event_tasks
 
 
 @receiver(user_active)
@@ -36,3 +38,9 @@ def on_chat_message_sent(sender, message, **kwargs):
 @receiver(room_joined)
 def on_room_joined(sender, member, **kwargs):
     activity.room_join_record(user=member.user)
+
+
+@receiver([post_save, post_delete], sender=Event)
+@receiver([post_save, post_delete], sender=EventTask)
+def on_event_schedule_changed(sender, **kwargs):
+    event_tasks.schedule_changed()

@@ -69,3 +69,46 @@ def amount_for(reason: Reason) -> int:
     if amount is None:
         raise ValueError(f"{reason} awards need an explicit amount")
     return amount
+
+
+# -- events ------------------------------------------------------------------------------------
+class TaskKind(models.TextChoices):
+    """What an event task counts. Progress is kept in the unit of TASK_UNIT (watching: seconds)."""
+
+    WATCH_HOURS = "watch_hours", "Watch N hours"
+    JOIN_ROOMS = "join_rooms", "Join N rooms"
+    SEND_MESSAGES = "send_messages", "Send N chat messages"
+    MAKE_FRIENDS = "make_friends", "Make N friends"
+    SPONSORED_VIDEO = "sponsored_video", "Watch N sponsored videos"
+    LOGIN_DAYS = "login_days", "Come back on N days"
+
+
+TASK_UNIT = {TaskKind.WATCH_HOURS: 3600}  # progress units per target unit; 1 for the others
+
+
+TASK_UNIT_NAMES = {
+    TaskKind.WATCH_HOURS: "h", TaskKind.JOIN_ROOMS: "rooms", TaskKind.SEND_MESSAGES: "messages",
+    TaskKind.MAKE_FRIENDS: "friends", TaskKind.SPONSORED_VIDEO: "videos", TaskKind.LOGIN_DAYS: "days",
+}
+
+
+def task_goal(kind: str, target: int) -> int:
+    return target * TASK_UNIT.get(kind, 1)
+
+
+def task_progress_label(kind: str, progress: int, target: int) -> str:
+    """e.g. "1.5 / 3 h", "4 / 10 messages" (static/js/events.js writes the same)."""
+    unit = TASK_UNIT.get(kind, 1)
+    done = f"{progress / unit:.1f}".removesuffix(".0") if unit > 1 else str(progress)
+    return f"{done} / {target} {TASK_UNIT_NAMES.get(kind, '')}".rstrip()
+
+
+# -- badges and decorations ---------------------------------------------------------------------
+SHOWCASE_SIZE = 5
+
+# -- leaderboards and the weekly reset -----------------------------------------------------------
+LEADERBOARD_SIZE = 100  # entries on a page and in the API
+LEADERBOARD_SNAPSHOT_SIZE = 100  # final positions kept per weekly board
+REWARDED_RANKS = 3
+PREMIUM_DAYS_INDIVIDUAL = 90  # the top 3 individuals by watch hours
+PREMIUM_DAYS_GUILD = 30  # every member of the top 3 guilds by watch hours

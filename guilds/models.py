@@ -48,3 +48,123 @@ class GuildMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.guild_id} ({self.role})"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class GuildJoinRequest(models.Model):
+    """A user asks to join an invite-only guild; an officer or the leader answers."""
+
+    guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guild_join_requests")
+    status = models.CharField(max_length=9, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["guild", "user"], condition=Q(status="pending"), name="guild_join_request_one_pending"),
+        ]
+        indexes = [models.Index(fields=["guild", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asks to join {self.guild_id} ({self.status})"
+
+
+class InviteStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class GuildInvite(models.Model):
+    """An officer or the leader invites a user by handle; the user accepts or declines."""
+
+    guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="invites")
+    invited_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guild_invites")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=8, choices=InviteStatus.choices, default=InviteStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["guild", "invited_user"], condition=Q(status="pending"), name="guild_invite_one_pending"),
+        ]
+        indexes = [models.Index(fields=["invited_user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.invited_user_id} invited to {self.guild_id} ({self.status})"
+
+
+class GuildBan(models.Model):
+    """A kick keeps the user from joining or asking again until `until`; an invite lifts it."""
+
+    guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["guild", "user"], name="guild_ban_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} kept out of {self.guild_id} until {self.until:%Y-%m-%d %H:%M}"
+
+
+MAX_MESSAGE_LENGTH = 500
+
+
+class GuildMessage(models.Model):
+    """Guild chat: written to the database first, then broadcast."""
+
+    guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.CharField(max_length=MAX_MESSAGE_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["guild", "id"]), models.Index(fields=["author", "created_at"])]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="guild_message_body_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.body[:40]}"
+
+
+class ActivityKind(models.TextChoices):
+    CREATED = "created", "Guild founded"
+    JOINED = "joined", "Joined"
+    LEFT = "left", "Left"
+    KICKED = "kicked", "Kicked"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    LEADER_CHANGED = "leader_changed", "Leadership passed on"
+    ROOM_CREATED = "room_created", "Guild room opened"
+
+
+class GuildActivity(models.Model):
+    """The guild page's recent-activity feed, written by the services that act (members see it)."""
+
+    guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="activity")
+    kind = models.CharField(max_length=14, choices=ActivityKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                help_text="The member the activity is about, when not the actor.")
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "guild activity"
+        indexes = [models.Index(fields=["guild", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.guild_id}"

@@ -41,6 +41,11 @@ def room_changed(room, *, op: str, reason: str = "") -> dict:
     return event
 
 
+def removed_from_room(*, reason: str) -> dict:
+    """To the sockets of one member who was removed (then closed with 4403)."""
+    return {"type": "rooms.room", "op": "removed", "reason": reason}
+
+
 def chat_created(message) -> dict:
     return {"type": "rooms.chat", "op": "created", "message": ChatMessageSerializer(message).data}
 

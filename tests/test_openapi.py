@@ -38,6 +38,8 @@ def api_routes() -> dict[str, set[str]]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/") and route not in NOT_DOCUMENTED:
                 view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+                if view_class is None:
+                    continue  # the JSON 404 for unknown API paths (config.errors.api_not_found)
                 # <int:pk> is documented as {id} (SCHEMA_COERCE_PATH_PK).
                 path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else f"{{{m.group(1)}}}", route)
                 routes[path] = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}

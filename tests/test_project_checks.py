@@ -35,3 +35,10 @@ def test_every_beat_entry_names_a_registered_task():
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert name == name.lower() and " " not in name and "_" not in name, f"kebab-case beat names: {name}"
         assert entry["task"] in celery_app.tasks, f"{name} → unknown task {entry['task']}"
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_path_answers_in_the_error_shape(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "No such API endpoint.", "extra": {"path": "/api/v1/no-such-thing/"}}

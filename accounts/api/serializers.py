@@ -1,6 +1,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from gamification.api.serializers import DecorationSerializer
+from gamification.api.serializers import EarnedBadgeSerializer as ShowcaseBadgeSerializer
+
 from ..models import (
     ApiToken,
     Audience,
@@ -56,6 +59,8 @@ class PlayerStatsSerializer(serializers.Serializer):
     percent = serializers.IntegerField(help_text="progress through this level")
     streak_current = serializers.IntegerField()
     streak_best = serializers.IntegerField()
+    title = DecorationSerializer(allow_null=True, help_text="the title the player wears")
+    frame = DecorationSerializer(allow_null=True, help_text="the avatar frame the player wears")
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -71,6 +76,7 @@ class ProfileSerializer(serializers.Serializer):
     stats = PlayerStatsSerializer(help_text="level, XP and streak")
     watch_hours = WatchHoursSerializer(allow_null=True, help_text="null when stats are private")
     relationship = RelationshipSerializer(allow_null=True)
+    badges = ShowcaseBadgeSerializer(many=True, help_text="the badge showcase: up to 5, in order")
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -139,10 +145,17 @@ class NotificationSerializer(serializers.ModelSerializer):
     text = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
+    # Texts may use {actor} and any key of the notification's data.
     TEXTS = {
         NotificationKind.FRIEND_REQUEST: "@{actor} sent you a friend request",
         NotificationKind.FRIEND_ACCEPTED: "@{actor} accepted your friend request",
         NotificationKind.NEW_FOLLOWER: "@{actor} started following you",
+        NotificationKind.ROOM_INVITE: "@{actor} invited you to {room_name}",
+        NotificationKind.PARTNER_FOUND: "You're matched with @{actor} — join the voice room",
+        NotificationKind.LEVEL_UP: "You reached level {level}!",
+        NotificationKind.LEADERBOARD_REWARD: "You won Premium on last week's leaderboard!",
+        NotificationKind.BADGE_EARNED: "You earned a new badge",
+        NotificationKind.DECORATION_UNLOCKED: "You unlocked a new profile decoration",
     }
 
     class Meta:
@@ -151,11 +164,20 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_text(self, notification) -> str:
         actor = notification.actor.handle if notification.actor else "someone"
-        return self.TEXTS.get(notification.kind, notification.kind).format(actor=actor)
+        template = self.TEXTS.get(notification.kind, notification.get_kind_display())
+        try:
+            return template.format(actor=actor, **notification.data)
+        except (KeyError, IndexError):  # data from an older shape: fall back to the label
+            return notification.get_kind_display()
 
     def get_url(self, notification) -> str:
+        data = notification.data
         if notification.kind == NotificationKind.FRIEND_REQUEST:
             return reverse("friends")
+        if notification.kind == NotificationKind.ROOM_INVITE and "invite" in data:
+            return reverse("room-invite", kwargs={"code": data["invite"]})
+        if notification.kind == NotificationKind.PARTNER_FOUND and "room" in data:
+            return reverse("room", kwargs={"code": data["room"]})
         if notification.actor:
             return reverse("profile", kwargs={"handle": notification.actor.handle})
         return reverse("notifications")

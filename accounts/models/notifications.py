@@ -9,6 +9,9 @@ class NotificationKind(models.TextChoices):
     ROOM_INVITE = "room_invite", "Room invite"
     PARTNER_FOUND = "partner_found", "Language partner found"
     LEVEL_UP = "level_up", "Level up"
+    LEADERBOARD_REWARD = "leaderboard_reward", "Leaderboard reward"
+    BADGE_EARNED = "badge_earned", "Badge earned"
+    DECORATION_UNLOCKED = "decoration_unlocked", "Decoration unlocked"
     # Later issues add: stage invite, stream started, ...
 
 

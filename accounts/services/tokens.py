@@ -11,6 +11,7 @@ from config.errors import ApplicationError, NotFoundError
 
 from ..errors import TokenError
 from ..models import ApiToken, User
+from ..selectors import api_tokens_list
 
 MAX_ACTIVE_TOKENS = 20
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -41,5 +41,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"AudienceEnum": "accounts.models.Audience"},
+    "ENUM_NAME_OVERRIDES": {
+        "AudienceEnum": "accounts.models.Audience",
+        "RoomKindEnum": "rooms.models.RoomKind",
+        "SourceKindEnum": "rooms.sources.SourceKind",
+    },
 }

@@ -27,8 +27,22 @@ CELERY_BEAT_SCHEDULE = {
     "rooms-sweep": {"task": "rooms.tasks.sweep_rooms", "schedule": 15.0},
     "rooms-close-stale-watch-sessions": {"task": "rooms.tasks.close_stale_watch_sessions", "schedule": 60.0},
     "rooms-expire-match-requests": {"task": "rooms.tasks.expire_match_requests", "schedule": 30.0},
+    "guilds-refresh-watch-hours": {"task": "guilds.tasks.refresh_watch_hours", "schedule": crontab(minute=7)},
     "accounts-purge-deactivated": {
         "task": "accounts.tasks.purge_deactivated_accounts",
         "schedule": crontab(minute=17, hour=3),
+    },
+    # Monday 00:00 UTC. The hourly run catches up a missed one (a no-op once the week is done: one query).
+    "gamification-weekly-reset": {
+        "task": "gamification.tasks.weekly_reset",
+        "schedule": crontab(minute=0, hour=0, day_of_week="mon"),
+    },
+    "gamification-weekly-reset-catch-up": {
+        "task": "gamification.tasks.weekly_reset",
+        "schedule": crontab(minute=30),
+    },
+    "gamification-leaderboards-rebuild": {
+        "task": "gamification.tasks.leaderboards_rebuild",
+        "schedule": crontab(minute=40, hour=4),
     },
 }

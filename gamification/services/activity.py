@@ -7,6 +7,7 @@ the sender's transaction. Days are the user's own calendar days (their time zone
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -15,7 +16,9 @@ from accounts.selectors import friend_ids
 from rooms.models import Room, RoomMember
 
 from ..models import DailyActivity, PlayerStats
-from ..rules import CHAT_MESSAGES_PER_AWARD, PARTY_MIN_FRIENDS, RULES, STREAK_BONUSES, Reason
+from ..rules import CHAT_MESSAGES_PER_AWARD, PARTY_MIN_FRIENDS, RULES, STREAK_BONUSES, Reason, TaskKind
+from .event_tasks import event_task_progress
+from .scores import watch_time_score
 from .xp import stats_for, xp_award
 
 
@@ -30,16 +33,16 @@ def _bump(user: User, day: date, **increments) -> DailyActivity:
     return DailyActivity.objects.get(user=user, day=day)
 
 
-def _award_steps(user: User, reason: Reason, day: date, before: int, after: int, step: int) -> None:
+def _award_steps(user: User, reason: Reason, day: date, before: int, after: int, step: int, now=None) -> None:
     """One award per completed step (an hour, ten messages) up to the daily cap."""
     cap = RULES[reason].daily_cap
     for index in range(before // step, after // step):
         if cap is not None and index >= cap:
             break
-        xp_award(user=user, reason=reason, key=f"{reason}:{day}:{index}")
+        xp_award(user=user, reason=reason, key=f"{reason}:{day}:{index}", now=now)
 
 
-def streak_touch(*, user: User, day: date) -> PlayerStats:
+def streak_touch(*, user: User, day: date, now=None) -> PlayerStats:
     """Count consecutive active days; bonuses at 7 and 30."""
     stats_for(user)
     stats = PlayerStats.objects.select_for_update().get(user=user)
@@ -51,48 +54,62 @@ def streak_touch(*, user: User, day: date) -> PlayerStats:
     stats.save(update_fields=["streak_current", "streak_best", "last_active_day"])
     bonus = STREAK_BONUSES.get(stats.streak_current)
     if bonus:
-        xp_award(user=user, reason=Reason.STREAK, key=f"streak{stats.streak_current}:{day}", amount=bonus)
+        xp_award(user=user, reason=Reason.STREAK, key=f"streak{stats.streak_current}:{day}", amount=bonus, now=now)
     return stats
 
 
+@transaction.atomic
 def daily_login(*, user: User, now=None) -> None:
     day = local_day(user, now)
-    xp_award(user=user, reason=Reason.LOGIN, key=f"login:{day}")
-    streak_touch(user=user, day=day)
+    if xp_award(user=user, reason=Reason.LOGIN, key=f"login:{day}", now=now) is not None:
+        event_task_progress(user=user, kind=TaskKind.LOGIN_DAYS, amount=1, now=now)
+    streak_touch(user=user, day=day, now=now)
 
 
+@transaction.atomic
 def first_watch_of_day(*, user: User, now=None) -> None:
     day = local_day(user, now)
-    xp_award(user=user, reason=Reason.FIRST_WATCH, key=f"first_watch:{day}")
-    streak_touch(user=user, day=day)
+    xp_award(user=user, reason=Reason.FIRST_WATCH, key=f"first_watch:{day}", now=now)
+    streak_touch(user=user, day=day, now=now)
 
 
 def friends_present(*, user: User, room: Room) -> int:
     return RoomMember.objects.filter(room=room, connections__gt=0, user_id__in=friend_ids(user_id=user.pk)).count()
 
 
+@transaction.atomic
 def watch_time_record(*, user: User, room: Room, seconds: int, now=None) -> DailyActivity:
     day = local_day(user, now)
     in_party = friends_present(user=user, room=room) >= PARTY_MIN_FRIENDS
     row = _bump(user, day, watch_seconds=seconds, **({"party_seconds": seconds} if in_party else {}))
-    _award_steps(user, Reason.WATCH, day, row.watch_seconds - seconds, row.watch_seconds, 3600)
+    watch_time_score(user=user, seconds=seconds, now=now)
+    _award_steps(user, Reason.WATCH, day, row.watch_seconds - seconds, row.watch_seconds, 3600, now)
     if in_party:
-        _award_steps(user, Reason.PARTY, day, row.party_seconds - seconds, row.party_seconds, 3600)
+        _award_steps(user, Reason.PARTY, day, row.party_seconds - seconds, row.party_seconds, 3600, now)
+    event_task_progress(user=user, kind=TaskKind.WATCH_HOURS, amount=seconds, now=now)
     return row
 
 
+@transaction.atomic
 def chat_message_record(*, user: User, now=None) -> DailyActivity:
     day = local_day(user, now)
     row = _bump(user, day, chat_messages=1)
-    _award_steps(user, Reason.CHAT, day, row.chat_messages - 1, row.chat_messages, CHAT_MESSAGES_PER_AWARD)
+    _award_steps(user, Reason.CHAT, day, row.chat_messages - 1, row.chat_messages, CHAT_MESSAGES_PER_AWARD, now)
+    event_task_progress(user=user, kind=TaskKind.SEND_MESSAGES, amount=1, now=now)
     return row
 
 
+@transaction.atomic
 def room_join_record(*, user: User, now=None) -> DailyActivity:
-    return _bump(user, local_day(user, now), rooms_joined=1)
+    row = _bump(user, local_day(user, now), rooms_joined=1)
+    event_task_progress(user=user, kind=TaskKind.JOIN_ROOMS, amount=1, now=now)
+    return row
 
 
-def friendship_reward(*, users: tuple[User, User]) -> None:
+@transaction.atomic
+def friendship_reward(*, users: tuple[User, User], now=None) -> None:
+    """Both get XP once per friend ever (unfriending and friending again pays nothing), and a friend task step."""
     a, b = users
-    xp_award(user=a, reason=Reason.FRIEND, key=f"friend:{b.pk}")
-    xp_award(user=b, reason=Reason.FRIEND, key=f"friend:{a.pk}")
+    for user, friend in ((a, b), (b, a)):
+        if xp_award(user=user, reason=Reason.FRIEND, key=f"friend:{friend.pk}", now=now) is not None:
+            event_task_progress(user=user, kind=TaskKind.MAKE_FRIENDS, amount=1, now=now)

@@ -168,8 +168,8 @@ class InviteCreateSerializer(serializers.Serializer):
     max_uses = serializers.IntegerField(min_value=1, max_value=1000, required=False, allow_null=True)
 
 
-class HandleSerializer(serializers.Serializer):
-    handle = serializers.CharField(max_length=31)
+class FriendInviteSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=31, help_text="The friend's @handle")
 
 
 class JoinSerializer(serializers.Serializer):

@@ -10,11 +10,12 @@ from accounts.selectors import user_get_by_handle
 from config.errors import ApplicationError
 
 from .. import selectors
+from ..models import ChatMessage, QueueItem, Room, RoomMember
 from ..services import chat, invites, matching, membership, playback, queue
 from .serializers import (
     ChatMessageSerializer,
     ChatSendSerializer,
-    HandleSerializer,
+    FriendInviteSerializer,
     InviteCreateSerializer,
     InviteSerializer,
     JoinSerializer,
@@ -50,6 +51,7 @@ class RoomView(APIView):
 
 class RoomListView(generics.ListAPIView):
     serializer_class = RoomSummarySerializer
+    queryset = Room.objects.none()
 
     @extend_schema(
         parameters=[
@@ -111,6 +113,7 @@ class RoomLeaveView(RoomView):
 
 class MemberListView(RoomView, generics.ListAPIView):
     serializer_class = MemberSerializer
+    queryset = RoomMember.objects.none()  # for the schema; get_queryset is what runs
     pagination_class = None
 
     @extend_schema(summary="Members (members only)")
@@ -167,15 +170,16 @@ class InviteCreateView(RoomView):
 
 
 class InviteFriendView(RoomView):
-    @extend_schema(request=HandleSerializer, responses={201: InviteSerializer}, summary="Invite a friend (notification with a join button)")
+    @extend_schema(request=FriendInviteSerializer, responses={201: InviteSerializer}, summary="Invite a friend (notification with a join button)")
     def post(self, request, code):
-        friend = user_get_by_handle(handle=parse(HandleSerializer, request)["handle"], viewer=request.user)
+        friend = user_get_by_handle(handle=parse(FriendInviteSerializer, request)["handle"], viewer=request.user)
         invite = invites.invite_friend(actor=request.user, room=self.room(), friend=friend)
         return Response(InviteSerializer(invite).data, status=status.HTTP_201_CREATED)
 
 
 class MessageListView(RoomView, generics.ListAPIView):
     serializer_class = ChatMessageSerializer
+    queryset = ChatMessage.objects.none()
     pagination_class = None
 
     @extend_schema(
@@ -214,6 +218,7 @@ class MessageDetailView(RoomView):
 
 class QueueView(RoomView, generics.ListAPIView):
     serializer_class = QueueItemSerializer
+    queryset = QueueItem.objects.none()
     pagination_class = None
 
     @extend_schema(summary="The queue, in play order")

@@ -52,6 +52,7 @@ class Room(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    guild = models.ForeignKey("guilds.Guild", null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms")
 
     # Playback: the current source and the server-authoritative state (see rooms.sync).
     source_kind = models.CharField(max_length=8, choices=[(k.value, k.value) for k in SourceKind], blank=True)

@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,6 +12,7 @@ from accounts.selectors import are_friends, is_blocked_between
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 from config.ws import CloseCode
+from guilds.selectors import is_guild_member
 
 from .. import events
 from ..errors import RoomError
@@ -19,6 +20,7 @@ from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, 
 from ..selectors import member_count, member_get, with_summary
 from ..signals import room_joined
 from ..sources import parse_source
+from .playback import playback_release_hold, resume_if_ready
 from .watch import watch_session_end
 
 KICK_BAN = timedelta(minutes=10)
@@ -142,9 +144,10 @@ def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
         else:
             if room.is_locked:
                 raise ForbiddenError(RoomError.LOCKED, "The room is locked.")
-            if room.visibility == Visibility.PRIVATE or room.is_matchmade:
+            in_guild = room.guild_id is not None and is_guild_member(guild_id=room.guild_id, user=user)
+            if (room.visibility == Visibility.PRIVATE or room.is_matchmade) and not in_guild:
                 raise ForbiddenError(RoomError.PRIVATE, "This room is private: you need an invite.")
-            if room.visibility == Visibility.FRIENDS and not (leader and are_friends(user=user, other=leader.user)):
+            if room.visibility == Visibility.FRIENDS and not (in_guild or (leader and are_friends(user=user, other=leader.user))):
                 raise ForbiddenError(RoomError.FRIENDS_ONLY, "Only friends of the leader can join.")
         if member_count(room=room) >= room.max_members:
             raise ConflictError(RoomError.FULL, "The room is full.", {"max_members": room.max_members})
@@ -163,13 +166,17 @@ def _remove_member(room: Room, member: RoomMember, *, op: str) -> None:
     """Inside the room lock: remove a member, hand leadership on, close an empty room."""
     member.delete()
     publish_on_commit(events.room_group(room.pk), events.member_changed(member, op=op))
-    if op == "kicked":
-        publish_on_commit(events.room_user_group(room.pk, member.user_id),
-                          {"type": "rooms.room", "op": "removed", "reason": "kicked"}, close_code=CloseCode.FORBIDDEN)
-    remaining = RoomMember.objects.filter(room=room).order_by("-connections", "joined_at", "id")
+    # Their sockets (a kicked member's, or another tab of one who left) hear nothing more from the room.
+    publish_on_commit(events.room_user_group(room.pk, member.user_id), events.removed_from_room(reason=op),
+                      close_code=CloseCode.FORBIDDEN)
+    # The successor: connected members first (however many tabs they have open), then the longest present.
+    is_offline = Case(When(connections__gt=0, then=Value(0)), default=Value(1))
+    remaining = RoomMember.objects.filter(room=room).order_by(is_offline, "joined_at", "id")
     if not remaining.exists():
         transaction.on_commit(lambda: room_close(room=room, reason="empty"))
         return
+    if member.is_buffering:
+        resume_if_ready(room)
     if member.role == RoomRole.LEADER:
         _hand_over(room, remaining.first())
     publish_hallway(room, "updated")
@@ -289,22 +296,26 @@ def member_disconnected(*, room: Room, user: User) -> None:
         if member is None:
             return
         member.connections = max(0, member.connections - 1)
-        member.is_buffering = False
+        was_buffering, member.is_buffering = member.is_buffering, False
         if member.connections == 0:
             member.disconnected_at = timezone.now()
         member.save(update_fields=["connections", "disconnected_at", "is_buffering"])
         if member.connections == 0:
             member_changed_publish(room, member)
             watch_session_end(user=user, room=room)
+    if was_buffering:
+        playback_release_hold(room=room)
 
 
 def rooms_sweep(*, now=None) -> int:
     """Every few seconds (beat): forget dead sockets, hand over from an absent leader,
     remove members gone past the grace period, close empty rooms. Safe to run twice."""
     now = now or timezone.now()
-    RoomMember.objects.filter(connections__gt=0, last_heartbeat_at__lt=now - HEARTBEAT_STALE).update(
-        connections=0, disconnected_at=now, is_buffering=False
-    )
+    stale = RoomMember.objects.filter(connections__gt=0, last_heartbeat_at__lt=now - HEARTBEAT_STALE)
+    held_room_ids = set(stale.filter(is_buffering=True, room__is_waiting_for_ready=True).values_list("room_id", flat=True))
+    stale.update(connections=0, disconnected_at=now, is_buffering=False)
+    for room_id in held_room_ids:
+        playback_release_hold(room=Room(pk=room_id))
     changed = 0
     absent = RoomMember.objects.filter(connections=0, room__closed_at__isnull=True).filter(
         disconnected_at__lt=now - LEADER_GRACE

@@ -13,7 +13,7 @@ from ..errors import PlaybackError
 from ..models import PlaybackControl, Room, RoomMember
 from ..selectors import member_require
 from ..sources import Source, parse_source
-from ..sync import PlaybackState
+from ..sync import MAX_RATE, MIN_RATE, PlaybackState
 
 ENDED_TOLERANCE = 2.0  # seconds: a client's "ended" may arrive a little before the server's clock agrees
 
@@ -71,6 +71,8 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
         elif action == "rate":
             if rate is None:
                 raise ApplicationError("invalid", "Say which rate.", {"fields": {"rate": ["Required."]}})
+            if not MIN_RATE <= rate <= MAX_RATE:
+                raise ApplicationError("invalid", f"Rates go from {MIN_RATE} to {MAX_RATE}.", {"fields": {"rate": ["Out of range."]}})
             state = state.with_rate(now, rate)
         else:
             raise ApplicationError("invalid", f"Unknown action '{action}'.")
@@ -106,11 +108,21 @@ def member_buffering(*, user: User, room: Room, is_buffering: bool) -> None:
         if is_buffering and room.is_playing:
             room.is_waiting_for_ready = True
             save_state(room, room.playback.pause(now), "is_waiting_for_ready")
-        elif not is_buffering and room.is_waiting_for_ready and not RoomMember.objects.filter(
-            room=room, connections__gt=0, is_buffering=True
-        ).exists():
-            room.is_waiting_for_ready = False
-            save_state(room, room.playback.play(now), "is_waiting_for_ready")
+        elif not is_buffering:
+            resume_if_ready(room)
+
+
+def resume_if_ready(room: Room) -> None:
+    """Inside the room lock: end a wait-for-ready hold once no connected member is buffering."""
+    if room.is_waiting_for_ready and not RoomMember.objects.filter(room=room, connections__gt=0, is_buffering=True).exists():
+        room.is_waiting_for_ready = False
+        save_state(room, room.playback.play(time.time()), "is_waiting_for_ready")
+
+
+def playback_release_hold(*, room: Room) -> None:
+    """A buffering member went away (closed the tab, or the sweep forgot a dead socket): resume if nobody else buffers."""
+    with transaction.atomic():
+        resume_if_ready(_lock(room))
 
 
 def playback_ended(*, user: User, room: Room, source_url: str) -> bool:

@@ -1,19 +1,11 @@
 // The site shell on every signed-in page: live bell, toasts, action buttons, live regions, force logout.
 import { api } from "./api.js";
 import { Realtime } from "./realtime.js";
+import { toast } from "./toast.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const realtime = new Realtime();
 window.WT = { realtime, events: [] };
-
-// -- toasts ------------------------------------------------------------------------
-export function toast(text, kind = "info") {
-  const el = document.createElement("div");
-  el.className = `toast ${kind}`;
-  el.textContent = text;
-  $("#toasts").append(el);
-  setTimeout(() => el.remove(), 5000);
-}
 
 // -- dropdowns ---------------------------------------------------------------------
 function dropdown(buttonId, menuId, onOpen) {
@@ -117,6 +109,11 @@ const REASONS = {
   session_expired: "Your session expired.",
 };
 
+function showSignedOut(reason) {
+  $("#session-ended-reason").textContent = REASONS[reason] || "You were signed out.";
+  $("#session-ended").hidden = false;
+}
+
 // The channel layer is at-most-once: after every (re)connect, fetch what arrived meanwhile.
 let lastNotificationId = null;
 async function resyncNotifications() {
@@ -145,13 +142,10 @@ realtime
       dot.classList.toggle("online", event.op === "online");
     }
   })
-  .on("session.force_logout", (event) => {
-    $("#session-ended-reason").textContent = REASONS[event.reason] || "You were signed out.";
-    $("#session-ended").hidden = false;
-  })
+  .on("session.force_logout", (event) => showSignedOut(event.reason))
+  // The close (4409) follows the event; on its own it means the event was lost on the way.
   .on("session_ended", (reason) => {
-    $("#session-ended-reason").textContent = REASONS[reason] || "You were signed out.";
-    $("#session-ended").hidden = false;
+    if ($("#session-ended").hidden) showSignedOut(reason);
   });
 
 realtime.connect();

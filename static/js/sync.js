@@ -10,14 +10,17 @@
 // Defaults come from bench/sync_accuracy.py (figures in bench/README.md).
 
 export const SYNC_DEFAULTS = Object.freeze({
+  // Measured with bench/sync_accuracy.py (4 chromium players, 0–100 ms jitter): a 5 ms band
+  // oscillated (Chromium applies a new rate ~tens of ms late) and 20 ms left that much error;
+  // a 400 ms window with ±20% converged in < 1 s (p50) where 750 ms/±10% took 1–1.6 s.
   deadBandMs: 10, // |drift| at or below this: leave the player alone
   settleMs: 4, // once correcting, carry on until |drift| is below this (hysteresis)
-  windowMs: 750, // nudge so that the drift would close over this window...
-  maxNudge: 0.1, // ...but keep the rate within base × (1 ± maxNudge)
-  seekThresholdMs: 400, // above this, seek instead of nudging
+  windowMs: 400, // nudge so that the drift would close over this window...
+  maxNudge: 0.2, // ...but keep the rate within base × (1 ± maxNudge)
+  seekThresholdMs: 400, // above this, seek instead of nudging (as Jellyfin's skip-to-sync)
   seekCooldownMs: 1500, // after a seek, nudge only, unless the drift is still above hardSeekMs
   hardSeekMs: 2000,
-  seekLeadMs: 60, // first guess of how long a seek stalls playback; learnt from each seek
+  seekLeadMs: 100, // first guess of how long a seek stalls playback (learnt: 80–140 ms here)
   seekLeadMaxMs: 1500,
   seekLeadGain: 0.6, // how much of a seek's observed residual goes into the next lead
   pausedToleranceMs: 15, // paused: re-seek when further than this from the room's position
@@ -36,36 +39,39 @@ export const YOUTUBE_RATES = Object.freeze([0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75,
  * A sample is one ping/pong: t0 = client time the ping left, t1 = client time the pong
  * arrived, server = server time stamped on the pong (and serverReceive when the server also
  * stamps the ping's arrival: then the server's processing time drops out of the delay).
- * With one-way delays up and down, offset = server − (t0 + t1)/2 is wrong by half their
- * difference, which is at most half the round trip: so keep the last `size` samples and
- * trust the lowest-delay ones (as Jellyfin SyncPlay does).
+ * offset = server − (t0 + t1)/2 is wrong by half the difference of the one-way delays, so
+ * keep the last `size` samples and trust the lowest delays (as Jellyfin SyncPlay does):
+ *
+ *   method "bounds" (default): every sample bounds the offset, server − t1 ≤ offset ≤
+ *     serverReceive − t0 (a one-way delay is never negative); intersect the last `size`
+ *     intervals and take the middle. That uses the fastest trip *in each direction*, even
+ *     from different samples. Measured better than min-RTT under both symmetric jitter and
+ *     one-way spikes (bench/README.md). Empty intersection (a clock step): min-RTT.
+ *   method "min-rtt": the offset of the lowest-round-trip sample (mean of the `best` lowest).
  */
 export class ClockSync {
-  constructor({ size = 8, best = 1 } = {}) {
+  constructor({ size = 8, best = 1, method = "bounds" } = {}) {
     this.size = size;
     this.best = best;
+    this.method = method;
     this.samples = [];
     this.fallbackOffset = 0;
   }
 
   add({ t0, server, t1, serverReceive = null }) {
     if (![t0, server, t1].every(Number.isFinite) || t1 < t0) return null;
-    let offset;
-    let rtt;
-    if (Number.isFinite(serverReceive)) {
-      rtt = t1 - t0 - (server - serverReceive);
-      offset = (serverReceive - t0 + (server - t1)) / 2;
-    } else {
-      rtt = t1 - t0;
-      offset = server - (t0 + t1) / 2;
-    }
-    const sample = { t0, t1, server, offset, rtt: Math.max(0, rtt) };
+    const received = Number.isFinite(serverReceive) ? serverReceive : server;
+    if (received > server) return null;
+    const rtt = t1 - t0 - (server - received);
+    const offset = (received - t0 + (server - t1)) / 2;
+    // low ≤ offset ≤ high: the pong can't arrive before it was sent, nor the ping.
+    const sample = { t0, t1, server, received, offset, rtt: Math.max(0, rtt), low: server - t1, high: received - t0 };
     this.samples.push(sample);
     if (this.samples.length > this.size) this.samples.splice(0, this.samples.length - this.size);
     return sample;
   }
 
-  /** The samples trusted: the `best` lowest round trips (newest first among equals). */
+  /** The samples with the `best` lowest round trips (newest first among equals). */
   chosen() {
     return this.samples
       .map((sample, index) => ({ sample, index }))
@@ -74,21 +80,38 @@ export class ClockSync {
       .map(({ sample }) => sample);
   }
 
+  /** [low, high] the offset must lie in, from all samples; null when they disagree or there are none. */
+  bounds() {
+    if (!this.samples.length) return null;
+    const low = Math.max(...this.samples.map((s) => s.low));
+    const high = Math.min(...this.samples.map((s) => s.high));
+    return low <= high ? [low, high] : null;
+  }
+
   get count() {
     return this.samples.length;
   }
 
   /** ms to add to the client clock to read the server clock. */
   get offset() {
+    if (!this.samples.length) return this.fallbackOffset;
+    const bounds = this.method === "bounds" ? this.bounds() : null;
+    if (bounds) return (bounds[0] + bounds[1]) / 2;
     const chosen = this.chosen();
-    if (!chosen.length) return this.fallbackOffset;
     return chosen.reduce((sum, s) => sum + s.offset, 0) / chosen.length;
   }
 
-  /** The round trip of the best sample (its offset is wrong by at most half of it). */
+  /** The lowest round trip seen. */
   get rtt() {
     const chosen = this.chosen();
     return chosen.length ? chosen[0].rtt : null;
+  }
+
+  /** How far off the offset can be (ms): half the bounds' width, or half the best round trip. */
+  get uncertainty() {
+    if (!this.samples.length) return null;
+    const bounds = this.method === "bounds" ? this.bounds() : null;
+    return bounds ? (bounds[1] - bounds[0]) / 2 : this.rtt / 2;
   }
 
   /** A rough offset to use until the first sample (e.g. the hello's server_time − arrival). */

@@ -5,6 +5,11 @@ cookie) → URLRouter → MeConsumer, on the configured channel layer (in-memory
 embedded default, Redis pub/sub in CI). Services publish after commit, so these tests
 use real transactions (django_db(transaction=True)).
 
+/ws/me/ also carries other apps' per-user events (gamification.xp, ...). These tests are
+about accounts: other apps' listeners of accounts' domain signals (accounts/signals.py)
+are muted here, and frames of other apps' event types are skipped when reading. That
+accounts sends those signals is asserted at the boundary (test_connect_marks_the_user_active).
+
 Event types of accounts/events.py asserted here, as they reach sockets:
   notifications.notification created / read / deleted
   social.friend_request created / accepted / rejected / cancelled
@@ -27,8 +32,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db.backends import utils as db_utils
+from django.dispatch import Signal
 from django.test import Client
 
+from accounts import signals as accounts_signals
 from accounts.models import DeviceSession, Notification, NotificationKind, PresenceConnection
 from accounts.selectors import session_store
 from accounts.services import notifications as notification_services
@@ -56,8 +63,29 @@ def login(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+ACCOUNTS_EVENT_FAMILIES = ("notifications", "social", "presence", "session")
+
+
+def is_other_apps_event(output: dict) -> bool:
+    """A frame another app published to the user's group (protocol frames have no dot: hello, pong, error)."""
+    if output["type"] != "websocket.send" or "text" not in output:
+        return False
+    kind = json.loads(output["text"]).get("type", "")
+    return "." in kind and kind.split(".")[0] not in ACCOUNTS_EVENT_FAMILIES
+
+
+async def output(comm) -> dict:
+    """The next output that is not another app's event."""
+    while True:
+        out = await comm.receive_output(timeout=WAIT)
+        if not is_other_apps_event(out):
+            return out
+
+
 async def frame(comm) -> dict:
-    return await comm.receive_json_from(timeout=WAIT)
+    out = await output(comm)
+    assert out["type"] == "websocket.send", out
+    return json.loads(out["text"])
 
 
 async def frames(comm, count: int) -> list[dict]:
@@ -66,13 +94,22 @@ async def frames(comm, count: int) -> list[dict]:
 
 async def closed(comm) -> dict:
     """The next output must be the server closing the socket."""
-    output = await comm.receive_output(timeout=WAIT)
-    assert output["type"] == "websocket.close", output
-    return output
+    out = await output(comm)
+    assert out["type"] == "websocket.close", out
+    return out
 
 
 async def quiet(comm) -> None:
-    assert await comm.receive_nothing(timeout=QUIET), "unexpected frame"
+    """Nothing (but other apps' events) arrives for a while, and the consumer did not crash."""
+    await asyncio.sleep(QUIET)
+    if comm.future.done():
+        comm.future.result()
+    unexpected = []
+    while not comm.output_queue.empty():
+        out = comm.output_queue.get_nowait()
+        if not is_other_apps_event(out):
+            unexpected.append(out)
+    assert unexpected == []
 
 
 def kinds(events: list[dict]) -> list[tuple[str, str | None]]:
@@ -119,6 +156,14 @@ def count_queries():
         yield statements
     finally:
         db_utils.CursorWrapper._execute_with_wrappers = original
+
+
+@pytest.fixture(autouse=True)
+def mute_other_apps_listeners(monkeypatch):
+    for signal in vars(accounts_signals).values():
+        if isinstance(signal, Signal):
+            monkeypatch.setattr(signal, "receivers", [])
+            monkeypatch.setattr(signal, "sender_receivers_cache", {})
 
 
 @pytest_asyncio.fixture
@@ -290,12 +335,9 @@ async def test_flood_closes_4429_while_another_user_keeps_flowing(sockets, setti
     for i in range(burst + 10):
         await flooder.send_json_to({"type": "ping", "ref": i})
     answered = []
-    while True:
-        output = await flooder.receive_output(timeout=WAIT)
-        if output["type"] == "websocket.close":
-            break
-        answered.append(json.loads(output["text"])["ref"])
-    assert output["code"] == CloseCode.RATE_LIMITED
+    while (out := await output(flooder))["type"] != "websocket.close":
+        answered.append(json.loads(out["text"])["ref"])
+    assert out["code"] == CloseCode.RATE_LIMITED
     assert answered == list(range(burst))
     await bystander.send_json_to({"type": "ping", "ref": "b"})
     assert (await frame(bystander))["ref"] == "b"
@@ -528,3 +570,20 @@ async def test_connect_and_disconnect_query_counts(sockets, alice, bob):
     # lock user, delete the connection, still online?, user, save last_seen_at, friend ids
     assert len(statements) == 6, statements
     assert (await frame(to_alice))["op"] == "offline"
+
+
+@pytest.mark.asyncio
+async def test_connect_marks_the_user_active(sockets, alice):
+    """The boundary to gamification: each socket connect sends accounts.signals.user_active once."""
+    key = await alogin(alice)
+    seen = []
+
+    def listener(sender, user, **kwargs):
+        seen.append(user.pk)
+
+    accounts_signals.user_active.connect(listener, weak=False)
+    try:
+        await sockets(key)
+    finally:
+        accounts_signals.user_active.disconnect(listener)
+    assert seen == [alice.pk]

@@ -15,8 +15,19 @@ from accounts.services.sessions import session_end, session_start, sessions_end_
 from config.ws import CloseCode
 
 from .factories import PASSWORD, UserFactory, make_friends
+from .test_social import AccountsEventsOnly
 
 pytestmark = pytest.mark.django_db
+
+
+class SessionAndPresenceEvents(AccountsEventsOnly):
+    TYPES = ("session.", "presence.")
+
+
+@pytest.fixture
+def published(published):
+    """Only session and presence events (other apps may listen to sign-ins and publish their own)."""
+    return SessionAndPresenceEvents(published)
 
 
 @pytest.fixture

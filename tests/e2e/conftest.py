@@ -75,8 +75,12 @@ def asgi_server(transactional_db, tmp_path):
                 raise RuntimeError(f"daphne did not start: {(tmp_path / 'daphne.log').read_text()[-2000:]}") from None
             time.sleep(0.1)
     yield LiveServer(url, mail_dir)
-    process.terminate()
-    process.wait(timeout=10)
+    process.terminate()  # daphne waits for open sockets to close; don't wait long for it
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
     log.close()
 
 

@@ -1,0 +1,217 @@
+"""Reads of guilds, members, requests, invites, chat, guild rooms and the activity feed."""
+
+from datetime import date, timedelta
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from config.errors import ForbiddenError, NotFoundError
+from gamification.models import DailyActivity
+from rooms.models import Room
+from rooms.selectors import with_summary
+
+from .errors import GuildError
+from .models import (
+    ActivityKind,
+    Guild,
+    GuildActivity,
+    GuildInvite,
+    GuildJoinRequest,
+    GuildMember,
+    GuildMessage,
+    GuildRole,
+    InviteStatus,
+    RequestStatus,
+)
+
+HISTORY_SIZE = 50
+ACTIVITY_SIZE = 20
+MANAGERS = (GuildRole.LEADER, GuildRole.OFFICER)
+ROLE_ORDER = Case(
+    When(role=GuildRole.LEADER, then=Value(0)), When(role=GuildRole.OFFICER, then=Value(1)),
+    default=Value(2), output_field=IntegerField(),
+)
+
+
+def week_start(today: date | None = None) -> date:
+    """Monday of the current week, in UTC (the period of weekly watch seconds and the rank)."""
+    today = today or timezone.now().date()
+    return today - timedelta(days=today.weekday())
+
+
+def can_manage(member: GuildMember | None) -> bool:
+    """Officers and the leader invite, kick members, answer requests and run guild rooms."""
+    return member is not None and member.role in MANAGERS
+
+
+# -- guilds ---------------------------------------------------------------------------------
+def guild_get(*, slug: str) -> Guild:
+    guild = Guild.objects.filter(slug=slug).first()
+    if guild is None:
+        raise NotFoundError(GuildError.NOT_FOUND, "No such guild.")
+    return guild
+
+
+def guild_list(*, query: str | None = None, is_public: bool | None = None) -> QuerySet[Guild]:
+    """Browse and search: busiest this week first. One query per page (plus the count)."""
+    guilds = Guild.objects.annotate(member_count=Count("members"))
+    if query:
+        guilds = guilds.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if is_public is not None:
+        guilds = guilds.filter(is_public=is_public)
+    return guilds.order_by("-weekly_watch_seconds", "name", "id")
+
+
+def guild_for_user(*, user: User) -> Guild | None:
+    """The one guild a user belongs to, or None."""
+    if not user.is_authenticated:
+        return None
+    return Guild.objects.filter(members__user=user).first()
+
+
+def guild_rank(*, guild: Guild) -> int:
+    """1 + the number of guilds with more watching this week."""
+    return Guild.objects.filter(weekly_watch_seconds__gt=guild.weekly_watch_seconds).count() + 1
+
+
+def guild_detail(*, guild: Guild, viewer: User) -> dict:
+    """What the guild page header and GET /guilds/{slug}/ show. Three queries (four for an outsider of an invite-only guild)."""
+    members = list(GuildMember.objects.filter(guild=guild).filter(Q(role=GuildRole.LEADER) | Q(user=viewer))
+                   .select_related("user"))
+    leader = next((m.user for m in members if m.role == GuildRole.LEADER), None)
+    me = next((m for m in members if m.user_id == viewer.pk), None)
+    pending = None
+    if me is None and not guild.is_public:
+        pending = GuildJoinRequest.objects.filter(guild=guild, user=viewer, status=RequestStatus.PENDING).first()
+    return {
+        "guild": guild,
+        "member_count": member_count(guild=guild),
+        "rank": guild_rank(guild=guild),
+        "leader": leader,
+        "me": me,
+        "pending_request": pending,
+    }
+
+
+# -- members --------------------------------------------------------------------------------
+def membership_get(*, guild: Guild, user: User) -> GuildMember | None:
+    if not user.is_authenticated:
+        return None
+    return GuildMember.objects.filter(guild=guild, user=user).first()
+
+
+def member_require(*, guild: Guild, user: User) -> GuildMember:
+    member = membership_get(guild=guild, user=user)
+    if member is None:
+        raise ForbiddenError(GuildError.NOT_A_MEMBER, "Only members of this guild can do that.")
+    return member
+
+
+def manager_require(*, guild: Guild, user: User) -> GuildMember:
+    member = membership_get(guild=guild, user=user)
+    if not can_manage(member):
+        raise ForbiddenError(GuildError.NOT_ALLOWED, "Only the leader and officers can do that.")
+    return member
+
+
+def is_guild_member(*, guild_id: int, user: User) -> bool:
+    """For rooms.services.membership.room_join: guild members may enter their guild's rooms."""
+    return user.is_authenticated and GuildMember.objects.filter(guild_id=guild_id, user=user).exists()
+
+
+def member_count(*, guild: Guild) -> int:
+    return GuildMember.objects.filter(guild=guild).count()
+
+
+def manager_ids(*, guild: Guild) -> list[int]:
+    return list(GuildMember.objects.filter(guild=guild, role__in=MANAGERS).values_list("user_id", flat=True))
+
+
+def members_list(*, guild: Guild) -> QuerySet[GuildMember]:
+    """Leader, officers, then members by seniority, each with this week's watch seconds. One query."""
+    this_week = (
+        DailyActivity.objects.filter(user=OuterRef("user_id"), day__gte=week_start())
+        .order_by().values("user").annotate(seconds=Sum("watch_seconds")).values("seconds")
+    )
+    return (
+        GuildMember.objects.filter(guild=guild).select_related("user")
+        .annotate(weekly_watch_seconds=Coalesce(Subquery(this_week), Value(0)), role_order=ROLE_ORDER)
+        .order_by("role_order", "joined_at", "id")
+    )
+
+
+# -- requests and invites -------------------------------------------------------------------
+def join_requests_pending(*, guild: Guild) -> QuerySet[GuildJoinRequest]:
+    return (GuildJoinRequest.objects.filter(guild=guild, status=RequestStatus.PENDING)
+            .select_related("user", "guild").order_by("id"))
+
+
+def join_requests_of_user(*, user: User) -> QuerySet[GuildJoinRequest]:
+    return (GuildJoinRequest.objects.filter(user=user, status=RequestStatus.PENDING)
+            .select_related("user", "guild").order_by("-id"))
+
+
+def invites_pending_for_guild(*, guild: Guild) -> QuerySet[GuildInvite]:
+    return (GuildInvite.objects.filter(guild=guild, status=InviteStatus.PENDING)
+            .select_related("guild", "invited_user", "invited_by").order_by("-id"))
+
+
+def invites_pending_for_user(*, user: User) -> QuerySet[GuildInvite]:
+    return (GuildInvite.objects.filter(invited_user=user, status=InviteStatus.PENDING)
+            .select_related("guild", "invited_user", "invited_by").order_by("-id"))
+
+
+# -- chat -----------------------------------------------------------------------------------
+def messages_list(*, guild: Guild, after_id: int | None = None, before_id: int | None = None,
+                  limit: int = HISTORY_SIZE) -> list[GuildMessage]:
+    """Oldest first: the `limit` after `after_id` (resync), else the latest before `before_id`."""
+    messages = GuildMessage.objects.filter(guild=guild).select_related("author")
+    if after_id is not None:
+        return list(messages.filter(pk__gt=after_id).order_by("id")[:limit])
+    if before_id is not None:
+        messages = messages.filter(pk__lt=before_id)
+    return list(reversed(messages.order_by("-id")[:limit]))
+
+
+# -- guild rooms and activity -----------------------------------------------------------------
+def guild_rooms_list(*, guild: Guild) -> QuerySet[Room]:
+    """Open rooms linked to the guild, fullest first, with member count and leader. Two queries."""
+    return with_summary(Room.objects.filter(guild=guild, closed_at__isnull=True)).order_by("-member_count", "-created_at")
+
+
+def guild_room_get(*, guild: Guild, code: str) -> Room:
+    room = Room.objects.filter(guild=guild, code=code).first()
+    if room is None:
+        raise NotFoundError(GuildError.ROOM_NOT_FOUND, "This guild has no such room.")
+    return room
+
+
+def activity_list(*, guild: Guild, include_rooms: bool, limit: int = ACTIVITY_SIZE) -> list[GuildActivity]:
+    """Newest first. Guild rooms are the members' business: leave them out for anyone else."""
+    activity = GuildActivity.objects.filter(guild=guild)
+    if not include_rooms:
+        activity = activity.exclude(kind=ActivityKind.ROOM_CREATED)
+    return list(activity.select_related("actor", "subject").order_by("-id")[:limit])
+
+
+# -- sockets ----------------------------------------------------------------------------------
+def guild_socket_member(*, slug: str, user: User) -> tuple[Guild, GuildMember]:
+    """Who may open a guild's socket: its members."""
+    guild = guild_get(slug=slug)
+    return guild, member_require(guild=guild, user=user)
+
+
+def guild_snapshot(*, guild: Guild, user: User) -> dict:
+    """Everything the guild socket needs on (re)connect, from the database. Three queries."""
+    from .api.serializers import GuildMemberSerializer, GuildMessageSerializer, GuildSerializer
+
+    members = list(members_list(guild=guild))
+    me = next((m for m in members if m.user_id == user.pk), None)
+    return {
+        "guild": GuildSerializer(Guild.objects.get(pk=guild.pk)).data,
+        "me": {"role": me.role} if me else None,
+        "members": GuildMemberSerializer(members, many=True).data,
+        "messages": GuildMessageSerializer(messages_list(guild=guild), many=True).data,
+    }

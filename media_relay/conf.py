@@ -1,0 +1,82 @@
+"""Relay settings: one dataclass, read from the environment (and Django settings when present).
+
+Environment variables (all optional):
+
+  MEDIA_RELAY_HOST               signalling bind address            127.0.0.1
+  MEDIA_RELAY_PORT               signalling port                    8765
+  MEDIA_RELAY_ICE_ADDRESSES      comma-separated ICE host addresses  (every interface but loopback)
+  MEDIA_RELAY_TOKEN_SECRET       HMAC secret for bearer tokens       derived from Django's SECRET_KEY
+  MEDIA_RELAY_MEDIA_TIMEOUT      seconds of media silence = vanished 10
+  MEDIA_RELAY_HEARTBEAT          signalling ping interval (s)        1
+  MEDIA_RELAY_MAX_ROOM_PEERS     peers per room                      300
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RelayConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    # ICE host candidates the relay announces; empty = aioice's default (all but loopback)
+    ice_addresses: list[str] = field(default_factory=list)
+    # signalling
+    max_message_bytes: int = 128 * 1024  # bigger: an error frame, the connection stays
+    max_frame_bytes: int = 1024 * 1024  # bigger: the WebSocket closes (1009), that peer only
+    max_sdp_chars: int = 100_000
+    messages_per_second: float = 30.0
+    message_burst: int = 60
+    heartbeat_interval: float = 1.0  # WebSocket ping; a peer that stops answering is gone
+    heartbeat_timeout: float = 2.0  # after interval + timeout + close_timeout seconds
+    close_timeout: float = 1.0
+    outbound_queue: int = 512  # events waiting for a slow peer before it is dropped
+    # room limits
+    max_room_peers: int = 300
+    max_producers_per_peer: int = 4
+    max_consumers_per_peer: int = 64
+    # media
+    media_timeout: float = 10.0  # a transport that carried media and then went silent this long
+    speaker_interval: float = 0.3
+    keyframe_request_interval: float = 0.3  # at most one PLI per producer per interval (PLI storms)
+    video_history_packets: int = 1024
+    video_history_seconds: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> RelayConfig:
+        env = os.environ if environ is None else environ
+        config = cls()
+        if env.get("MEDIA_RELAY_HOST"):
+            config.host = env["MEDIA_RELAY_HOST"]
+        if env.get("MEDIA_RELAY_PORT"):
+            config.port = int(env["MEDIA_RELAY_PORT"])
+        if env.get("MEDIA_RELAY_ICE_ADDRESSES"):
+            config.ice_addresses = [a.strip() for a in env["MEDIA_RELAY_ICE_ADDRESSES"].split(",") if a.strip()]
+        if env.get("MEDIA_RELAY_MEDIA_TIMEOUT"):
+            config.media_timeout = float(env["MEDIA_RELAY_MEDIA_TIMEOUT"])
+        if env.get("MEDIA_RELAY_HEARTBEAT"):
+            config.heartbeat_interval = float(env["MEDIA_RELAY_HEARTBEAT"])
+        if env.get("MEDIA_RELAY_MAX_ROOM_PEERS"):
+            config.max_room_peers = int(env["MEDIA_RELAY_MAX_ROOM_PEERS"])
+        return config
+
+
+def relay_token_secret() -> bytes:
+    """The secret shared by the platform (issuing tokens) and the relay (verifying them).
+
+    MEDIA_RELAY_TOKEN_SECRET, else settings.MEDIA_RELAY_TOKEN_SECRET, else a key derived
+    from Django's SECRET_KEY (so a single-host deployment needs no extra setting).
+    """
+    secret = os.environ.get("MEDIA_RELAY_TOKEN_SECRET")
+    if secret:
+        return secret.encode()
+    from django.conf import settings  # only when the relay runs inside the Django project
+
+    configured = getattr(settings, "MEDIA_RELAY_TOKEN_SECRET", "")
+    if configured:
+        return configured.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"media_relay.tokens", hashlib.sha256).digest()

@@ -1,0 +1,40 @@
+"""Error codes of the media relay's signalling (one error shape: code, message, extra)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class RelayErrorCode(enum.StrEnum):
+    INVALID_JSON = "invalid_json"  # the frame is not JSON
+    INVALID_MESSAGE = "invalid_message"  # not an object, or no string "type"
+    UNKNOWN_TYPE = "unknown_type"  # no handler for "type"; extra.known lists them
+    INVALID = "invalid"  # fields don't match the type's shape; extra.fields says which
+    MESSAGE_TOO_LARGE = "message_too_large"  # over the per-message limit; extra.limit
+    RATE_LIMITED = "rate_limited"  # too many messages per second
+    NOT_JOINED = "not_joined"  # the message needs a joined room
+    ALREADY_JOINED = "already_joined"
+    ROOM_MISMATCH = "room_mismatch"  # join for a room the token was not issued for
+    ROOM_FULL = "room_full"
+    FORBIDDEN = "forbidden"  # authorize(peer, action) said no; extra.action
+    MUTED_BY_MODERATOR = "muted_by_moderator"  # self-unmute while a moderator muted you
+    PRODUCER_NOT_FOUND = "producer_not_found"  # extra.producer_id
+    PEER_NOT_FOUND = "peer_not_found"  # extra.peer_id
+    INVALID_SDP = "invalid_sdp"  # the SDP could not be applied; extra.pc
+    UNSUPPORTED_CODEC = "unsupported_codec"  # only Opus audio, VP8 / H.264 video
+    TOO_MANY = "too_many"  # per-peer producer / consumer limits; extra.limit
+    NEGOTIATION_PENDING = "negotiation_pending"  # an answer arrived with no offer outstanding
+
+
+class RelayError(Exception):
+    """An application error: becomes an error frame to the offending peer only."""
+
+    def __init__(self, code: RelayErrorCode, message: str, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
+
+    def as_message(self) -> dict[str, Any]:
+        return {"type": "error", "code": str(self.code), "message": self.message, "extra": self.extra}

@@ -1,0 +1,57 @@
+"""Shapes of the events the relay pushes to peers, one builder per event.
+
+Room events follow the project's real-time convention ``{"type": "<app>.<noun>", "op":
+"<verb>", ...}``; replies to a peer's own request (joined, answer, offer, ok, pong,
+error) are plain types, see docs/media_relay.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def peer_joined(*, peer_id: str, name: str) -> dict[str, Any]:
+    return {"type": "media_relay.peer", "op": "joined", "peer_id": peer_id, "name": name}
+
+
+def peer_left(*, peer_id: str, reason: str) -> dict[str, Any]:
+    return {"type": "media_relay.peer", "op": "left", "peer_id": peer_id, "reason": reason}
+
+
+def producer_added(*, producer: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "media_relay.producer", "op": "added", "producer": producer}
+
+
+def producer_closed(*, producer_id: str, peer_id: str, reason: str) -> dict[str, Any]:
+    return {
+        "type": "media_relay.producer",
+        "op": "closed",
+        "producer_id": producer_id,
+        "peer_id": peer_id,
+        "reason": reason,
+    }
+
+
+def producer_paused(*, producer_id: str, peer_id: str, kind: str, paused: bool, by: str) -> dict[str, Any]:
+    return {
+        "type": "media_relay.producer",
+        "op": "paused" if paused else "resumed",
+        "producer_id": producer_id,
+        "peer_id": peer_id,
+        "kind": kind,
+        "by": by,
+    }
+
+
+def consumer_closed(*, consumer_id: str, producer_id: str, reason: str) -> dict[str, Any]:
+    return {
+        "type": "media_relay.consumer",
+        "op": "closed",
+        "consumer_id": consumer_id,
+        "producer_id": producer_id,
+        "reason": reason,
+    }
+
+
+def speakers_changed(*, speaking: list[dict[str, Any]], dominant: str | None) -> dict[str, Any]:
+    return {"type": "media_relay.speakers", "op": "changed", "speaking": speaking, "dominant": dominant}

@@ -1,0 +1,109 @@
+"""A relay worker's rooms: one Router per room, created on first join, closed when empty.
+
+One worker is one asyncio event loop on one core (see docs/media_relay.md for the
+scale-out plan). This object is what every front door talks to: the WebSocket
+endpoint of ``manage.py run_relay`` today, Channels / WHIP / WHEP and the platform's
+control plane (kick, mute) later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import hooks
+from .conf import RelayConfig
+from .errors import RelayError, RelayErrorCode
+from .participants import Participant
+from .router import Router
+from .signalling import Authorize, PeerInfo, token_authorizer
+
+logger = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(
+        self, config: RelayConfig | None = None, *, authorize: Authorize = token_authorizer, clock=time.monotonic
+    ) -> None:
+        hooks.check_compatibility()
+        self.config = config or RelayConfig()
+        self.authorize = authorize
+        self.clock = clock
+        self.rooms: dict[str, Router] = {}
+        self._closing: set[asyncio.Task] = set()
+
+    def router_for(self, room_id: str) -> Router:
+        router = self.rooms.get(room_id)
+        if router is None:
+            router = self.rooms[room_id] = Router(
+                room_id, config=self.config, clock=self.clock, on_empty=self._room_empty
+            )
+            router.start()
+        return router
+
+    def _room_empty(self, router: Router) -> None:
+        if self.rooms.get(router.room_id) is router:
+            del self.rooms[router.room_id]
+            task = asyncio.get_running_loop().create_task(router.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    def join(
+        self, peer: PeerInfo, *, send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]
+    ) -> Participant:
+        router = self.router_for(peer.room)
+        existing = router.participants.get(peer.peer_id)
+        if existing is not None:
+            # the same user joined again (reload, second tab): the newest connection wins
+            existing.disconnect(4409, "replaced")
+            router.remove_participant(existing, reason="replaced")
+            router = self.router_for(peer.room)
+        if len(router.participants) >= self.config.max_room_peers:
+            raise RelayError(RelayErrorCode.ROOM_FULL, "The room is full.", {"limit": self.config.max_room_peers})
+        participant = Participant(
+            router=router, peer_id=peer.peer_id, name=peer.name, send=send, disconnect=disconnect, clock=self.clock
+        )
+        router.add_participant(participant)
+        return participant
+
+    def leave(self, participant: Participant, *, reason: str) -> None:
+        participant.router.remove_participant(participant, reason=reason)
+
+    def kick(self, room_id: str, peer_id: str, *, reason: str = "kicked") -> bool:
+        """Remove a peer now: its media stops being forwarded before this returns."""
+        router = self.rooms.get(room_id)
+        participant = router.participants.get(peer_id) if router else None
+        if participant is None:
+            return False
+        participant.send({"type": "kicked", "reason": reason})
+        participant.disconnect(4403, "kicked")
+        router.remove_participant(participant, reason="kicked")
+        return True
+
+    def mute(self, room_id: str, peer_id: str, *, kind: str = "audio", muted: bool = True) -> bool:
+        """Moderator mute from the platform's control plane (same effect as the message)."""
+        router = self.rooms.get(room_id)
+        participant = router.participants.get(peer_id) if router else None
+        if participant is None:
+            return False
+        if muted:
+            participant.moderator_muted.add(kind)
+        else:
+            participant.moderator_muted.discard(kind)
+        for producer in list(participant.producers.values()):
+            if producer.kind == kind:
+                router.set_producer_paused(producer, paused=muted, by="moderator")
+        return True
+
+    async def close(self) -> None:
+        for router in list(self.rooms.values()):
+            await router.close()
+        self.rooms.clear()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    def stats(self) -> dict[str, Any]:
+        return {"rooms": [router.stats() for router in self.rooms.values()]}

@@ -1,0 +1,929 @@
+// The room page: /ws/rooms/<code>/ with reconnect and resync, clock sync, the correction
+// loop that keeps the player on the room's position, and the room's UI (controls, roster
+// with everyone's sync offset, chat, queue, leader panel). Server truth arrives as the
+// hello snapshot (rooms.selectors.room_snapshot) and events (rooms/events.py).
+import { api } from "./api.js";
+import { createPlayer } from "./players.js";
+import { Realtime } from "./realtime.js";
+import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime } from "./sync.js";
+
+// Sync tuning for measurement (bench/sync_accuracy.py): localStorage["wt:sync"] = JSON of
+// sync.js SYNC_DEFAULTS overrides plus clockMethod ("bounds" | "min-rtt"), clockSize and
+// clockTargetMs (below).
+function syncOverrides() {
+  try {
+    const value = JSON.parse(localStorage.getItem("wt:sync") || "{}");
+    return value && typeof value === "object" ? value : {};
+  } catch {
+    return {};
+  }
+}
+const OVERRIDES = syncOverrides();
+
+const TICK_MS = 250; // correction loop period (as OpenTogetherTube recomputes)
+const BURST_PINGS = 8; // clock samples right after (re)connecting...
+const BURST_SPACING_MS = 250; // ...spaced so one busy moment on the server doesn't spoil them all
+// The server stamps a pong after its own work for the ping (session check, heartbeat write),
+// so a busy server widens the offset's bounds. While they are wider than this, keep sampling
+// gently (one ping every REFINE_EVERY_MS, at most REFINE_MAX times per connection).
+const CLOCK_TARGET_MS = OVERRIDES.clockTargetMs ?? 8;
+const REFINE_EVERY_MS = 2000;
+const REFINE_MAX = 30;
+const DRIFT_REPORT_MS = 3000; // tell the room our offset this often when it changed
+const DRIFT_REPORT_STEP_MS = 20; // (the server ignores smaller changes too)
+const BUFFERING_REPORT_DELAY_MS = 400; // a short stall (a seek) isn't worth telling everyone
+const SEEK_SETTLE_MS = 400; // after a seek, wait this long before judging how well it landed
+const MAX_CHAT = 500;
+const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
+
+const $ = (selector, root = document) => root.querySelector(selector);
+const clientNow = () => performance.timeOrigin + performance.now();
+const root = $("#room");
+const code = root.dataset.code;
+const myId = Number(document.body.dataset.userId);
+const myHandle = document.body.dataset.userHandle || "";
+const API = `/api/v1/rooms/${encodeURIComponent(code)}`;
+
+// -- small DOM helpers ---------------------------------------------------------------------------------
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "className") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+function showError(target, message) {
+  const node = typeof target === "string" ? $(target) : target;
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+function toast(text, kind = "info") {
+  const box = $("#toasts");
+  if (!box) return;
+  const node = el("div", { className: `toast ${kind}` }, text);
+  box.append(node);
+  setTimeout(() => node.remove(), 5000);
+}
+
+// -- the socket: Realtime's reconnect/backoff, plus decorated pings and request refs -----------------------
+class RoomSocket extends Realtime {
+  constructor(path) {
+    super(path);
+    this.nextRef = 1;
+    this.pending = new Map(); // ref → {kind, ...context}, to route error frames
+  }
+
+  send(message) {
+    // Realtime's own keep-alive pings (every 25 s) become clock samples and presence reports too.
+    if (message.type === "ping") message = { ...message, t: clientNow(), active: document.visibilityState === "visible" };
+    super.send(message);
+  }
+
+  request(message, context = {}) {
+    const ref = this.nextRef++;
+    this.pending.set(ref, { ...context, at: Date.now() });
+    if (this.pending.size > 50) this.pending.delete(this.pending.keys().next().value);
+    this.send({ ...message, ref });
+    return ref;
+  }
+
+  isOpen() {
+    return this.socket && this.socket.readyState === WebSocket.OPEN;
+  }
+}
+
+// -- state ----------------------------------------------------------------------------------------------
+const app = {
+  room: null, // RoomSettingsSerializer
+  me: null, // {role, is_muted, can_control}
+  state: null, // PlaybackSerializer: the authoritative playback state
+  members: new Map(), // user id → MemberSerializer
+  queue: [],
+  skipVotes: 0,
+  skipNeeded: 1,
+  hasVoted: false,
+  messages: new Map(), // id → ChatMessageSerializer
+  lastMessageId: null,
+  clock: new ClockSync({ size: OVERRIDES.clockSize || 8, method: OVERRIDES.clockMethod || "bounds" }),
+  corrector: new DriftCorrector(),
+  leads: new Map(), // player kind → learnt seek lead (ms), kept across sources
+  player: null,
+  playerReady: false,
+  playerSourceUrl: null,
+  loadToken: 0,
+  playPending: false,
+  seekSettleUntil: 0,
+  seekToLearn: false,
+  lastDrift: null,
+  lastReportedDrift: null,
+  lastDriftReportAt: 0,
+  bufferingTimer: null,
+  reportedBuffering: false,
+  reportedDurationFor: null,
+  reportedEndedFor: null,
+  isSeekDragging: false,
+  connected: false,
+  hellos: 0,
+};
+window.WTRoom = app; // for the browser tests and the bench
+
+const socket = new RoomSocket(`/ws/rooms/${encodeURIComponent(code)}/`);
+app.socket = socket;
+
+function canControl() {
+  if (!app.me || !app.room) return false;
+  return app.room.playback_control === "anyone" || ["leader", "moderator"].includes(app.me.role);
+}
+
+function canModerate() {
+  return Boolean(app.me) && ["leader", "moderator"].includes(app.me.role);
+}
+
+function isLeader() {
+  return Boolean(app.me) && app.me.role === "leader";
+}
+
+// -- clock sync ------------------------------------------------------------------------------------------
+let burstTimer = null;
+let refineTimer = null;
+function pingBurst() {
+  clearInterval(burstTimer);
+  clearInterval(refineTimer);
+  let sent = 0;
+  let refined = 0;
+  const ping = () => {
+    if (!socket.isOpen() || sent >= BURST_PINGS) {
+      clearInterval(burstTimer);
+      return;
+    }
+    sent += 1;
+    socket.send({ type: "ping" });
+  };
+  ping();
+  burstTimer = setInterval(ping, BURST_SPACING_MS);
+  refineTimer = setInterval(() => {
+    if (!socket.isOpen() || refined >= REFINE_MAX) clearInterval(refineTimer);
+    else if (sent >= BURST_PINGS && app.clock.uncertainty > CLOCK_TARGET_MS) {
+      refined += 1;
+      socket.send({ type: "ping" });
+    }
+  }, REFINE_EVERY_MS);
+}
+
+socket.on("pong", (pong) => {
+  const t1 = clientNow();
+  app.clock.add({ t0: pong.t, server: pong.server_time, t1, serverReceive: pong.server_received });
+  renderSyncBadge();
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") {
+    socket.send({ type: "ping" }); // presence: active again
+    tick();
+  }
+});
+
+// -- playback: the authoritative state and the player -----------------------------------------------------
+function applyState(state) {
+  if (!state) return;
+  if (app.state && state.version < app.state.version) return; // a stale copy (hello raced an event)
+  const previous = app.state;
+  app.state = state;
+  if (!previous || previous.version !== state.version) app.corrector.reset(); // a discrete change: no cooldown
+  const url = state.source ? state.source.url : null;
+  if (url !== app.playerSourceUrl) loadSource(state.source);
+  if (!previous || !previous.source || previous.source.url !== url) {
+    app.hasVoted = false;
+    app.reportedEndedFor = null;
+  }
+  renderControls();
+  tick();
+}
+
+async function loadSource(source) {
+  const token = ++app.loadToken;
+  if (app.player) {
+    app.leads.set(app.player.kind, app.corrector.leadMs);
+    app.player.destroy();
+  }
+  app.player = null;
+  app.playerReady = false;
+  app.playPending = false;
+  app.playerSourceUrl = source ? source.url : null;
+  showError("#player-error", "");
+  $("#player-empty").hidden = Boolean(source);
+  $("#unmute").hidden = true;
+  if (!source) {
+    renderPlayerNote();
+    return;
+  }
+  const player = createPlayer(source.kind, $("#player-box"), { hlsScriptUrl: root.dataset.hlsScript });
+  app.player = player;
+  const lead = app.leads.get(player.kind); // what this kind of player taught us about its seeks
+  const profile = { ...player.syncProfile, ...OVERRIDES };
+  app.corrector = new DriftCorrector(lead === undefined ? profile : { ...profile, seekLeadMs: lead });
+  player
+    .on("buffering", onBuffering)
+    .on("ended", onEnded)
+    .on("duration", onDuration)
+    .on("muted", (muted) => {
+      $("#unmute").hidden = !muted;
+    })
+    .on("error", (message) => showError("#player-error", message));
+  renderPlayerNote();
+  if (app.state && app.state.is_playing) onBuffering(true); // loading is buffering, for the ready check
+  try {
+    await player.load(source);
+  } catch (error) {
+    if (token === app.loadToken) showError("#player-error", error.message || "This source can't play here.");
+    return;
+  }
+  if (token !== app.loadToken) return;
+  app.playerReady = true;
+  onBuffering(false);
+  const duration = player.duration();
+  if (duration) onDuration(duration);
+  renderControls();
+  tick();
+}
+
+function renderPlayerNote() {
+  const player = app.player;
+  const note = player ? player.note : "";
+  $("#player-note").textContent = note;
+  $("#player-note").hidden = !note;
+  $("#manual-sync").hidden = !(player && player.kind === "drive");
+  $("#controls").hidden = !(app.state && app.state.source && player && player.kind !== "web");
+}
+
+function requestPlay() {
+  if (app.playPending) return;
+  app.playPending = true;
+  const player = app.player;
+  player
+    .play()
+    .then(({ muted }) => {
+      $("#unmute").hidden = !muted;
+    })
+    .catch((error) => {
+      if (player === app.player && error && error.name !== "AbortError") showError("#player-error", `Can't start playback: ${error.message}`);
+    })
+    .finally(() => {
+      if (player === app.player) app.playPending = false;
+    });
+}
+
+function seekPlayer(seconds, { learn }) {
+  const now = clientNow();
+  app.player.seek(seconds);
+  app.seekSettleUntil = now + SEEK_SETTLE_MS;
+  app.seekToLearn = learn;
+}
+
+/** The correction loop: one step towards the room's position. */
+function tick() {
+  const { player, state } = app;
+  renderTime();
+  if (!player || !app.playerReady || !state || !state.source) return;
+  const now = clientNow();
+  const expected = expectedPosition(state, app.clock.serverNow(now));
+  if (!player.isSyncable || !player.canControl) return;
+  if (player.isSeeking?.()) return;
+  const actual = player.currentTime();
+  if (actual === null || actual === undefined) return;
+  const drift = driftMs(actual, expected);
+  app.lastDrift = drift;
+  maybeReportDrift(drift, now);
+
+  if (!state.is_playing) {
+    if (!player.isPaused()) player.pause();
+    player.setRate(state.rate);
+    const decision = app.corrector.decide({ driftMs: drift, baseRate: state.rate, rates: player.rates, isPlaying: false, nowMs: now });
+    if (decision.action === "seek") seekPlayer(expected, { learn: false });
+    return;
+  }
+  if (now < app.seekSettleUntil) return; // let the seek land before judging it
+  if (app.seekToLearn && !player.isPaused() && !player.isBuffering) {
+    app.corrector.learnSeek(drift);
+    app.seekToLearn = false;
+  }
+  if (state.duration && expected >= state.duration - 0.05) return; // the end: let it finish by itself
+  const decision = app.corrector.decide({ driftMs: drift, baseRate: state.rate, rates: player.rates, isPlaying: true, nowMs: now });
+  if (decision.action === "seek") {
+    seekPlayer(expected + decision.leadMs / 1000, { learn: true });
+    player.setRate(state.rate);
+  } else {
+    player.setRate(decision.rate);
+  }
+  if (player.isPaused()) requestPlay();
+}
+
+setInterval(tick, TICK_MS);
+
+// -- reports: buffering, duration, ended, drift ------------------------------------------------------------
+function onBuffering(isBuffering) {
+  clearTimeout(app.bufferingTimer);
+  if (isBuffering) {
+    app.bufferingTimer = setTimeout(() => {
+      if (app.reportedBuffering) return;
+      app.reportedBuffering = true;
+      socket.send({ type: "sync.buffering", is_buffering: true });
+      renderMember(myId);
+    }, BUFFERING_REPORT_DELAY_MS);
+  } else if (app.reportedBuffering) {
+    app.reportedBuffering = false;
+    socket.send({ type: "sync.buffering", is_buffering: false });
+  }
+}
+
+function onDuration(duration) {
+  const { state } = app;
+  if (!state || !state.source || !(duration > 0)) return;
+  if (state.duration === null && app.reportedDurationFor !== state.source.url) {
+    app.reportedDurationFor = state.source.url;
+    socket.send({ type: "sync.duration", duration });
+  }
+  renderControls();
+}
+
+function onEnded() {
+  const { state } = app;
+  if (!state || !state.source || app.reportedEndedFor === state.source.url) return;
+  app.reportedEndedFor = state.source.url;
+  socket.send({ type: "sync.ended", url: state.source.url });
+}
+
+function maybeReportDrift(drift, now) {
+  if (now - app.lastDriftReportAt < DRIFT_REPORT_MS || !socket.isOpen()) return;
+  const rounded = Math.round(drift);
+  if (app.lastReportedDrift !== null && Math.abs(rounded - app.lastReportedDrift) < DRIFT_REPORT_STEP_MS) return;
+  app.lastDriftReportAt = now;
+  app.lastReportedDrift = rounded;
+  socket.send({ type: "sync.drift", drift_ms: Math.max(-86_400_000, Math.min(86_400_000, rounded)) });
+}
+
+// -- controls -------------------------------------------------------------------------------------------------
+function command(type, fields = {}) {
+  showError("#controls-error", "");
+  socket.request({ type, ...fields }, { kind: "control" });
+}
+
+$("#play-toggle").addEventListener("click", () => {
+  if (!app.state) return;
+  if (app.state.is_playing) {
+    const position = app.player && app.player.isSyncable ? app.player.currentTime() : null;
+    command("sync.pause", position !== null && position !== undefined ? { position } : {});
+  } else {
+    command("sync.play");
+  }
+  if (!$("#unmute").hidden && app.player?.unmute) {
+    app.player.unmute(); // a click on this page allows sound
+    $("#unmute").hidden = true;
+  }
+});
+
+$("#seek-bar").addEventListener("input", () => {
+  app.isSeekDragging = true;
+  $("#time-current").textContent = formatTime(Number($("#seek-bar").value));
+});
+$("#seek-bar").addEventListener("change", () => {
+  app.isSeekDragging = false;
+  command("sync.seek", { position: Number($("#seek-bar").value) });
+});
+$("#rate-select").addEventListener("change", () => command("sync.rate", { rate: Number($("#rate-select").value) }));
+$("#unmute").addEventListener("click", () => {
+  app.player?.unmute?.();
+  $("#unmute").hidden = true;
+});
+
+function renderControls() {
+  const { state } = app;
+  const control = canControl();
+  const playing = Boolean(state && state.is_playing);
+  const toggle = $("#play-toggle");
+  toggle.textContent = playing ? "⏸ Pause" : "▶ Play";
+  toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
+  for (const id of ["#play-toggle", "#seek-bar", "#rate-select"]) $(id).disabled = !control;
+  $("#controls-readonly").hidden = control;
+  if (state) $("#rate-select").value = String(state.rate);
+  $("#waiting-banner").hidden = !(state && state.is_waiting_for_ready);
+  $("#queue-play-now").hidden = !control;
+  $("#skip-now").hidden = !control;
+  renderPlayerNote();
+  renderTime();
+}
+
+function renderTime() {
+  const { state } = app;
+  if (!state) return;
+  const position = expectedPosition(state, app.clock.serverNow(clientNow()));
+  const duration = state.duration || app.player?.duration?.() || 0;
+  if (!app.isSeekDragging) {
+    $("#seek-bar").max = String(duration || Math.max(position, 1));
+    $("#seek-bar").value = String(position);
+    $("#time-current").textContent = formatTime(position);
+  }
+  $("#time-duration").textContent = duration ? formatTime(duration) : "–:––";
+  $("#manual-position").textContent = formatTime(position);
+  $("#manual-state").textContent = state.is_playing ? "(playing)" : "(paused)";
+}
+
+// -- the sync indicator ------------------------------------------------------------------------------------------
+function driftClass(ms) {
+  if (ms === null || ms === undefined) return "sync-unknown";
+  const size = Math.abs(ms);
+  return size < 60 ? "sync-good" : size < 400 ? "sync-fair" : "sync-bad";
+}
+
+function renderSyncBadge() {
+  const badge = $("#sync-badge");
+  const drift = app.lastDrift;
+  const error = app.clock.uncertainty;
+  const uncertainty = error === null ? "" : ` · clock ±${Math.round(error)} ms`;
+  badge.textContent = `Sync ${app.player && app.player.isSyncable && app.player.canControl ? formatDrift(drift) : "–"}${uncertainty}`;
+  badge.className = `pill sync-badge ${driftClass(app.player?.isSyncable ? drift : null)}`;
+}
+
+setInterval(() => {
+  renderSyncBadge();
+  const mine = document.querySelector(`[data-member="${myId}"] .sync-pill`);
+  if (mine && app.player && app.player.isSyncable && app.lastDrift !== null) {
+    mine.textContent = formatDrift(app.lastDrift);
+    mine.className = `pill sync-pill ${driftClass(app.lastDrift)}`;
+  }
+}, 1000);
+
+// -- roster ------------------------------------------------------------------------------------------------------
+const ROLE_LABEL = { leader: "👑 Leader", moderator: "🛡 Moderator", member: "" };
+
+function memberActions(member) {
+  const user = member.user;
+  if (user.id === myId || !canModerate() || member.role === "leader") return null;
+  if (member.role === "moderator" && !isLeader()) return null;
+  const handle = encodeURIComponent(user.handle);
+  const act = (label, method, path, body, confirmText) =>
+    el("button", { type: "button", className: "btn btn-sm", "data-action": label, onclick: () => memberAction(method, `${API}/members/${handle}/${path}/`, body, confirmText) }, label);
+  const actions = [
+    act(member.is_muted ? "Unmute" : "Mute", "POST", "mute", { is_muted: !member.is_muted }),
+    act("Kick", "POST", "kick", undefined, `Remove @${user.handle} from the room for 10 minutes?`),
+  ];
+  if (isLeader()) {
+    actions.push(act(member.role === "moderator" ? "Make member" : "Make moderator", "POST", "role", { role: member.role === "moderator" ? "member" : "moderator" }));
+    actions.push(act("Make leader", "POST", "transfer", undefined, `Hand leadership to @${user.handle}? You'll become a moderator.`));
+  }
+  return el("div", { className: "row-actions member-actions" }, actions);
+}
+
+async function memberAction(method, url, body, confirmText) {
+  if (confirmText && !window.confirm(confirmText)) return;
+  try {
+    await api(method, url, body);
+  } catch (error) {
+    toast(error.message || "That didn't work.", "error");
+  }
+}
+
+function memberNode(member) {
+  const user = member.user;
+  const isMe = user.id === myId;
+  const drift = isMe && app.lastDrift !== null && app.player?.isSyncable ? app.lastDrift : member.drift_ms;
+  const initial = (user.display_name || user.handle || "?").trim().charAt(0).toUpperCase();
+  const avatar = user.avatar_url
+    ? el("img", { className: "avatar avatar-sm", src: user.avatar_url, alt: "" })
+    : el("span", { className: "avatar avatar-sm avatar-initial" }, initial);
+  return el(
+    "li",
+    { className: `roster-row${member.is_connected ? "" : " is-away"}`, "data-member": user.id, "data-handle": user.handle },
+    el("span", { className: "presence-wrap" }, avatar, el("span", { className: `presence${member.is_connected ? " online" : ""}`, title: member.is_connected ? "Connected" : "Away" })),
+    el(
+      "span",
+      { className: "roster-name" },
+      el("strong", {}, user.display_name || user.handle),
+      " ",
+      el("span", { className: "muted" }, `@${user.handle}${isMe ? " (you)" : ""}`),
+      el(
+        "span",
+        { className: "roster-badges" },
+        ROLE_LABEL[member.role] ? el("span", { className: "pill pill-gold role-pill" }, ROLE_LABEL[member.role]) : null,
+        member.is_muted ? el("span", { className: "pill muted-pill", title: "Muted in chat" }, "🔇 muted") : null,
+        member.is_buffering ? el("span", { className: "pill buffering-pill" }, "⏳ buffering") : null,
+        member.is_connected ? null : el("span", { className: "pill pill-outline" }, "away"),
+        el("span", { className: `pill sync-pill ${driftClass(drift)}`, title: "Offset from the room's position" }, formatDrift(drift)),
+      ),
+    ),
+    memberActions(member),
+  );
+}
+
+function renderRoster() {
+  const members = [...app.members.values()].sort((a, b) => {
+    const rank = { leader: 0, moderator: 1, member: 2 };
+    return rank[a.role] - rank[b.role] || String(a.joined_at).localeCompare(String(b.joined_at));
+  });
+  $("#roster").replaceChildren(...members.map(memberNode));
+  $("#member-count").textContent = `(${members.length})`;
+}
+
+function renderMember(userId) {
+  const member = app.members.get(userId);
+  const current = document.querySelector(`#roster [data-member="${userId}"]`);
+  if (!member) current?.remove();
+  else if (current) current.replaceWith(memberNode(member));
+  else renderRoster();
+}
+
+// -- chat ------------------------------------------------------------------------------------------------------------
+function messageBody(message) {
+  const body = el("span", { className: "chat-body" });
+  if (message.is_deleted) {
+    body.append(el("em", { className: "muted" }, "message deleted"));
+    return body;
+  }
+  let last = 0;
+  for (const match of message.body.matchAll(MENTION)) {
+    body.append(message.body.slice(last, match.index));
+    const isMe = match[1].toLowerCase() === myHandle.toLowerCase();
+    body.append(el("span", { className: `mention${isMe ? " mention-me" : ""}` }, match[0]));
+    last = match.index + match[0].length;
+  }
+  body.append(message.body.slice(last));
+  return body;
+}
+
+function messageNode(message) {
+  const author = message.author || { handle: "?", display_name: "?" };
+  const mine = author.id === myId;
+  const canDelete = !message.is_deleted && (mine || canModerate());
+  const time = new Date(message.created_at);
+  return el(
+    "li",
+    { className: `chat-message${(message.mentions || []).includes(myId) ? " mentions-me" : ""}${mine ? " is-mine" : ""}`, "data-message": message.id },
+    el("span", { className: "chat-author" }, author.display_name || author.handle),
+    " ",
+    el("time", { className: "muted", datetime: message.created_at }, Number.isNaN(time.getTime()) ? "" : time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+    " ",
+    messageBody(message),
+    canDelete ? el("button", { type: "button", className: "link chat-delete", title: "Delete", "aria-label": "Delete message", onclick: () => socket.request({ type: "chat.delete", id: message.id }, { kind: "chat" }) }, "✕") : null,
+  );
+}
+
+function addMessages(messages, { replace = false } = {}) {
+  if (replace) app.messages.clear();
+  for (const message of messages) {
+    app.messages.set(message.id, message);
+    app.lastMessageId = Math.max(app.lastMessageId ?? 0, message.id);
+  }
+  const list = $("#chat-list");
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  const sorted = [...app.messages.values()].sort((a, b) => a.id - b.id).slice(-200);
+  list.replaceChildren(...sorted.map(messageNode));
+  if (nearBottom || replace) list.scrollTop = list.scrollHeight;
+}
+
+async function catchUpChat(helloMessages) {
+  // The layer is at-most-once: after a reconnect, fetch everything after the last message we saw.
+  const since = app.lastMessageId;
+  addMessages(helloMessages, { replace: since === null });
+  if (since === null) return;
+  try {
+    let after = since;
+    for (let page = 0; page < 10; page++) {
+      const missed = await api("GET", `${API}/messages/?after=${after}`);
+      if (!missed || !missed.length) break;
+      addMessages(missed);
+      after = missed[missed.length - 1].id;
+      if (missed.length < 50) break;
+    }
+  } catch (error) {
+    toast(`Couldn't fetch missed messages: ${error.message}`, "error");
+  }
+}
+
+function renderChatCount() {
+  const length = $("#chat-input").value.trim().length;
+  const count = $("#chat-count");
+  count.textContent = length > MAX_CHAT - 60 ? `${length}/${MAX_CHAT}` : "";
+  count.classList.toggle("error", length > MAX_CHAT);
+}
+
+$("#chat-input").addEventListener("input", renderChatCount);
+$("#chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#chat-input");
+  const body = input.value;
+  if (!body.trim()) return;
+  showError("#chat-error", "");
+  if (!socket.isOpen()) {
+    showError("#chat-error", "Not connected — reconnecting…");
+    return;
+  }
+  socket.request({ type: "chat.send", body }, { kind: "chat", body });
+  input.value = "";
+  renderChatCount();
+});
+
+// -- queue ------------------------------------------------------------------------------------------------------------
+const KIND_LABEL = { youtube: "YouTube", video: "Video", hls: "HLS", drive: "Drive", spotify: "Spotify", web: "Page" };
+
+function queueNode(item, index) {
+  const mine = item.added_by && item.added_by.id === myId;
+  const control = canControl();
+  const move = (delta) => {
+    const ids = app.queue.map((i) => i.id);
+    const [moved] = ids.splice(index, 1);
+    ids.splice(index + delta, 0, moved);
+    queueRequest("POST", `${API}/queue/reorder/`, { ids });
+  };
+  return el(
+    "li",
+    { className: "queue-item", "data-item": item.id },
+    el("span", { className: "pill pill-outline" }, KIND_LABEL[item.kind] || item.kind),
+    el("span", { className: "queue-title", title: item.url }, item.title || item.url),
+    item.added_by ? el("span", { className: "muted" }, `by @${item.added_by.handle}`) : null,
+    el(
+      "span",
+      { className: "row-actions" },
+      control && index > 0 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move up", onclick: () => move(-1) }, "↑") : null,
+      control && index < app.queue.length - 1 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move down", onclick: () => move(1) }, "↓") : null,
+      mine || canModerate() ? el("button", { type: "button", className: "btn btn-sm queue-remove", onclick: () => queueRequest("DELETE", `${API}/queue/${item.id}/`) }, "Remove") : null,
+    ),
+  );
+}
+
+function renderQueue() {
+  $("#queue-list").replaceChildren(...app.queue.map(queueNode));
+  $("#queue-empty").hidden = app.queue.length > 0;
+  $("#skip-tally").textContent = `Skip votes ${app.skipVotes}/${app.skipNeeded}`;
+  const hasSource = Boolean(app.state && app.state.source);
+  $("#skip-vote").disabled = !hasSource || app.hasVoted;
+  $("#skip-now").disabled = !hasSource;
+}
+
+async function queueRequest(method, url, body) {
+  showError("#queue-error", "");
+  try {
+    return await api(method, url, body);
+  } catch (error) {
+    showError("#queue-error", error.message || "That didn't work.");
+    throw error;
+  }
+}
+
+$("#queue-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const url = $("#queue-url").value.trim();
+  if (!url) return;
+  try {
+    await queueRequest("POST", `${API}/queue/`, { url, title: $("#queue-title").value.trim() });
+    $("#queue-url").value = "";
+    $("#queue-title").value = "";
+  } catch {
+    /* shown inline */
+  }
+});
+
+$("#queue-play-now").addEventListener("click", () => {
+  const url = $("#queue-url").value.trim();
+  if (!url) {
+    showError("#queue-error", "Paste a link first.");
+    return;
+  }
+  showError("#queue-error", "");
+  socket.request({ type: "sync.load", url, title: $("#queue-title").value.trim() }, { kind: "queue" });
+  $("#queue-url").value = "";
+  $("#queue-title").value = "";
+});
+
+$("#skip-vote").addEventListener("click", () => {
+  app.hasVoted = true;
+  renderQueue();
+  socket.request({ type: "queue.skip_vote" }, { kind: "queue", vote: true });
+});
+
+$("#skip-now").addEventListener("click", () => queueRequest("POST", `${API}/queue/skip/`).catch(() => {}));
+
+// -- leader panel ------------------------------------------------------------------------------------------------------------
+function renderLeaderPanel() {
+  const panel = $("#leader-panel");
+  panel.hidden = !canModerate();
+  if (!app.room) return;
+  for (const input of panel.querySelectorAll("[data-setting]")) {
+    if (document.activeElement === input) continue;
+    const value = app.room[input.dataset.setting];
+    if (input.type === "checkbox") input.checked = Boolean(value);
+    else input.value = String(value ?? "");
+  }
+  $("#close-room").hidden = !isLeader();
+}
+
+$("#room-settings").addEventListener("change", async (event) => {
+  const input = event.target.closest("[data-setting]");
+  if (!input) return;
+  const field = input.dataset.setting;
+  const value = input.type === "checkbox" ? input.checked : input.type === "number" ? Number(input.value) : input.value;
+  showError("#settings-error", "");
+  try {
+    app.room = await api("PATCH", `${API}/`, { [field]: value });
+    renderRoom();
+  } catch (error) {
+    showError("#settings-error", error.message || "That setting didn't save.");
+    renderLeaderPanel();
+  }
+});
+
+$("#invite-create").addEventListener("click", async () => {
+  try {
+    const invite = await api("POST", `${API}/invites/`, { expires_in: 24 * 3600 });
+    $("#invite-link").value = new URL(invite.url, location.origin).href;
+    $("#invite-note").textContent = `A new invite link, valid until ${new Date(invite.expires_at).toLocaleString()}.`;
+    $("#invite-link").select();
+  } catch (error) {
+    $("#invite-note").textContent = error.message || "Couldn't create an invite.";
+  }
+});
+
+$("#invite-friend-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const handle = $("#invite-handle").value.trim().replace(/^@/, "");
+  if (!handle) return;
+  const result = $("#invite-friend-result");
+  try {
+    await api("POST", `${API}/invites/friends/`, { handle });
+    result.textContent = `Invited @${handle}: they got a notification with a join button.`;
+    result.classList.remove("error");
+    $("#invite-handle").value = "";
+  } catch (error) {
+    result.textContent = error.message || "Couldn't invite them.";
+    result.classList.add("error");
+  }
+});
+
+$("#close-room").addEventListener("click", async () => {
+  if (!window.confirm("Close the room for everyone?")) return;
+  try {
+    await api("DELETE", `${API}/`);
+  } catch (error) {
+    toast(error.message || "Couldn't close the room.", "error");
+  }
+});
+
+$("#leave-room").addEventListener("click", async () => {
+  if (!window.confirm("Leave this room?")) return;
+  try {
+    await api("POST", `${API}/leave/`);
+  } catch {
+    /* left already */
+  }
+  socket.stopped = true;
+  socket.socket?.close();
+  location.href = "/rooms/";
+});
+
+function renderRoom() {
+  if (!app.room) return;
+  $("#room-name").textContent = app.room.name;
+  $("#room-topic").textContent = app.room.topic || "";
+  $("#room-topic").hidden = !app.room.topic;
+  $("#room-locked").hidden = !app.room.is_locked;
+  const chatOff = app.room.chat_mode === "off" || (app.room.chat_mode === "mods" && !canModerate());
+  $("#chat-input").placeholder = chatOff ? (app.room.chat_mode === "off" ? "Chat is off." : "Only moderators can chat right now.") : "Say something… (@handle to mention)";
+  renderLeaderPanel();
+  renderControls();
+  renderQueue();
+}
+
+function gone(title, text) {
+  socket.stopped = true;
+  clearInterval(burstTimer);
+  clearInterval(refineTimer);
+  app.player?.pause?.();
+  $("#room-gone-title").textContent = title;
+  $("#room-gone-text").textContent = text;
+  $("#room-gone").hidden = false;
+}
+
+// -- socket events ------------------------------------------------------------------------------------------------------------
+function setConnection(state, label) {
+  const pill = $("#connection-status");
+  pill.dataset.state = state;
+  pill.textContent = label;
+  app.connected = state === "live";
+}
+
+socket
+  .on("open", () => {
+    setConnection("live", "● Live");
+    // A new connection may reach another server process: take fresh samples, keeping the
+    // old estimate until they arrive.
+    const previous = app.clock.count ? app.clock.offset : null;
+    app.clock.reset();
+    if (previous !== null) app.clock.setFallback(previous);
+    pingBurst();
+  })
+  .on("close", (close) => {
+    setConnection("offline", "Reconnecting…");
+    app.lastClose = { code: close.code, reason: close.reason };
+    if (!$("#room-gone").hidden) return; // an event already said why (kicked, closed)
+    if (close.code === 4410) gone("This room was closed", "The room is closed.");
+    else if (close.code === 4403) gone("You can't be in this room", close.reason === "kicked" ? "You were removed from this room." : "You're not a member of this room (any more).");
+    else if (close.code === 4401 || close.code === 4409) gone("You were signed out", "Sign in again to come back.");
+  })
+  .on("hello", (hello) => {
+    app.hellos += 1;
+    if (app.hellos === 1 && !app.clock.count) app.clock.setFallback(hello.server_time - clientNow()); // rough, until the pongs
+    app.room = hello.room;
+    app.me = hello.me;
+    app.members = new Map(hello.members.map((m) => [m.user.id, m]));
+    app.queue = hello.queue;
+    app.skipVotes = hello.skip_votes;
+    app.skipNeeded = hello.skip_needed;
+    applyState(hello.state); // (dropped if an event already brought a newer version)
+    catchUpChat(hello.messages);
+    renderRoom();
+    renderRoster();
+    app.reportedBuffering = false;
+    if (app.player && app.player.isBuffering) onBuffering(true);
+  })
+  .on("rooms.state", (event) => applyState(event.state))
+  .on("rooms.member", (event) => {
+    const member = event.member;
+    if (event.op === "left" || event.op === "kicked") {
+      app.members.delete(member.user.id);
+      if (member.user.id === myId && event.op === "kicked") gone("You were removed", "A moderator removed you from this room.");
+    } else {
+      app.members.set(member.user.id, member);
+      if (member.user.id === myId && app.me) {
+        const roleChanged = app.me.role !== member.role;
+        app.me = { ...app.me, role: member.role, is_muted: member.is_muted, can_control: canControl() };
+        if (roleChanged) {
+          renderRoom();
+          renderRoster();
+          renderMessagesAgain();
+          return;
+        }
+      }
+    }
+    renderMember(member.user.id);
+    $("#member-count").textContent = `(${app.members.size})`;
+  })
+  .on("rooms.room", (event) => {
+    if (event.op === "closed") {
+      gone("This room was closed", event.reason === "empty" ? "Everyone left." : "The leader closed the room.");
+      return;
+    }
+    if (event.op === "removed") {
+      gone("You were removed", "A moderator removed you from this room.");
+      return;
+    }
+    if (event.room) {
+      app.room = event.room;
+      if (app.me) app.me.can_control = canControl();
+      renderRoom();
+      renderRoster();
+    }
+  })
+  .on("rooms.chat", (event) => {
+    if (event.op === "created") addMessages([event.message]);
+    else if (event.op === "deleted") {
+      const message = app.messages.get(event.id);
+      if (message) addMessages([{ ...message, body: "", is_deleted: true }]);
+    }
+  })
+  .on("rooms.queue", (event) => {
+    app.queue = event.items;
+    app.skipVotes = event.skip_votes;
+    app.skipNeeded = event.skip_needed;
+    renderQueue();
+  })
+  .on("error", (frame) => {
+    const context = frame.ref !== null && frame.ref !== undefined ? socket.pending.get(frame.ref) : null;
+    if (context) socket.pending.delete(frame.ref);
+    const message = frame.message || "Something went wrong.";
+    if (context && context.kind === "chat") {
+      showError("#chat-error", message);
+      if (context.body && !$("#chat-input").value) {
+        $("#chat-input").value = context.body; // give the text back to fix it
+        renderChatCount();
+      }
+    } else if (context && context.kind === "control") showError("#controls-error", message);
+    else if (context && context.kind === "queue") {
+      showError("#queue-error", message);
+      if (context.vote && frame.code !== "already_voted") {
+        app.hasVoted = false;
+        renderQueue();
+      }
+    } else toast(message, "error");
+  });
+
+function renderMessagesAgain() {
+  addMessages([]);
+}
+
+setConnection("connecting", "Connecting…");
+socket.connect();

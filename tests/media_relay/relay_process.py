@@ -1,0 +1,47 @@
+"""A relay worker in its own process, with codec auditing: ``python -m tests.media_relay.relay_process SECRET``.
+
+Prints ``READY <port>`` once listening. On SIGTERM it prints one JSON line with the
+codec audit (objects created, decode/encode/pack calls in *this* process) and the
+most packets it had forwarded, then exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+
+from tests.media_relay import codec_audit
+
+AUDIT = codec_audit.install()  # before aiortc creates anything
+
+from media_relay.conf import RelayConfig  # noqa: E402
+from media_relay.relay import Relay  # noqa: E402
+from media_relay.server import SignallingServer  # noqa: E402
+
+
+async def main(secret: bytes) -> None:
+    config = RelayConfig(host="127.0.0.1", port=0, ice_addresses=["127.0.0.1"], speaker_interval=0.1)
+    relay = Relay(config)
+    server = SignallingServer(relay, secret=secret)
+    port = await server.start()
+    print(f"READY {port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    peak = {"packets_in": 0, "packets_out": 0}
+    while not stop.is_set():
+        for room in relay.stats()["rooms"]:
+            for key in peak:
+                peak[key] = max(peak[key], room[key])
+        try:
+            await asyncio.wait_for(stop.wait(), 0.1)
+        except TimeoutError:
+            pass
+    await server.close()
+    print(json.dumps({"audit": dict(AUDIT), "forwarded": peak}), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1].encode()))
