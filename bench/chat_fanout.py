@@ -280,6 +280,20 @@ def make_users_and_sessions(count: int) -> list[tuple[int, str]]:
     return pairs
 
 
+def drop_sessions(pairs: list[tuple[int, str]]) -> None:
+    """Sign the bench users out again: their sessions leave the database and the cache."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.db import close_old_connections
+
+    close_old_connections()
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    for _, key in pairs:
+        with suppress(Exception):
+            store_class().delete(key)
+
+
 def make_room(user_ids: list[int]):
     """A room whose members are `user_ids` (the first leads), made with the ORM: see the module doc."""
     from rooms.models import Room, RoomMember, RoomRole, Visibility
@@ -677,15 +691,19 @@ class Side:
     @classmethod
     def ours(cls, args, env: dict[str, str], n: int, pairs, modes: list[str]) -> Side:
         side = cls("ours")
-        side.room = make_room([uid for uid, _ in pairs[:n]])
-        template, group = event_template(side.room, pairs[0][0])
-        port = free_port()
-        side.log = open(OUT / f"daphne-{n}.log", "w")
-        side.server = start_daphne(args, env, port, side.log)
-        specs = [{"kind": "django", "url": f"ws://{HOST}:{port}/ws/rooms/{side.room.code}/",
-                  "origin": f"http://{HOST}:{port}", "headers": {"Cookie": f"sessionid={key}"}}
-                 for _, key in pairs[:n]]
-        side._connect(specs, n, args, env_subset(env))
+        try:
+            side.room = make_room([uid for uid, _ in pairs[:n]])
+            template, group = event_template(side.room, pairs[0][0])
+            port = free_port()
+            side.log = open(OUT / f"daphne-{n}.log", "w")
+            side.server = start_daphne(args, env, port, side.log)
+            specs = [{"kind": "django", "url": f"ws://{HOST}:{port}/ws/rooms/{side.room.code}/",
+                      "origin": f"http://{HOST}:{port}", "headers": {"Cookie": f"sessionid={key}"}}
+                     for _, key in pairs[:n]]
+            side._connect(specs, n, args, env_subset(env))
+        except BaseException:
+            side.close()  # never leave daphne running when the connect phase fails
+            raise
         for mode in modes:
             m = args.e2e_messages[n] if mode == "e2e" else args.messages[n]
             side.jobs.append((f"ours ({'a' if mode == 'e2e' else 'b'}) {mode}", {
@@ -696,14 +714,18 @@ class Side:
     @classmethod
     def peer(cls, args, n: int) -> Side:
         side = cls("peer")
-        port = free_port()
-        side.log = open(OUT / f"socketio-{n}.log", "w")
-        side.server = start_socketio(args, port, side.log)
-        room = f"bench-{os.getpid()}-{n}"
-        specs = [{"kind": "socketio",
-                  "url": f"ws://{HOST}:{port}/socket.io/?EIO=4&transport=websocket&room={room}&user={i + 1}"}
-                 for i in range(n)]
-        side._connect(specs, n, args, None)
+        try:
+            port = free_port()
+            side.log = open(OUT / f"socketio-{n}.log", "w")
+            side.server = start_socketio(args, port, side.log)
+            room = f"bench-{os.getpid()}-{n}"
+            specs = [{"kind": "socketio",
+                      "url": f"ws://{HOST}:{port}/socket.io/?EIO=4&transport=websocket&room={room}&user={i + 1}"}
+                     for i in range(n)]
+            side._connect(specs, n, args, None)
+        except BaseException:
+            side.close()
+            raise
         side.jobs.append(("peer socket.io", {
             "mode": "socketio", "messages": args.messages[n], "window": window_for(n, args),
             "body_size": args.body_size, "rate": args.rate, "drain_timeout": DRAIN_TIMEOUT}))
@@ -718,13 +740,15 @@ class Side:
         time.sleep(SETTLE_SECONDS * 2)  # let the join events (rooms.member) drain
 
     def close(self) -> None:
-        if self.gen is not None:
-            self.gen.close()
-        stop_process(self.server)
-        if self.log is not None:
-            self.log.close()
-        if self.room is not None:
-            drop_room(self.room)
+        try:
+            if self.gen is not None:
+                self.gen.close()
+        finally:
+            stop_process(self.server)
+            if self.log is not None:
+                self.log.close()
+            if self.room is not None:
+                drop_room(self.room)
 
 
 def run_size(args, env: dict[str, str], n: int, pairs, modes: list[str], results: list[dict]) -> None:
@@ -881,6 +905,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs; server pinned to {args.server_cpus or 'any'}, "
           f"generator to {args.gen_cpus or 'any'}; Redis db {args.redis_db}; database {args.database}", flush=True)
     results: list[dict] = []
+    pairs: list[tuple[int, str]] = []
     interrupted = False
     try:
         if not args.no_ours:
@@ -896,6 +921,8 @@ def main() -> None:
         interrupted = True
         print("interrupted: stopping", flush=True)
     finally:
+        if pairs:
+            drop_sessions(pairs)
         if results:
             rows = summarise(results)
             print_table(rows)

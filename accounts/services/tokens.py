@@ -27,8 +27,7 @@ def api_token_create(*, user: User, name: str, expires_at: datetime | None = Non
         raise ApplicationError("invalid", "The expiry must be in the future.", {"fields": {"expires_at": ["In the past."]}})
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
-        live = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(expires_at__lte=timezone.now())
-        if live.count() >= MAX_ACTIVE_TOKENS:  # expired tokens are not active
+        if api_tokens_list(user=user).count() >= MAX_ACTIVE_TOKENS:  # expired tokens are not active
             raise ApplicationError(TokenError.TOO_MANY_TOKENS, f"You can have at most {MAX_ACTIVE_TOKENS} active tokens.")
         key = "wt_" + secrets.token_urlsafe(32)
         token = ApiToken.objects.create(user=user, name=name.strip()[:50] or "API token", prefix=key[:10],

@@ -4,55 +4,22 @@ Each round releases its threads together with a barrier; rounds repeat to catch 
 The `published` fixture records what would be sent (commit callbacks run for real here).
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from accounts.models import FriendRequest, FriendRequestStatus, Friendship, Notification, PresenceConnection
 from accounts.services.presence import presence_connect, presence_disconnect
 from accounts.services.social import friend_request_send
 from config.errors import ConflictError
 from tests.conftest import requires_postgres
+from tests.races import outcome, run_together
 
 from .factories import UserFactory, make_friends
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 5
-TIMEOUT = 30
-
-
-def run_together(calls) -> list:
-    """Run each zero-argument callable in its own thread, released at once.
-
-    Returns one ("ok", value) or ("error", exception) per call, in order.
-    """
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - reported to the test below
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
-
-
-def outcome(result) -> str:
-    kind, value = result
-    return "ok" if kind == "ok" else getattr(value, "code", repr(value))
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))

@@ -6,12 +6,10 @@ and the same state as a single run. Rounds repeat to catch the race.
 """
 
 import json
-import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from accounts.models import Notification, NotificationKind, User
 from gamification.models import (
@@ -32,39 +30,16 @@ from gamification.services.xp import xp_award
 from guilds.models import Guild
 from moderation.models import AuditEvent, AuditVerb
 from tests.conftest import requires_postgres
+from tests.races import run_together
 
 from .factories import BadgeFactory, EventTaskFactory, GuildFactory, UserFactory, join_guild
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 5
-TIMEOUT = 60
 SUNDAY_NIGHT = datetime(2026, 11, 22, 23, 59, 59, 900000, tzinfo=UTC)
 MONDAY_MORNING = datetime(2026, 11, 23, 0, 0, 0, 100000, tzinfo=UTC)
 RESET_AT = datetime(2026, 11, 23, 0, 0, 5, tzinfo=UTC)
-
-
-def run_together(calls) -> list:
-    """Run each zero-argument callable in its own thread, released at once: [("ok", value) | ("error", exc)]."""
-    barrier = threading.Barrier(len(calls), timeout=TIMEOUT)
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def errors(results) -> list:

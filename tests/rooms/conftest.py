@@ -14,7 +14,6 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connection
 from django.db.backends import utils as db_utils
 from django.test import Client
 
@@ -24,7 +23,6 @@ from rooms.chat_filters import _filters
 ORIGIN = b"http://localhost"
 WAIT = 5  # seconds; generous for the Redis pub/sub layer in CI
 QUIET = 0.5  # how long "receives nothing" listens
-RACE_TIMEOUT = 60
 
 
 # -- sockets -----------------------------------------------------------------------------------------
@@ -108,36 +106,8 @@ def room_path(code: str) -> str:
     return f"/ws/rooms/{quote(code)}/"
 
 
-# -- races -------------------------------------------------------------------------------------------
-def run_together(calls) -> list:
-    """Run each zero-argument callable in its own thread (own DB connection), released by a barrier.
-
-    Returns ("ok", value) or ("error", exception) per call, in order.
-    """
-    barrier = threading.Barrier(len(calls), timeout=RACE_TIMEOUT)
-    results: list = [None] * len(calls)
-
-    def worker(index, fn):
-        try:
-            barrier.wait()
-            results[index] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, fn)) for i, fn in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(RACE_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
-
-
-def outcome(result) -> str:
-    kind, value = result
-    return "ok" if kind == "ok" else getattr(value, "code", repr(value))
+# -- races: see tests/races.py ----------------------------------------------------------------------
+from tests.races import outcome, run_together  # noqa: E402,F401  (re-exported for the rooms tests)
 
 
 # -- chat filters ------------------------------------------------------------------------------------
