@@ -1,5 +1,6 @@
 """Checks CI and a newcomer depend on: migrations, deploy settings, the beat schedule."""
 
+import io
 import os
 import subprocess
 import sys
@@ -42,3 +43,19 @@ def test_an_unknown_api_path_answers_in_the_error_shape(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "message": "No such API endpoint.", "extra": {"path": "/api/v1/no-such-thing/"}}
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_a_bit_of_everything_and_is_idempotent(settings, tmp_path):
+    from accounts.models import Friendship, User
+    from guilds.models import Guild
+    from rooms.models import Room
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (User.objects.count(), Friendship.objects.count(), Room.objects.count(), Guild.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert (User.objects.count(), Friendship.objects.count(), Room.objects.count(), Guild.objects.count()) == counts
+    assert Room.objects.filter(visibility="public", source_kind="video").exists()
+    assert User.objects.filter(handle="admin", is_staff=True).exists()

@@ -1,15 +1,20 @@
 """Demo data for a first run: users with verified emails, friendships, a request, a follow,
-a public watch party playing a locally made test video, and a voice room.
+a public watch party playing a locally made test video, a voice room, a guild, and the
+gamification demo (badges, events, a populated leaderboard).
 
-Idempotent: running it again changes nothing. Later issues add guilds, events...
+Idempotent: running it again changes nothing.
 """
 
 from allauth.account.models import EmailAddress
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Friendship, User
 from accounts.services.social import follow_create, friend_request_accept, friend_request_send
+from guilds.models import Guild
+from guilds.services.guilds import guild_create
+from guilds.services.membership import guild_join
 from rooms.demo_rooms import seed_demo_rooms
 
 PASSWORD = "watchtogether"
@@ -34,6 +39,10 @@ class Command(BaseCommand):
                 friend_request_send(sender=users["carol"], recipient=users["alice"])
                 follow_create(follower=users["dave"], followee=users["alice"])
             seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
+            if not Guild.objects.filter(name="Popcorn Club").exists():
+                guild = guild_create(actor=users["alice"], name="Popcorn Club", description="Friday films, Sunday anime.")
+                guild_join(actor=users["bob"], guild=guild)
+        call_command("seed_gamification_demo", players=40, stdout=self.stdout)
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for user in [*users.values(), admin]:
             self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")
