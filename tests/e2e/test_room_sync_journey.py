@@ -5,6 +5,7 @@ The videos are generated with PyAV and served with byte ranges from a thread (Ch
 can only seek in media served with ranges; Django's static serve has none).
 """
 
+import os
 import time
 
 import pytest
@@ -125,6 +126,8 @@ def test_watch_party_in_two_browsers(asgi_server, new_page, videos):
     wait_playing(guest, 0.5)
     assert_in_sync(leader, guest)
     expect(guest.locator('#roster [data-handle="lea"] .sync-pill')).not_to_have_text("–", timeout=8000)
+    if os.environ.get("WT_ROOM_SCREENSHOT"):
+        leader.screenshot(path=os.environ["WT_ROOM_SCREENSHOT"], full_page=True)
 
     # -- pause: both stop at the same frame ---------------------------------------------------------------------------
     leader.click("#play-toggle")
