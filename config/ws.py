@@ -153,14 +153,21 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     @handles("ping", PingSerializer)
     async def handle_ping(self, data, ref):
-        """Keep-alive and clock sample. Re-checks the session, which may have ended."""
+        """Keep-alive and clock sample. Re-checks the session, which may have ended.
+
+        The pong carries when the ping arrived and when the pong left, so the client's clock
+        estimate isn't biased by the work done in between (static/js/sync.js).
+        """
         from accounts.selectors import session_is_current
 
+        received = time.time() * 1000
         if not await database_sync_to_async(session_is_current)(session_key=self.session_key, user_id=self.user.pk):
             await self.end_session("session_expired")
             return
         await self.on_heartbeat(data)
-        await self.send_json({"type": "pong", "ref": ref, "t": data.get("t"), "server_time": time.time() * 1000})
+        await self.send_json(
+            {"type": "pong", "ref": ref, "t": data.get("t"), "server_received": received, "server_time": time.time() * 1000}
+        )
 
     async def on_heartbeat(self, data: dict):
         pass

@@ -2,6 +2,7 @@
 // task ticks and toasts. On every (re)connect the page re-reads its events from the API, since
 // the channel layer is at-most-once (docs/realtime.md).
 import { api } from "./api.js";
+import { toast } from "./toast.js";
 
 const UNITS = { watch_hours: "h", join_rooms: "rooms", send_messages: "messages", make_friends: "friends", sponsored_video: "videos", login_days: "days" };
 
@@ -10,15 +11,6 @@ export function progressLabel(kind, progress, target) {
   return `${done} / ${target} ${UNITS[kind] || ""}`.trim();
 }
 
-function toast(text) {
-  const box = document.getElementById("toasts");
-  if (!box) return;
-  const node = document.createElement("div");
-  node.className = "toast";
-  node.textContent = text;
-  box.append(node);
-  setTimeout(() => node.remove(), 5000);
-}
 
 function setTask(taskId, progress, goal, completed) {
   const item = document.querySelector(`.task[data-task-id="${taskId}"]`);

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { createPlayer } from "./players.js";
 import { Realtime } from "./realtime.js";
 import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime } from "./sync.js";
+import { toast } from "./toast.js";
 
 // Sync tuning for measurement (bench/sync_accuracy.py): localStorage["wt:sync"] = JSON of
 // sync.js SYNC_DEFAULTS overrides plus clockMethod ("bounds" | "min-rtt"), clockSize and
@@ -63,13 +64,6 @@ function showError(target, message) {
   node.hidden = !message;
 }
 
-function toast(text, kind = "info") {
-  const box = $("#toasts");
-  if (!box) return;
-  const node = el("div", { className: `toast ${kind}` }, text);
-  box.append(node);
-  setTimeout(() => node.remove(), 5000);
-}
 
 // -- the socket: Realtime's reconnect/backoff, plus decorated pings and request refs -----------------------
 class RoomSocket extends Realtime {
@@ -111,7 +105,7 @@ const app = {
   messages: new Map(), // id → ChatMessageSerializer
   lastMessageId: null,
   // 16 samples rather than Jellyfin's 8: with 0–100 ms jitter the offset's p95 error fell from
-  // 6.8–15.7 ms to 5.9–7.2 ms and the players' p95 from 11.5–21.4 ms to 7.2–9.1 ms (bench/README.md).
+  // 6.8–15.7 ms to 5.9–9.9 ms and the players' p95 from 11.5–21.4 ms to 7.2–9.9 ms (bench/README.md).
   clock: new ClockSync({ size: OVERRIDES.clockSize || 16, method: OVERRIDES.clockMethod || "bounds" }),
   corrector: new DriftCorrector(),
   leads: new Map(), // player kind → learnt seek lead (ms), kept across sources

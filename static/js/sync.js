@@ -233,8 +233,9 @@ export class DriftCorrector {
 /** Format a drift for the sync indicator: "+12 ms", "−1.4 s". */
 export function formatDrift(ms) {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "–";
-  const sign = ms > 0 ? "+" : ms < 0 ? "−" : "±";
   const size = Math.abs(ms);
+  if (size < 0.5) return "±0 ms";
+  const sign = ms > 0 ? "+" : "−";
   return size >= 1000 ? `${sign}${(size / 1000).toFixed(1)} s` : `${sign}${Math.round(size)} ms`;
 }
 

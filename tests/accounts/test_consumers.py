@@ -258,7 +258,8 @@ async def test_ping_pong(sockets, alice):
     before = time.time() * 1000
     await comm.send_json_to({"type": "ping", "ref": "r1", "t": 123.5})
     pong = await frame(comm)
-    assert set(pong) == {"type", "ref", "t", "server_time"}
+    assert set(pong) == {"type", "ref", "t", "server_received", "server_time"}
+    assert before <= pong["server_received"] <= pong["server_time"]
     assert (pong["type"], pong["ref"], pong["t"]) == ("pong", "r1", 123.5)
     assert before <= pong["server_time"] <= time.time() * 1000
 

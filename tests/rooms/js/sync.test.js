@@ -321,6 +321,7 @@ test("format: drift and time", () => {
   assert.equal(formatDrift(12.4), "+12 ms");
   assert.equal(formatDrift(-1400), "−1.4 s");
   assert.equal(formatDrift(0), "±0 ms");
+  assert.equal(formatDrift(-0.3), "±0 ms", "no −0");
   assert.equal(formatDrift(null), "–");
   assert.equal(formatTime(65), "1:05");
   assert.equal(formatTime(3723), "1:02:03");
