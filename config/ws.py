@@ -44,6 +44,21 @@ class PingSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True, help_text="tab visible and user not idle")
 
 
+class ChatSendSerializer(serializers.Serializer):
+    """`chat.send` in every chat (rooms, guilds): the service enforces the length with a clear code."""
+
+    body = serializers.CharField(max_length=2000, trim_whitespace=False)
+
+
+class ChatDeleteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+def run(function):
+    """A service call from a consumer, on Channels' database thread."""
+    return database_sync_to_async(function)
+
+
 class TokenBucket:
     def __init__(self, burst: int, per_second: float):
         self.capacity, self.rate = burst, per_second

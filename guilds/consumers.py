@@ -1,25 +1,10 @@
 import time
 
-from channels.db import database_sync_to_async
-from rest_framework import serializers
-
-from config.ws import BaseConsumer, handles
+from config.ws import BaseConsumer, ChatDeleteSerializer, ChatSendSerializer, handles, run
 
 from . import selectors
 from .events import guild_group, guild_user_group
 from .services import chat
-
-
-class ChatSendSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=2000, trim_whitespace=False)
-
-
-class ChatDeleteSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-
-
-def run(function):
-    return database_sync_to_async(function)
 
 
 class GuildConsumer(BaseConsumer):

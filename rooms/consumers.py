@@ -1,9 +1,8 @@
 import time
 
-from channels.db import database_sync_to_async
 from rest_framework import serializers
 
-from config.ws import BaseConsumer, handles
+from config.ws import BaseConsumer, ChatDeleteSerializer, ChatSendSerializer, handles, run
 
 from . import selectors
 from .events import HALLWAY_GROUP, room_group, room_user_group
@@ -41,18 +40,6 @@ class EndedSerializer(serializers.Serializer):
 
 class DriftSerializer(serializers.Serializer):
     drift_ms = serializers.IntegerField(min_value=-86_400_000, max_value=86_400_000)
-
-
-class ChatSendSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=2000, trim_whitespace=False)
-
-
-class ChatDeleteSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-
-
-def run(function):
-    return database_sync_to_async(function)
 
 
 class RoomConsumer(BaseConsumer):
