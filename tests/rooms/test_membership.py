@@ -47,21 +47,6 @@ HALLWAY_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
-
-
-@pytest.fixture
 def room(alice):
     """A public watch room led by alice."""
     return RoomFactory(created_by=alice, name="Movie night")

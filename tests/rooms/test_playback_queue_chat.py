@@ -62,21 +62,6 @@ DRIVE_URL = "https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUvWxYz012345/v
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
-
-
-@pytest.fixture
 def room(alice, bob, carol):
     """alice leads; bob moderates; carol is a member. Nothing loaded."""
     room = RoomFactory(created_by=alice)

@@ -73,21 +73,6 @@ def ok(response, status: int = 200):
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
-
-
-@pytest.fixture
 def room(alice, bob):
     """Public; alice leads, bob is a member, a video is playing."""
     room = set_source(RoomFactory(created_by=alice, name="Movie night"), YOUTUBE_URL, position=5.0)

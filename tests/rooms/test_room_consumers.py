@@ -22,7 +22,6 @@ from rooms.models import ChatMessage, QueueItem, Room, RoomMember, SkipVote, Vis
 from rooms.services.chat import message_send
 from rooms.services.membership import member_kick, room_close, room_create, room_join, room_leave, room_update
 from rooms.services.playback import playback_command
-from tests.accounts.factories import UserFactory
 
 from .conftest import call, closed, count_queries, frame, frames, login, quiet, room_path
 from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, YOUTUBE_URL, RoomFactory, add_member, set_source
@@ -32,21 +31,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HELLO_KEYS = {"type", "server_time", "room", "me", "state", "members", "queue", "skip_votes", "skip_needed", "messages"}
 ROOM_HANDLERS = ["chat.delete", "chat.send", "ping", "queue.skip_vote", "sync.buffering", "sync.drift", "sync.duration",
                  "sync.ended", "sync.load", "sync.pause", "sync.play", "sync.rate", "sync.seek"]
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
 
 
 @pytest.fixture
