@@ -5,6 +5,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from config import realtime
+from tests.accounts.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +40,24 @@ requires_postgres = pytest.mark.skipif(
     django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
     reason="race tests need PostgreSQL row locks (set DATABASE_URL; CI does)",
 )
+
+
+# -- people: the same handles in every app's tests -------------------------------------------------------
+@pytest.fixture
+def alice():
+    return UserFactory(handle="alice")
+
+
+@pytest.fixture
+def bob():
+    return UserFactory(handle="bob")
+
+
+@pytest.fixture
+def carol():
+    return UserFactory(handle="carol")
+
+
+@pytest.fixture
+def dave():
+    return UserFactory(handle="dave")

@@ -75,16 +75,6 @@ def results(response) -> list[dict]:
     return response.json()["results"]
 
 
-@pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
 # -- the one error shape --------------------------------------------------------------------------
 class TestErrorShape:
     def test_invalid_input_is_400_with_fields(self, alice):

@@ -46,7 +46,7 @@ from config.asgi import application
 from config.realtime import EVENT_HANDLER, encode, user_group
 from config.ws import CloseCode
 
-from .factories import UserFactory, make_friends
+from .factories import make_friends
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -189,21 +189,6 @@ async def sockets():
     for comm in opened:
         with contextlib.suppress(asyncio.CancelledError):  # a timed-out receive already cancelled it
             await comm.disconnect(timeout=WAIT)
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
 
 
 # -- the handshake -----------------------------------------------------------------------------------------

@@ -82,21 +82,6 @@ def published(published):
 
 
 @pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
-
-
-@pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """Run a service as if its transaction committed (events and other commit callbacks fire)."""
 

@@ -10,7 +10,6 @@ import threading
 import pytest
 from django.db.backends import utils as db_utils
 
-from tests.accounts.factories import UserFactory
 from tests.rooms.conftest import commit, sockets  # noqa: F401 - fixtures shared with the rooms tests
 
 from .factories import GuildFactory
@@ -37,26 +36,6 @@ def count_queries():
         yield statements
     finally:
         db_utils.CursorWrapper._execute_with_wrappers = original
-
-
-@pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
-
-
-@pytest.fixture
-def dave():
-    return UserFactory(handle="dave")
 
 
 @pytest.fixture

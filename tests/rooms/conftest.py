@@ -19,7 +19,6 @@ from django.test import Client
 
 from config.errors import ApplicationError
 from rooms.chat_filters import _filters
-from tests.accounts.factories import UserFactory
 
 ORIGIN = b"http://localhost"
 WAIT = 5  # seconds; generous for the Redis pub/sub layer in CI
@@ -139,19 +138,3 @@ def refused(code: str, status: int | None = None):
 def commit(django_capture_on_commit_callbacks):
     """`with commit(): ...` runs what the block registered for after commit (so `published` sees it)."""
     return functools.partial(django_capture_on_commit_callbacks, execute=True)
-
-
-# -- people -----------------------------------------------------------------------------------------
-@pytest.fixture
-def alice():
-    return UserFactory(handle="alice")
-
-
-@pytest.fixture
-def bob():
-    return UserFactory(handle="bob")
-
-
-@pytest.fixture
-def carol():
-    return UserFactory(handle="carol")
