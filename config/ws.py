@@ -16,6 +16,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from config.errors import ApplicationError, error_body
+from config.fanout import FanoutChannelLayer
 from config.realtime import EVENT_HANDLER, encode, session_group
 
 
@@ -106,8 +107,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.on_connected()
+        if isinstance(self.channel_layer, FanoutChannelLayer):
+            # Events may now be written to this socket directly (config/fanout.py), after
+            # whatever on_connected sent (e.g. a room's state).
+            self.channel_layer.attach(self.channel_name, self, self.scope)
 
     async def disconnect(self, code):
+        if isinstance(self.channel_layer, FanoutChannelLayer):
+            self.channel_layer.detach(self.channel_name)
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.joined:
@@ -202,6 +209,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.realtime_event(message)
         else:
             await super().dispatch(message)
+        if not message["type"].startswith("websocket.") and isinstance(self.channel_layer, FanoutChannelLayer):
+            self.channel_layer.handled(self.channel_name)
 
     async def realtime_event(self, message):
         """Every event published through config.realtime arrives here, already encoded."""

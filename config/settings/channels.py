@@ -7,7 +7,7 @@ from .base import REDIS_URL
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "config.fanout.FanoutChannelLayer",  # Redis pub/sub + one-pass local fan-out
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

@@ -1,0 +1,103 @@
+"""The production channel layer: Redis pub/sub, with group events written to local sockets in one pass.
+
+channels_redis's pub/sub layer already brings one Redis message per group to each process.
+It then queues the bytes for every member channel, and each consumer wakes up, decodes
+them again, and sends through the ASGI stack: a task, a queue and a decode per socket per
+event, which is most of daphne's CPU in a chat fan-out (bench/README.md, "Chat fan-out").
+Here the layer decodes a group's event once, frames the WebSocket message once, and
+writes the frame straight to every local socket that daphne serves.
+
+Only sockets that BaseConsumer attached after it connected are written directly, and only
+while nothing is queued for them: a socket's events keep the order Redis delivered them
+in, because once one event is queued for a socket (an event that closes it, one that came
+while it was connecting, a socket that is not open), the following ones queue behind it
+until the consumer has handled them. Everything else takes channels_redis's normal path.
+
+The socket objects come from config/daphne_ws.py; sockets served by any other ASGI server
+(or a test communicator) simply get the normal path.
+"""
+
+import asyncio
+
+from autobahn.websocket.protocol import PreparedMessage
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
+from channels_redis.utils import _wrap_close, decode_hosts
+
+from config.daphne_ws import SCOPE_KEY, DirectSocket
+from config.realtime import EVENT_HANDLER
+
+
+class FanoutLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args, hosts=None, **kwargs):
+        super().__init__(*args, hosts=hosts, **kwargs)
+        self._shards = [FanoutShard(host, self) for host in decode_hosts(hosts)]
+        self.sockets: dict[str, DirectSocket] = {}  # channel name -> socket written directly
+        self.queued: dict[str, int] = {}  # channel name -> messages queued and not yet handled
+
+    def attach(self, channel: str, consumer, scope) -> None:
+        connection = scope.get(SCOPE_KEY)
+        if connection is not None:
+            server, protocol = connection
+            self.sockets[channel] = DirectSocket(consumer, protocol, server)
+
+    def detach(self, channel: str) -> None:
+        self.sockets.pop(channel, None)
+        self.queued.pop(channel, None)
+
+    def handled(self, channel: str) -> None:
+        """The consumer finished a message that came through its queue."""
+        left = self.queued.get(channel, 0) - 1
+        if left > 0:
+            self.queued[channel] = left
+        else:
+            self.queued.pop(channel, None)
+
+    def deliver(self, channels, data: bytes) -> None:
+        frame = None
+        for channel in list(channels):
+            queue = self.channels.get(channel)
+            if queue is None:
+                continue
+            socket = self.sockets.get(channel)
+            if socket is not None and channel not in self.queued and socket.writable():
+                if frame is None:
+                    frame = self._frame(data)
+                if frame:
+                    socket.write(frame)
+                    continue
+            queue.put_nowait(data)
+            self.queued[channel] = self.queued.get(channel, 0) + 1
+
+    def _frame(self, data: bytes) -> bytes:
+        """The WebSocket frame of a plain event, or b"" for anything that must be handled by the consumer."""
+        message = self.channel_layer.deserialize(data)
+        if message.get("type") != EVENT_HANDLER or "close" in message:
+            return b""
+        return PreparedMessage(message["text"].encode(), False, False, False).payloadHybi
+
+
+class FanoutShard(RedisSingleShardConnection):
+    def _receive_message(self, message):
+        if message is None:
+            return
+        name = message["channel"]
+        if isinstance(name, bytes):
+            name = name.decode()
+        layer = self.channel_layer
+        if name in layer.channels:
+            layer.deliver((name,), message["data"])
+        elif name in layer.groups:
+            layer.deliver(layer.groups[name], message["data"])
+
+
+class FanoutChannelLayer(RedisPubSubChannelLayer):
+    """RedisPubSubChannelLayer whose per-loop layers write events to local sockets directly."""
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        try:
+            return self._layers[loop]
+        except KeyError:
+            layer = self._layers[loop] = FanoutLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+            return layer

@@ -1,0 +1,134 @@
+"""config/fanout.py: which events go straight to a socket and which wait in its queue.
+
+The layer's routing is checked here with stand-in sockets (no Redis connection is opened:
+deliver() is what the Redis receive loop calls); tests/e2e/test_fanout_daphne.py runs the
+real thing through daphne.
+"""
+
+import asyncio
+
+import pytest
+from autobahn.websocket.protocol import PreparedMessage
+
+from config.fanout import FanoutChannelLayer, FanoutLoopLayer
+from config.realtime import EVENT_HANDLER, encode
+
+
+class Socket:
+    """Stands in for config.fanout.DirectSocket."""
+
+    def __init__(self):
+        self.frames: list[bytes] = []
+        self.open = True
+
+    def writable(self):
+        return self.open
+
+    def write(self, frame):
+        self.frames.append(frame)
+
+
+@pytest.fixture
+def layer():
+    outer = FanoutChannelLayer(hosts=["redis://127.0.0.1:6379/0"])
+    return FanoutLoopLayer(hosts=["redis://127.0.0.1:6379/0"], channel_layer=outer)
+
+
+def member(layer, name, *, attached=True):
+    layer.channels[name] = asyncio.Queue()
+    socket = Socket()
+    if attached:
+        layer.sockets[name] = socket
+    return socket
+
+
+def event(layer, n, **extra) -> bytes:
+    return layer.channel_layer.serialize({"type": EVENT_HANDLER, "text": encode({"type": "t.e", "n": n}), **extra})
+
+
+def frame_of(n) -> bytes:
+    return PreparedMessage(encode({"type": "t.e", "n": n}).encode(), False, False, False).payloadHybi
+
+
+def queued(layer, name) -> list[int]:
+    queue = layer.channels[name]
+    out = []
+    while not queue.empty():
+        out.append(layer.channel_layer.deserialize(queue.get_nowait()))
+    return out
+
+
+def test_an_event_is_framed_once_and_written_to_every_attached_socket(layer):
+    a, b = member(layer, "a"), member(layer, "b")
+
+    layer.deliver({"a", "b"}, event(layer, 1))
+
+    assert a.frames == b.frames == [frame_of(1)]
+    assert a.frames[0] is b.frames[0]  # one frame object for the whole group
+    assert layer.channels["a"].empty() and layer.channels["b"].empty()
+
+
+def test_a_frame_is_an_unmasked_final_text_frame_with_the_encoded_event(layer):
+    a = member(layer, "a")
+    layer.deliver({"a"}, event(layer, 7))
+    frame = a.frames[0]
+    text = encode({"type": "t.e", "n": 7}).encode()
+    assert frame[0] == 0x81 and frame[1] == len(text) and frame[2:] == text
+
+
+def test_sockets_not_attached_or_not_open_get_the_event_queued(layer):
+    member(layer, "consumer-only", attached=False)  # another ASGI server, a test communicator, still connecting
+    closed = member(layer, "closed")
+    closed.open = False
+
+    layer.deliver({"consumer-only", "closed"}, event(layer, 1))
+
+    assert closed.frames == []
+    assert [m["text"] for m in queued(layer, "consumer-only")] == [encode({"type": "t.e", "n": 1})]
+    assert len(queued(layer, "closed")) == 1
+
+
+def test_an_event_that_closes_the_socket_is_queued_and_so_is_everything_after_it(layer):
+    a, b = member(layer, "a"), member(layer, "b")
+
+    layer.deliver({"a"}, event(layer, 1, close={"code": 4409, "reason": "session_ended"}))
+    layer.deliver({"a", "b"}, event(layer, 2))
+    layer.deliver({"a", "b"}, event(layer, 3))
+
+    assert b.frames == [frame_of(2), frame_of(3)]
+    assert a.frames == []  # 2 and 3 wait behind the close, which the consumer handles first (and then drops them)
+    assert layer.queued == {"a": 3}
+
+
+def test_direct_writes_resume_once_the_consumer_has_handled_its_queue(layer):
+    a = member(layer, "a", attached=False)
+    layer.deliver({"a"}, event(layer, 1))  # while connecting
+    layer.sockets["a"] = a  # attached after on_connected
+    layer.deliver({"a"}, event(layer, 2))
+    assert a.frames == []  # 2 must not overtake 1
+
+    layer.handled("a")
+    layer.handled("a")
+    layer.deliver({"a"}, event(layer, 3))
+
+    assert [m["text"] for m in queued(layer, "a")] == [encode({"type": "t.e", "n": n}) for n in (1, 2)]
+    assert a.frames == [frame_of(3)]
+    assert layer.queued == {}
+
+
+def test_other_message_types_take_the_consumer_path(layer):
+    a = member(layer, "a")
+    layer.deliver({"a"}, layer.channel_layer.serialize({"type": "something.else", "x": 1}))
+    assert a.frames == [] and layer.queued == {"a": 1}
+
+
+def test_detach_forgets_the_socket_and_its_queue_count(layer):
+    member(layer, "a")
+    layer.deliver({"a"}, event(layer, 1, close={"code": 4410, "reason": "room_closed"}))
+    layer.detach("a")
+    assert "a" not in layer.sockets and layer.queued == {}
+
+
+def test_channels_that_left_the_process_are_skipped(layer):
+    layer.deliver({"gone"}, event(layer, 1))
+    assert layer.queued == {}
