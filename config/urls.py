@@ -2,11 +2,11 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from config.errors import api_not_found
+from config.media import serve_media
 
 # Staff sign in through allauth's login, so the admin shares its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("rooms.api.urls")),
     path("", include("guilds.api.urls")),
     path("", include("gamification.api.urls")),
+    path("", include("media_relay.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*$", api_not_found),  # unknown API paths answer in the error shape, not HTML
@@ -36,5 +37,5 @@ urlpatterns = [
 ]
 
 if not settings.STORAGES["default"]["BACKEND"].startswith("storages."):
-    # Local media on the embedded default; nosniff comes from SecurityMiddleware.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Local media on the embedded default, with byte ranges (video seeking); nosniff comes from SecurityMiddleware.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT})]
