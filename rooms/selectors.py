@@ -1,12 +1,14 @@
 """Reads of rooms, members, chat, queue and the hallway."""
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from config.errors import ForbiddenError, NotFoundError
+from accounts.selectors import are_friends, is_blocked_between
+from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 
 from .errors import RoomError
-from .models import ChatMessage, QueueItem, Room, RoomMember, RoomRole, SkipVote, Visibility
+from .models import ChatMessage, QueueItem, Room, RoomBan, RoomInvite, RoomMember, RoomRole, SkipVote, Visibility
 
 HISTORY_SIZE = 50
 
@@ -29,6 +31,50 @@ def member_require(*, room: Room, user: User) -> RoomMember:
     if member is None:
         raise ForbiddenError(RoomError.NOT_A_MEMBER, "Join the room first.")
     return member
+
+
+def _usable_invite(room: Room, user: User, code: str) -> RoomInvite:
+    invite = RoomInvite.objects.filter(room=room, code=code).first()
+    if invite is None or (invite.invited_user_id and invite.invited_user_id != user.pk):
+        raise ForbiddenError(RoomError.INVITE_INVALID, "That invite isn't valid for you.")
+    if invite.expires_at <= timezone.now():
+        raise ForbiddenError(RoomError.INVITE_EXPIRED, "That invite has expired.")
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        raise ForbiddenError(RoomError.INVITE_USED_UP, "That invite has been used up.")
+    return invite
+
+
+def room_join_check(*, room: Room, user: User, invite_code: str = "") -> RoomInvite | None:
+    """Raise why `user` may not join `room` now; else return the invite that lets them in, if any.
+
+    room_join runs it under the room's row lock; the room page runs it to explain a refusal
+    before anyone presses Join.
+    """
+    from guilds.selectors import is_guild_member  # guilds.selectors imports this module
+
+    if room.closed_at is not None:
+        raise ApplicationError(RoomError.CLOSED, "This room is closed.")
+    ban = RoomBan.objects.filter(room=room, user=user).first()
+    if ban is not None and (ban.until is None or ban.until > timezone.now()):
+        raise ForbiddenError(RoomError.BANNED, "You were removed from this room.",
+                             {"until": ban.until.isoformat() if ban.until else None})
+    leader = RoomMember.objects.filter(room=room, role=RoomRole.LEADER).select_related("user").first()
+    if leader is not None and is_blocked_between(user=user, other=leader.user):
+        raise ForbiddenError(RoomError.PRIVATE, "You can't join this room.")
+    invite = None
+    if invite_code:
+        invite = _usable_invite(room, user, invite_code)
+    else:
+        if room.is_locked:
+            raise ForbiddenError(RoomError.LOCKED, "The room is locked.")
+        in_guild = room.guild_id is not None and is_guild_member(guild_id=room.guild_id, user=user)
+        if (room.visibility == Visibility.PRIVATE or room.is_matchmade) and not in_guild:
+            raise ForbiddenError(RoomError.PRIVATE, "This room is private: you need an invite.")
+        if room.visibility == Visibility.FRIENDS and not (in_guild or (leader and are_friends(user=user, other=leader.user))):
+            raise ForbiddenError(RoomError.FRIENDS_ONLY, "Only friends of the leader can join.")
+    if member_count(room=room) >= room.max_members:
+        raise ConflictError(RoomError.FULL, "The room is full.", {"max_members": room.max_members})
+    return invite
 
 
 def members_list(*, room: Room) -> QuerySet[RoomMember]:

@@ -1,8 +1,9 @@
-"""Website pages for rooms: the hallway, creating a room, a room, invite links, partner matching."""
+"""Website pages for rooms: the hallway, creating a room, a room (or its preview), invite links, partner matching."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError
 
@@ -31,25 +32,52 @@ def room_new(request):
     return render(request, "rooms/new.html", {"form": form})
 
 
+def refused(request, err: ApplicationError, code: str):
+    return render(request, "rooms/refused.html", {"error": err, "code": code}, status=err.status)
+
+
+def preview_or_join(request, room, *, action: str, invite_code: str = ""):
+    """GET: the room as a visitor sees it, with a Join button (or why they can't join); POST: join."""
+    try:
+        if request.method == "POST":
+            membership.room_join(user=request.user, room=room, invite_code=invite_code)
+            return redirect("room", code=room.code)
+        invite = selectors.room_join_check(room=room, user=request.user, invite_code=invite_code)
+    except ApplicationError as err:
+        return refused(request, err, room.code)
+    # Someone who may join sees who is inside (they would a click later); a refusal shows only the reason.
+    members = selectors.members_list(room=room)
+    return render(request, "rooms/preview.html", {"room": room, "members": members, "invite": invite, "action": action})
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def room(request, code: str):
-    """Join on the way in (public and friends-only rooms), then show the room."""
+    """Members see the room; anyone else a preview whose Join button POSTs back here."""
     try:
         room = selectors.room_get(code=code)
-        member = membership.room_join(user=request.user, room=room, invite_code=request.GET.get("invite", ""))
     except ApplicationError as err:
-        return render(request, "rooms/refused.html", {"error": err, "code": code}, status=err.status)
-    invite_link = request.build_absolute_uri(reverse("room", kwargs={"code": room.code}))
-    return render(request, "rooms/room.html", {"room": room, "member": member, "room_link": invite_link})
+        return refused(request, err, code)
+    member = selectors.member_get(room=room, user=request.user)
+    if member is None:
+        return preview_or_join(request, room, action=request.path)
+    if request.method == "POST":
+        return redirect("room", code=room.code)
+    room_link = request.build_absolute_uri(reverse("room", kwargs={"code": room.code}))
+    return render(request, "rooms/room.html", {"room": room, "member": member, "room_link": room_link})
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def invite(request, code: str):
+    """An invite link: a confirmation page whose Join button redeems the invite."""
     try:
         invite = selectors.invite_get(code=code)
     except ApplicationError as err:
-        return render(request, "rooms/refused.html", {"error": err, "code": code}, status=err.status)
-    return redirect(f"{reverse('room', kwargs={'code': invite.room.code})}?invite={invite.code}")
+        return refused(request, err, code)
+    if selectors.member_get(room=invite.room, user=request.user) is not None:
+        return redirect("room", code=invite.room.code)
+    return preview_or_join(request, invite.room, action=request.path, invite_code=invite.code)
 
 
 @login_required

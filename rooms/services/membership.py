@@ -8,16 +8,14 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import are_friends, is_blocked_between
-from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from config.errors import ApplicationError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 from config.ws import CloseCode
-from guilds.selectors import is_guild_member
 
 from .. import events
 from ..errors import RoomError
 from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
-from ..selectors import member_count, member_get, with_summary
+from ..selectors import member_count, member_get, room_join_check, with_summary
 from ..signals import room_joined
 from ..sources import parse_source
 from .playback import playback_release_hold, resume_if_ready
@@ -112,17 +110,6 @@ def room_close(*, room: Room, actor: User | None = None, reason: str = "closed_b
 
 
 # -- joining -------------------------------------------------------------------------------
-def _redeem_invite(room: Room, user: User, code: str) -> None:
-    invite = RoomInvite.objects.select_for_update().filter(room=room, code=code).first()
-    if invite is None or (invite.invited_user_id and invite.invited_user_id != user.pk):
-        raise ForbiddenError(RoomError.INVITE_INVALID, "That invite isn't valid for you.")
-    if invite.expires_at <= timezone.now():
-        raise ForbiddenError(RoomError.INVITE_EXPIRED, "That invite has expired.")
-    if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise ForbiddenError(RoomError.INVITE_USED_UP, "That invite has been used up.")
-    RoomInvite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
-
-
 def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
     """Join, or return the existing membership. Capacity is exact under concurrency (room row lock)."""
     with transaction.atomic():
@@ -130,27 +117,10 @@ def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
         existing = member_get(room=room, user=user)
         if existing is not None:
             return existing
-        if room.closed_at is not None:
-            raise ApplicationError(RoomError.CLOSED, "This room is closed.")
-        ban = RoomBan.objects.filter(room=room, user=user).first()
-        if ban is not None and (ban.until is None or ban.until > timezone.now()):
-            raise ForbiddenError(RoomError.BANNED, "You were removed from this room.",
-                                 {"until": ban.until.isoformat() if ban.until else None})
-        leader = RoomMember.objects.filter(room=room, role=RoomRole.LEADER).select_related("user").first()
-        if leader is not None and is_blocked_between(user=user, other=leader.user):
-            raise ForbiddenError(RoomError.PRIVATE, "You can't join this room.")
-        if invite_code:
-            _redeem_invite(room, user, invite_code)
-        else:
-            if room.is_locked:
-                raise ForbiddenError(RoomError.LOCKED, "The room is locked.")
-            in_guild = room.guild_id is not None and is_guild_member(guild_id=room.guild_id, user=user)
-            if (room.visibility == Visibility.PRIVATE or room.is_matchmade) and not in_guild:
-                raise ForbiddenError(RoomError.PRIVATE, "This room is private: you need an invite.")
-            if room.visibility == Visibility.FRIENDS and not (in_guild or (leader and are_friends(user=user, other=leader.user))):
-                raise ForbiddenError(RoomError.FRIENDS_ONLY, "Only friends of the leader can join.")
-        if member_count(room=room) >= room.max_members:
-            raise ConflictError(RoomError.FULL, "The room is full.", {"max_members": room.max_members})
+        # Under the room lock, so invite uses, like seats, are counted one join at a time.
+        invite = room_join_check(room=room, user=user, invite_code=invite_code)
+        if invite is not None:
+            RoomInvite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
         try:
             with transaction.atomic():
                 member = RoomMember.objects.create(room=room, user=user)

@@ -1,8 +1,8 @@
 """Two people in two browsers: create a watch room, invite, join, play a direct video in
 sync, pause, seek, chat both ways, queue the next video, vote-skip, and the leader's powers.
 
-The videos are generated with PyAV and served with byte ranges from a thread (Chromium
-can only seek in media served with ranges; Django's static serve has none).
+The videos are generated with PyAV into the platform's own /media/ (config.media answers
+byte ranges, which Chromium needs to seek).
 """
 
 import time
@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import Notification
 from rooms.models import Room
 from tests.accounts.factories import PASSWORD, UserFactory, make_friends
-from tests.rooms.js.harness import StaticServer, make_video
+from tests.rooms.js.harness import make_video
 
 pytestmark = pytest.mark.e2e
 
@@ -21,13 +21,12 @@ SYNC_TOLERANCE = 0.1  # seconds between the two players' positions
 
 
 @pytest.fixture
-def videos(tmp_path):
-    folder = tmp_path / "videos"
+def videos(asgi_server, tmp_path):
+    """Two videos in daphne's MEDIA_ROOT (see asgi_server); returns their folder's URL."""
+    folder = tmp_path / "media" / "videos"
     make_video(folder / "first.mp4", seconds=30, shade=60)
     make_video(folder / "second.mp4", seconds=20, shade=160)
-    server = StaticServer({"/media/": folder})
-    yield server.url
-    server.stop()
+    return f"{asgi_server.url}/media/videos"
 
 
 def sign_in(page, base: str, email: str) -> None:
@@ -88,7 +87,7 @@ def test_watch_party_in_two_browsers(asgi_server, new_page, videos):
     sign_in(leader, base, leader_user.email)
     leader.goto(f"{base}/rooms/new/")
     leader.fill("input[name=name]", "Friday film")
-    leader.fill("input[name=source_url]", f"{videos}/media/first.mp4")
+    leader.fill("input[name=source_url]", f"{videos}/first.mp4")
     leader.select_option("select[name=visibility]", "private")
     leader.locator("#room-form button[type=submit]").click()
     leader.wait_for_url("**/r/*/")
@@ -107,11 +106,15 @@ def test_watch_party_in_two_browsers(asgi_server, new_page, videos):
     expect(leader.locator("#invite-friend-result")).to_contain_text("Invited @gus")
     assert Notification.objects.filter(recipient=guest_user, kind="room_invite").exists()
 
-    # -- the guest joins with the link --------------------------------------------------------------------------------
+    # -- the guest opens the link: a confirmation first, then joins -------------------------------------------------
     guest = new_page("guest")
     sign_in(guest, base, guest_user.email)
     guest.goto(invite_link)
-    guest.wait_for_url(f"**/r/{room.code}/**")
+    expect(guest.locator("#invited-by")).to_contain_text("@lea invited you")
+    expect(guest.locator("#room-preview #room-name")).to_have_text("Friday film")
+    assert not room.members.filter(user=guest_user).exists()
+    guest.click("#join-room")
+    guest.wait_for_url(f"**/r/{room.code}/")
     room_ready(guest)
     expect(guest.locator("#play-toggle")).to_be_disabled()
     expect(guest.locator("#controls-readonly")).to_be_visible()
@@ -178,7 +181,7 @@ def test_watch_party_in_two_browsers(asgi_server, new_page, videos):
     expect(guest.locator("#room-locked")).to_be_visible()
 
     # -- queue the next video, then vote-skip: both switch ------------------------------------------------------------------------
-    guest.fill("#queue-url", f"{videos}/media/second.mp4")
+    guest.fill("#queue-url", f"{videos}/second.mp4")
     guest.fill("#queue-title", "The second one")
     guest.click("#queue-add")
     expect(leader.locator("#queue-list .queue-item")).to_contain_text("The second one")
