@@ -7,17 +7,12 @@ session) is in test_consumers.py.
 """
 
 import io
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
-from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
-from rest_framework.test import APIClient
 
 from accounts.models import (
     ApiToken,
@@ -33,16 +28,26 @@ from accounts.models import (
     User,
 )
 from accounts.services.tokens import api_token_create
+from tests.authz import (
+    Case,
+    anonymous_params,
+    as_owner,
+    assert_anonymous_refused,
+    assert_api_status,
+    assert_matrix_complete,
+    caller,
+    expect,
+    ids,
+    matrix_params,
+    perform,
+)
 
 from .factories import PASSWORD, UserFactory, make_friends
 
 pytestmark = pytest.mark.django_db
 
-API = "/api/v1"
-ROLES = ("anonymous", "owner", "other", "staff", "token")
 # The only endpoints an anonymous caller may use (GET only).
 PUBLIC = {"api-handle-availability", "api-user", "api-user-friends"}
-NOT_IN_MATRIX = {"api-schema", "api-docs"}  # not accounts views anyway; covered by tests/test_openapi.py
 
 
 def png_upload() -> SimpleUploadedFile:
@@ -78,38 +83,8 @@ def w(settings, tmp_path):
     w.olive_device = DeviceSession.objects.create(user=olive, session_key="o" * 32, user_agent="olive's phone")
     w.auth_token, w.key = api_token_create(user=olive, name="olive's script")
     w.target_token, _ = api_token_create(user=olive, name="olive's other script")
+    w.owner, w.other, w.staff = olive, w.otto, w.stella
     return w
-
-
-def caller(w, role: str) -> User | None:
-    return {"anonymous": None, "owner": w.olive, "token": w.olive, "other": w.otto, "staff": w.stella}[role]
-
-
-def client_for(w, role: str) -> APIClient:
-    client = APIClient()
-    if role == "token":
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {w.key}")
-    elif role != "anonymous":
-        client.force_login(caller(w, role))
-    return client
-
-
-def as_owner(role: str) -> bool:
-    return role in ("owner", "token")
-
-
-def expect(anonymous=401, *, owner, other=None, staff=None, token=None) -> dict:
-    """Staff get nothing more than any other user; a token acts as its owner unless stated."""
-    other = owner if other is None else other
-    return {
-        "anonymous": anonymous, "owner": owner, "other": other,
-        "staff": other if staff is None else staff, "token": owner if token is None else token,
-    }
-
-
-def ids(response) -> set[int]:
-    body = response.json()
-    return {row["id"] for row in (body if isinstance(body, list) else body["results"])}
 
 
 def reload(user: User) -> User:
@@ -261,23 +236,6 @@ def check_token_revoked(w, role, response):
     assert (ApiToken.objects.get(pk=w.target_token.pk).revoked_at is not None) is as_owner(role)
 
 
-@dataclass
-class Case:
-    name: str  # the URL name
-    method: str
-    path: str  # formatted with the world: {w.olive.handle}, {w.incoming.pk}, ...
-    expected: dict
-    data: Callable[[], dict] | dict | None = None
-    format: str = "json"
-    setup: Callable | None = None
-    check: Callable | None = None  # after a 2xx: what the caller saw or changed
-    label: str = ""
-
-    @property
-    def id(self) -> str:
-        return self.label or f"{self.method} {self.name}"
-
-
 CASES = [
     # -- your own account: everyone signed in acts on their own, never on Olive's
     Case("api-me", "get", "/me/", expect(owner=200), check=check_me),
@@ -347,32 +305,16 @@ def olive_state(w) -> dict:
     }
 
 
-@pytest.mark.parametrize(
-    "case, role", [pytest.param(case, role, id=f"{case.id} [{role}]") for case in CASES for role in ROLES]
-)
+@pytest.mark.parametrize("case, role", matrix_params(CASES))
 def test_matrix(w, case: Case, role: str):
     if case.setup:
         case.setup(w)
-    client = client_for(w, role)
-    data = case.data() if callable(case.data) else case.data
-    path = API + case.path.format(w=w)
     before = olive_state(w)
-    if data is None:
-        response = getattr(client, case.method)(path)
-    else:
-        response = getattr(client, case.method)(path, data, format=case.format)
-
-    expected = case.expected[role]
-    assert response.status_code == expected, (role, response.status_code, response.content[:300])
-    succeeded = expected < 400
-    if not succeeded:
-        body = response.json()
-        assert set(body) == {"code", "message", "extra"}, body
-        if expected == 401:
-            assert body["code"] == "not_authenticated"
-        if expected == 403 and role == "token":
-            assert body["code"] == "permission_denied"
-    elif case.check:
+    response = perform(w, case, role)
+    succeeded = assert_api_status(response, case.expected[role], role)
+    if not succeeded and case.expected[role] == 403 and role == "token":
+        assert response.json()["code"] == "permission_denied"
+    if succeeded and case.check:
         case.check(w, role, response)
     if not (succeeded and as_owner(role)):
         # Only Olive (or her token) may change Olive's things; a refusal changes nothing at all.
@@ -380,47 +322,10 @@ def test_matrix(w, case: Case, role: str):
 
 
 # -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
-def api_endpoints() -> list[tuple[str, str, str, type]]:
-    """(url name, method, route, view class) for every accounts pattern under /api/v1/.
-
-    Other apps' endpoints belong in their own tests/<app>/ matrices.
-    """
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
-                view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if view_class is None or not view_class.__module__.startswith("accounts."):
-                    continue
-                for method in ("get", "post", "put", "patch", "delete"):
-                    if hasattr(view_class, method):
-                        found.append((pattern.name, method, route, view_class))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
 def test_every_endpoint_is_in_the_matrix():
-    in_urls = {(name, method) for name, method, _, _ in api_endpoints() if name not in NOT_IN_MATRIX}
-    in_matrix = {(case.name, case.method) for case in CASES}
-    assert len(in_urls) >= 30, "accounts /api/v1/ endpoints not found"
-    assert in_urls - in_matrix == set(), "endpoints missing from the authorization matrix"
-    assert in_matrix - in_urls == set(), "matrix cases for endpoints that no longer exist"
+    assert_matrix_complete("accounts", CASES, at_least=30)
 
 
-@pytest.mark.parametrize(
-    "name, method, route",
-    [pytest.param(n, m, r, id=f"{m} {r}") for n, m, r, _ in api_endpoints() if n not in NOT_IN_MATRIX],
-)
+@pytest.mark.parametrize("name, method, route", anonymous_params("accounts"))
 def test_anonymous_is_refused_unless_public(w, name, method, route):
-    path = "/" + re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) == "int" else "olive", route)
-    response = getattr(APIClient(), method)(path)
-    if name in PUBLIC and method == "get":
-        assert response.status_code == 200, response.content
-    else:
-        assert response.status_code == 401, (path, response.status_code, response.content[:200])
-        assert response.json()["code"] == "not_authenticated"
+    assert_anonymous_refused(name, method, route, public=PUBLIC, fill="olive")
