@@ -77,8 +77,10 @@ class EventTaskInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "starts_at", "ends_at", "is_published", "task_count"]
-    list_filter = ["kind", "is_published", "starts_at"]
+    list_display = ["title", "kind", "guild", "starts_at", "ends_at", "is_published", "task_count"]
+    list_filter = ["kind", "is_published", ("guild", admin.EmptyFieldListFilter), "starts_at"]
+    raw_id_fields = ["guild", "created_by"]
+    list_select_related = ["guild"]
     search_fields = ["title", "slug", "sponsor_name"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["reward_badge", "reward_decoration"]
@@ -89,6 +91,8 @@ class EventAdmin(admin.ModelAdmin):
         ("Schedule", {"fields": ["starts_at", "ends_at", "is_published"],
                       "description": "Actions count towards tasks only between the start and the end of a published event."}),
         ("Rewards for completing every task", {"fields": ["reward_badge", "reward_decoration"]}),
+        ("Guild event", {"fields": ["guild", "created_by"],
+                         "description": "Empty for platform-wide events. Guild events are made by a guild's leader or officers."}),
     ]
 
     @admin.display(description="Tasks")

@@ -6,6 +6,8 @@ class GamificationError(StrEnum):
     WEEK_NOT_FOUND = "week_not_found"
     WEEK_NOT_OVER = "week_not_over"
     EVENT_NOT_FOUND = "event_not_found"
+    EVENT_INVALID = "event_invalid"
+    TOO_MANY_GUILD_EVENTS = "too_many_guild_events"
     BADGE_NOT_OWNED = "badge_not_owned"
     SHOWCASE_TOO_MANY = "showcase_too_many"
     SHOWCASE_DUPLICATE = "showcase_duplicate"

@@ -211,32 +211,50 @@ def _events_with_progress(events: list[Event], user: User | None, now: datetime)
             "reward_badge": badge_data(event.reward_badge) if event.reward_badge_id else None,
             "reward_decoration": decoration_data(event.reward_decoration) if event.reward_decoration_id else None,
             "tasks": tasks, "tasks_completed": completed, "is_completed": bool(tasks) and completed == len(tasks),
+            "guild": {"slug": event.guild.slug, "name": event.guild.name} if event.guild_id else None,
         })
     return result
 
 
 def _published_events():
-    return Event.objects.filter(is_published=True).select_related("reward_badge", "reward_decoration").prefetch_related(
+    return Event.objects.filter(is_published=True).select_related("reward_badge", "reward_decoration", "guild").prefetch_related(
         "tasks__badge"
     )
 
 
-def events_list(*, user: User | None, state: str = "current", now: datetime | None = None) -> list[dict]:
-    """Published events with their tasks and the user's progress: "current" (running, then upcoming) or "past".
+def _visible_events(user: User | None):
+    """Platform-wide events, and the events of the user's own guild (nobody else sees those)."""
+    from guilds.models import GuildMember
 
-    Four queries: events, tasks (with badges), and the user's progress.
+    mine = GuildMember.objects.filter(user=user).values("guild_id") if user is not None and user.is_authenticated else []
+    return _published_events().filter(Q(guild__isnull=True) | Q(guild__in=mine))
+
+
+def _by_state(events, state: str, now: datetime):
+    if state == "past":
+        return events.filter(ends_at__lte=now).order_by("-ends_at")[:20]
+    return events.filter(ends_at__gt=now).order_by("starts_at", "id")
+
+
+def events_list(*, user: User | None, state: str = "current", now: datetime | None = None) -> list[dict]:
+    """Published events the user may see, with their tasks and the user's progress: "current"
+    (running, then upcoming) or "past". Four queries: events, tasks (with badges), and the user's progress.
     """
     now = now or timezone.now()
-    events = _published_events()
-    if state == "past":
-        events = events.filter(ends_at__lte=now).order_by("-ends_at")[:20]
-    else:
-        events = events.filter(ends_at__gt=now).order_by("starts_at", "id")
-    return _events_with_progress(list(events), user, now)
+    return _events_with_progress(list(_by_state(_visible_events(user), state, now)), user, now)
+
+
+def guild_events_list(*, guild, user: User, state: str = "current", now: datetime | None = None) -> list[dict]:
+    """A guild's own events, for its members (anyone else: not_a_guild_member)."""
+    from guilds.selectors import member_require
+
+    member_require(guild=guild, user=user)
+    now = now or timezone.now()
+    return _events_with_progress(list(_by_state(_published_events().filter(guild=guild), state, now)), user, now)
 
 
 def event_get_for_user(*, slug: str, user: User | None, now: datetime | None = None) -> dict:
-    event = _published_events().filter(slug=slug).first()
+    event = _visible_events(user).filter(slug=slug).first()
     if event is None:
         raise NotFoundError(GamificationError.EVENT_NOT_FOUND, "No such event.", {"slug": slug})
     return _events_with_progress([event], user, now or timezone.now())[0]

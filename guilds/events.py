@@ -53,6 +53,14 @@ def room_closed(room) -> dict:
     return {"type": "guilds.room", "op": "closed", "code": room.code}
 
 
+def event_created(event) -> dict:
+    """A guild event was scheduled (members' guild sockets)."""
+    return {"type": "guilds.event", "op": "created", "event": {
+        "id": event.pk, "slug": event.slug, "title": event.title,
+        "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(),
+    }}
+
+
 def join_request_changed(join_request, *, op: str) -> dict:
     """op: created, approved, rejected, cancelled. To the requester and the guild's officers and leader."""
     return {"type": "guilds.join_request", "op": op, "join_request": GuildJoinRequestSerializer(join_request).data}

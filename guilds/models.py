@@ -149,6 +149,7 @@ class ActivityKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Role changed"
     LEADER_CHANGED = "leader_changed", "Leadership passed on"
     ROOM_CREATED = "room_created", "Guild room opened"
+    EVENT_CREATED = "event_created", "Guild event created"
 
 
 class GuildActivity(models.Model):

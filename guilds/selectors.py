@@ -129,6 +129,11 @@ def manager_ids(*, guild: Guild) -> list[int]:
     return list(GuildMember.objects.filter(guild=guild, role__in=MANAGERS).values_list("user_id", flat=True))
 
 
+def managers_list(*, guild: Guild) -> QuerySet[User]:
+    """The leader and officers (who answer requests to join)."""
+    return User.objects.filter(guild_membership__guild=guild, guild_membership__role__in=MANAGERS).order_by("pk")
+
+
 def members_list(*, guild: Guild) -> QuerySet[GuildMember]:
     """Leader, officers, then members by seniority, each with this week's watch seconds. One query."""
     this_week = (
@@ -188,11 +193,14 @@ def guild_room_get(*, guild: Guild, code: str) -> Room:
     return room
 
 
-def activity_list(*, guild: Guild, include_rooms: bool, limit: int = ACTIVITY_SIZE) -> list[GuildActivity]:
-    """Newest first. Guild rooms are the members' business: leave them out for anyone else."""
+MEMBERS_ONLY_ACTIVITY = (ActivityKind.ROOM_CREATED, ActivityKind.EVENT_CREATED)
+
+
+def activity_list(*, guild: Guild, for_member: bool, limit: int = ACTIVITY_SIZE) -> list[GuildActivity]:
+    """Newest first. Guild rooms and events are the members' business: leave them out for anyone else."""
     activity = GuildActivity.objects.filter(guild=guild)
-    if not include_rooms:
-        activity = activity.exclude(kind=ActivityKind.ROOM_CREATED)
+    if not for_member:
+        activity = activity.exclude(kind__in=MEMBERS_ONLY_ACTIVITY)
     return list(activity.select_related("actor", "subject").order_by("-id")[:limit])
 
 

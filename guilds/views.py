@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, NotFoundError
+from gamification.rules import EVENT_TASK_XP_RANGE, TaskKind
+from gamification.selectors import guild_events_list
 
 from . import selectors
 from .api.serializers import activity_text
@@ -60,14 +62,17 @@ def guild_page(request, slug: str):
         "is_leader": me is not None and me.role == GuildRole.LEADER,
         "in_another_guild": me is None and selectors.guild_for_user(user=request.user) is not None,
         "members": selectors.members_list(guild=guild),
-        "activity": [(a, activity_text(a)) for a in selectors.activity_list(guild=guild, include_rooms=me is not None)],
+        "activity": [(a, activity_text(a)) for a in selectors.activity_list(guild=guild, for_member=me is not None)],
     }
     if me is not None:
         context["rooms"] = selectors.guild_rooms_list(guild=guild)
         context["chat_messages"] = selectors.messages_list(guild=guild)
+        context["events"] = guild_events_list(guild=guild, user=request.user)
     if is_manager:
         context["join_requests"] = selectors.join_requests_pending(guild=guild)
         context["sent_invites"] = selectors.invites_pending_for_guild(guild=guild)
+        context["task_kinds"] = TaskKind.choices
+        context["task_xp_range"] = EVENT_TASK_XP_RANGE
     if context["is_leader"]:
         context["settings_form"] = GuildSettingsForm(initial={
             "name": guild.name, "description": guild.description, "is_public": guild.is_public,

@@ -7,6 +7,7 @@ class AuditVerb(models.TextChoices):
     GUILD_MEMBER_KICKED = "guild.member_kicked", "Guild member kicked"
     GUILD_OWNERSHIP_TRANSFERRED = "guild.ownership_transferred", "Guild ownership transferred"
     GUILD_DISBANDED = "guild.disbanded", "Guild disbanded"
+    GUILD_EVENT_CREATED = "guild.event_created", "Guild event created"
     PREMIUM_GRANTED = "premium.granted", "Premium granted"
     ROOM_CLOSED_BY_STAFF = "room.closed_by_staff", "Room closed by staff"
     USER_DEACTIVATED_BY_STAFF = "user.deactivated_by_staff", "Account deactivated by staff"

@@ -45,5 +45,6 @@ SPECTACULAR_SETTINGS = {
         "AudienceEnum": "accounts.models.Audience",
         "RoomKindEnum": "rooms.models.RoomKind",
         "SourceKindEnum": "rooms.sources.SourceKind",
+        "TaskKindEnum": "gamification.rules.TaskKind",
     },
 }

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..leaderboard import Metric, Period, Scope
 from ..models import DecorationKind, EventKind, Rarity
-from ..rules import SHOWCASE_SIZE, TaskKind
+from ..rules import EVENT_TASK_XP_RANGE, SHOWCASE_SIZE, TaskKind
 
 
 class BadgeSerializer(serializers.Serializer):
@@ -130,6 +130,27 @@ class EventTaskSerializer(serializers.Serializer):
     badge = BadgeSerializer(allow_null=True)
 
 
+class EventGuildSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class GuildEventTaskCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TaskKind.choices)
+    target = serializers.IntegerField(min_value=1, max_value=1000, help_text="hours, rooms, messages, friends, videos or days")
+    xp_reward = serializers.IntegerField(help_text=f"clamped to {EVENT_TASK_XP_RANGE[0]}–{EVENT_TASK_XP_RANGE[1]}")
+    title = serializers.CharField(max_length=80, required=False, allow_blank=True, default="",
+                                  help_text='default: from the kind, e.g. "Watch 3 hours"')
+
+
+class GuildEventCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=80)
+    description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    starts_at = serializers.DateTimeField(help_text="from now to 30 days ahead")
+    ends_at = serializers.DateTimeField(help_text="1 hour to 31 days after the start")
+    tasks = GuildEventTaskCreateSerializer(many=True, help_text="1–5 tasks; XP only (badges are made by staff)")
+
+
 class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slug = serializers.SlugField()
@@ -145,6 +166,7 @@ class EventSerializer(serializers.Serializer):
     tasks = EventTaskSerializer(many=True)
     tasks_completed = serializers.IntegerField()
     is_completed = serializers.BooleanField()
+    guild = EventGuildSerializer(allow_null=True, help_text="a guild's own event (its members only); null: platform-wide")
 
 
 class BadgeCollectionSerializer(serializers.Serializer):

@@ -15,6 +15,8 @@ class EventKind(models.TextChoices):
 
 
 class Event(models.Model):
+    """A platform-wide event (staff, in the admin), or a guild's own (`guild` set: its leader or an officer)."""
+
     kind = models.CharField(max_length=10, choices=EventKind.choices, default=EventKind.COMMUNITY)
     title = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
@@ -23,6 +25,10 @@ class Event(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     is_published = models.BooleanField(default=False, help_text="Shown and counting only when published.")
+    guild = models.ForeignKey("guilds.Guild", on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+                              help_text="Empty: a platform-wide event. Set: only this guild's members see it and progress in it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", help_text="Guild events: the leader or officer who made it.")
     reward_badge = models.ForeignKey("gamification.Badge", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", help_text="For completing every task.")
     reward_decoration = models.ForeignKey("gamification.Decoration", on_delete=models.SET_NULL, null=True, blank=True,
@@ -32,7 +38,7 @@ class Event(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start")]
-        indexes = [models.Index(fields=["is_published", "ends_at"])]
+        indexes = [models.Index(fields=["is_published", "ends_at"]), models.Index(fields=["guild", "ends_at"])]
 
     def __str__(self) -> str:
         return self.title

@@ -6,6 +6,9 @@ videos, from the monetization app calling event_task_progress(kind=SPONSORED_VID
 Every action looks up the tasks it could count for in a cached schedule (the tasks of
 published events that have not ended), so a chat message costs no query while no event
 runs. Saving an event or a task clears the cache (gamification.receivers).
+
+A guild event's tasks count only for members of its guild: one query for the user's guild,
+made only when a running task of the action's kind belongs to a guild.
 """
 
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.realtime import publish_on_commit, user_group
+from guilds.models import GuildMember
 
 from .. import events
 from ..models import Badge, Decoration, EventTask, EventTaskProgress, UnlockSource
@@ -25,7 +29,7 @@ from ..rules import Reason, TaskKind, task_goal
 from .collection import badge_award, decoration_unlock
 from .xp import xp_award
 
-SCHEDULE_CACHE_KEY = "gamification:event-schedule:v1"
+SCHEDULE_CACHE_KEY = "gamification:event-schedule:v2"
 SCHEDULE_CACHE_SECONDS = 60
 
 
@@ -34,6 +38,7 @@ class ScheduledTask:
     id: int
     event_id: int
     event_title: str
+    guild_id: int | None
     kind: str
     goal: int
     ref: str
@@ -54,7 +59,7 @@ def schedule() -> list[ScheduledTask]:
         rows = EventTask.objects.filter(event__is_published=True, event__ends_at__gt=timezone.now()).select_related("event")
         tasks = [
             ScheduledTask(
-                id=t.pk, event_id=t.event_id, event_title=t.event.title, kind=t.kind, goal=task_goal(t.kind, t.target),
+                id=t.pk, event_id=t.event_id, event_title=t.event.title, guild_id=t.event.guild_id, kind=t.kind, goal=task_goal(t.kind, t.target),
                 ref=t.ref, xp_reward=t.xp_reward, badge_id=t.badge_id, starts_at=t.event.starts_at,
                 ends_at=t.event.ends_at, event_badge_id=t.event.reward_badge_id,
                 event_decoration_id=t.event.reward_decoration_id,
@@ -88,6 +93,9 @@ def event_task_progress(*, user: User, kind: TaskKind | str, amount: int = 1, re
     """Count `amount` towards every running task of this kind. Returns the ids of tasks completed now."""
     now = now or timezone.now()
     running = [task for task in schedule() if task.counts(kind=kind, ref=ref, now=now)]
+    if any(task.guild_id for task in running):
+        guild_id = GuildMember.objects.filter(user=user).values_list("guild_id", flat=True).first()
+        running = [task for task in running if task.guild_id in (None, guild_id)]
     if not running or amount <= 0:
         return []
     completed = []

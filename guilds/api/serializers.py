@@ -186,6 +186,7 @@ ACTIVITY_TEXTS = {
     ActivityKind.ROLE_CHANGED: "{actor} made {subject} {role}",
     ActivityKind.LEADER_CHANGED: "{actor} handed leadership to {subject}",
     ActivityKind.ROOM_CREATED: "{actor} opened the room “{room}”",
+    ActivityKind.EVENT_CREATED: "{actor} scheduled the event “{event}”",
 }
 
 
@@ -196,6 +197,7 @@ def activity_text(activity: GuildActivity) -> str:
         subject=f"@{activity.subject.handle}" if activity.subject else "someone",
         role=ROLE_WITH_ARTICLE.get(activity.details.get("role"), "a member"),
         room=activity.details.get("room_name", "a room"),
+        event=activity.details.get("event_title", "an event"),
     )
 
 

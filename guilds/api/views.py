@@ -8,6 +8,9 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
 from config.errors import ApplicationError
+from gamification import selectors as gamification_selectors
+from gamification.api.serializers import EventSerializer, GuildEventCreateSerializer
+from gamification.services.guild_events import guild_event_create
 from rooms.api.serializers import RoomSettingsSerializer, RoomSummarySerializer
 from rooms.models import Room
 
@@ -329,6 +332,24 @@ class GuildRoomDetailView(GuildView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class GuildEventListView(GuildView):
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, enum=["current", "past"], description="current (default) or past")],
+        responses=EventSerializer(many=True), summary="The guild's own events with your progress (members)",
+    )
+    def get(self, request, slug):
+        state = "past" if request.query_params.get("state") == "past" else "current"
+        events = gamification_selectors.guild_events_list(guild=self.guild(), user=request.user, state=state)
+        return Response(EventSerializer(events, many=True).data)
+
+    @extend_schema(request=GuildEventCreateSerializer, responses={201: EventSerializer},
+                   summary="Schedule a guild event: 1–5 tasks, XP only (leader and officers; audited)")
+    def post(self, request, slug):
+        event = guild_event_create(actor=request.user, guild=self.guild(), **parse(GuildEventCreateSerializer, request))
+        data = gamification_selectors.event_get_for_user(slug=event.slug, user=request.user)
+        return Response(EventSerializer(data).data, status=status.HTTP_201_CREATED)
+
+
 class ActivityListView(GuildMixin, generics.ListAPIView):
     queryset = GuildActivity.objects.none()  # for the schema
     serializer_class = GuildActivitySerializer
@@ -341,4 +362,4 @@ class ActivityListView(GuildMixin, generics.ListAPIView):
     def get_queryset(self):
         guild = self.guild()
         is_member = selectors.membership_get(guild=guild, user=self.request.user) is not None
-        return selectors.activity_list(guild=guild, include_rooms=is_member)
+        return selectors.activity_list(guild=guild, for_member=is_member)

@@ -173,6 +173,54 @@ document.getElementById("guild-room-form")?.addEventListener("submit", (event) =
   });
 });
 
+// A guild event: 1–5 task rows; times are the browser's local time, sent with their offset.
+const eventForm = document.getElementById("guild-event-form");
+const taskRows = document.getElementById("event-task-rows");
+const MAX_TASKS = 5;
+
+function updateTaskButtons() {
+  const rows = taskRows.querySelectorAll(".event-task-row");
+  for (const button of taskRows.querySelectorAll("[data-remove-task]")) button.hidden = rows.length === 1;
+  document.getElementById("event-add-task").disabled = rows.length >= MAX_TASKS;
+}
+
+if (eventForm) {
+  document.getElementById("event-add-task").addEventListener("click", () => {
+    const rows = taskRows.querySelectorAll(".event-task-row");
+    if (rows.length >= MAX_TASKS) return;
+    const row = rows[rows.length - 1].cloneNode(true);
+    taskRows.append(row);
+    row.querySelector("select").focus();
+    updateTaskButtons();
+  });
+  taskRows.addEventListener("click", (event) => {
+    if (!event.target.closest("[data-remove-task]")) return;
+    event.target.closest(".event-task-row").remove();
+    updateTaskButtons();
+  });
+  updateTaskButtons();
+
+  eventForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitting(eventForm, async (data) => {
+      const tasks = [...taskRows.querySelectorAll(".event-task-row")].map((row) => ({
+        kind: row.querySelector("[name=kind]").value,
+        target: Number(row.querySelector("[name=target]").value),
+        xp_reward: Number(row.querySelector("[name=xp_reward]").value),
+      }));
+      const created = await api("POST", `${base}/events/`, {
+        title: data.get("title"),
+        description: data.get("description"),
+        starts_at: new Date(String(data.get("starts_at"))).toISOString(),
+        ends_at: new Date(String(data.get("ends_at"))).toISOString(),
+        tasks,
+      });
+      toast(`Scheduled “${created.title}”`);
+      location.reload();
+    });
+  });
+}
+
 document.getElementById("guild-disband")?.addEventListener("click", async (event) => {
   if (!window.confirm("Disband this guild for everyone? Members, chat and history are deleted. This can't be undone.")) return;
   event.target.disabled = true;

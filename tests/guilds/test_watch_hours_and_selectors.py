@@ -131,8 +131,8 @@ def test_activity_list_is_one_query_and_hides_rooms_from_outsiders(guild, alice,
     GuildActivity.objects.create(guild=guild, kind="joined", actor=alice)
     GuildActivity.objects.create(guild=guild, kind="room_created", actor=alice, details={"room_name": "Secret"})
     with django_assert_num_queries(1):
-        assert [a.kind for a in selectors.activity_list(guild=guild, include_rooms=True)] == ["room_created", "joined"]
-    assert [a.kind for a in selectors.activity_list(guild=guild, include_rooms=False)] == ["joined"]
+        assert [a.kind for a in selectors.activity_list(guild=guild, for_member=True)] == ["room_created", "joined"]
+    assert [a.kind for a in selectors.activity_list(guild=guild, for_member=False)] == ["joined"]
 
 
 def test_guild_rooms_list_is_two_queries_and_open_rooms_only(guild, alice, django_assert_num_queries):
