@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from config.errors import ApplicationError, NotFoundError
 
 from . import selectors
+from .api.serializers import NotificationSerializer
 from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
 from .services import tokens, users
 
@@ -57,7 +58,9 @@ def friends(request):
 
 @login_required
 def notifications(request):
-    return render(request, "accounts/notifications.html", {"notifications": selectors.notifications_list(user=request.user)[:100]})
+    notifications = list(selectors.notifications_list(user=request.user)[:100])
+    shown = NotificationSerializer(notifications, many=True).data  # the same texts, links and buttons as the bell
+    return render(request, "accounts/notifications.html", {"notifications": zip(notifications, shown, strict=True)})
 
 
 def _settings_forms(user, bound: dict | None = None) -> dict:

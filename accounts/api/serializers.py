@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gamification.api.serializers import DecorationSerializer
@@ -140,10 +141,23 @@ class FriendRequestCreateSerializer(serializers.Serializer):
     handle = serializers.CharField(max_length=31, help_text="The recipient's @handle")
 
 
+class NotificationActionSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    method = serializers.CharField()
+    url = serializers.CharField(help_text="the API call the button makes")
+    then = serializers.CharField(allow_null=True, help_text="where to go after it succeeds; null: stay")
+    is_primary = serializers.BooleanField()
+
+
+def _action(label: str, url: str, *, then: str | None = None, is_primary: bool = False) -> dict:
+    return {"label": label, "method": "POST", "url": url, "then": then, "is_primary": is_primary}
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(allow_null=True)
     text = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(help_text="buttons to answer it right there (guild invites and join requests)")
 
     # Texts may use {actor} and any key of the notification's data.
     TEXTS = {
@@ -151,6 +165,9 @@ class NotificationSerializer(serializers.ModelSerializer):
         NotificationKind.FRIEND_ACCEPTED: "@{actor} accepted your friend request",
         NotificationKind.NEW_FOLLOWER: "@{actor} started following you",
         NotificationKind.ROOM_INVITE: "@{actor} invited you to {room_name}",
+        NotificationKind.GUILD_INVITE: "@{actor} invited you to join the guild {guild_name}",
+        NotificationKind.GUILD_JOIN_REQUEST: "@{actor} asked to join {guild_name}",
+        NotificationKind.GUILD_REQUEST_ACCEPTED: "You're in! @{actor} let you into {guild_name}",
         NotificationKind.PARTNER_FOUND: "You're matched with @{actor} — join the voice room",
         NotificationKind.LEVEL_UP: "You reached level {level}!",
         NotificationKind.LEADERBOARD_REWARD: "You won Premium on last week's leaderboard!",
@@ -160,7 +177,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "actor", "data", "text", "url", "created_at", "read_at"]
+        fields = ["id", "kind", "actor", "data", "text", "url", "actions", "created_at", "read_at"]
 
     def get_text(self, notification) -> str:
         actor = notification.actor.handle if notification.actor else "someone"
@@ -178,9 +195,32 @@ class NotificationSerializer(serializers.ModelSerializer):
             return reverse("room-invite", kwargs={"code": data["invite"]})
         if notification.kind == NotificationKind.PARTNER_FOUND and "room" in data:
             return reverse("room", kwargs={"code": data["room"]})
+        if notification.kind in GUILD_KINDS and "guild" in data:
+            return reverse("guild", kwargs={"slug": data["guild"]})
         if notification.actor:
             return reverse("profile", kwargs={"handle": notification.actor.handle})
         return reverse("notifications")
+
+
+    @extend_schema_field(NotificationActionSerializer(many=True))
+    def get_actions(self, notification) -> list[dict]:
+        data = notification.data
+        if notification.kind == NotificationKind.GUILD_INVITE and "invite" in data:
+            return [
+                _action("Accept", reverse("api-guild-invite-accept", kwargs={"pk": data["invite"]}),
+                        then=reverse("guild", kwargs={"slug": data["guild"]}), is_primary=True),
+                _action("Decline", reverse("api-guild-invite-decline", kwargs={"pk": data["invite"]})),
+            ]
+        if notification.kind == NotificationKind.GUILD_JOIN_REQUEST and "request" in data:
+            ids = {"slug": data["guild"], "pk": data["request"]}
+            return [
+                _action("Approve", reverse("api-guild-join-request-approve", kwargs=ids), is_primary=True),
+                _action("Decline", reverse("api-guild-join-request-reject", kwargs=ids)),
+            ]
+        return []
+
+
+GUILD_KINDS = (NotificationKind.GUILD_INVITE, NotificationKind.GUILD_JOIN_REQUEST, NotificationKind.GUILD_REQUEST_ACCEPTED)
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

@@ -42,12 +42,16 @@ def notifications_mark_all_read(*, user: User) -> int:
     return count
 
 
-def notifications_withdraw(*, recipient: User, kind: NotificationKind, data_filter: dict) -> None:
-    """Remove notifications that no longer stand (e.g. a cancelled friend request)."""
+def notifications_withdraw(*, kind: NotificationKind, data_filter: dict, recipient: User | None = None) -> None:
+    """Remove notifications that no longer stand (e.g. a cancelled friend request, an answered guild
+    request). `recipient`: only theirs; None: whoever received one."""
     lookups = {f"data__{key}": value for key, value in data_filter.items()}
-    for notification_id in Notification.objects.filter(recipient=recipient, kind=kind, **lookups).values_list("pk", flat=True):
+    rows = Notification.objects.filter(kind=kind, **lookups)
+    if recipient is not None:
+        rows = rows.filter(recipient=recipient)
+    for notification_id, recipient_id in rows.values_list("pk", "recipient_id"):
         Notification.objects.filter(pk=notification_id).delete()
         publish_on_commit(
-            user_group(recipient.pk),
-            events.notification_deleted(notification_id=notification_id, unread_count=notifications_unread_count(user_id=recipient.pk)),
+            user_group(recipient_id),
+            events.notification_deleted(notification_id=notification_id, unread_count=notifications_unread_count(user_id=recipient_id)),
         )

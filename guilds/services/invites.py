@@ -6,8 +6,9 @@ An invite works for public and invite-only guilds alike, and lifts a kick's rejo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from accounts.selectors import is_blocked_between
+from accounts.services.notifications import notification_create, notifications_withdraw
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit, user_group
 
@@ -32,8 +33,11 @@ def _pending(invite_id: int, **filters) -> GuildInvite:
 
 
 def _answer(invite: GuildInvite, status: InviteStatus) -> None:
+    """Inside the guild lock: the invite is answered or revoked, so its notification no longer stands."""
     invite.status, invite.responded_at = status, timezone.now()
     invite.save(update_fields=["status", "responded_at"])
+    notifications_withdraw(recipient=invite.invited_user, kind=NotificationKind.GUILD_INVITE,
+                           data_filter={"invite": invite.pk})
 
 
 def guild_invite_create(*, actor: User, guild: Guild, invitee: User) -> GuildInvite:
@@ -54,6 +58,8 @@ def guild_invite_create(*, actor: User, guild: Guild, invitee: User) -> GuildInv
                 invite = GuildInvite.objects.create(guild=guild, invited_user=invitee, invited_by=actor)
         except IntegrityError as exc:  # the partial unique index, where the lock doesn't serialize
             raise ConflictError(GuildError.INVITE_EXISTS, f"@{invitee.handle} already has an invite to this guild.") from exc
+        notification_create(recipient=invitee, kind=NotificationKind.GUILD_INVITE, actor=actor,
+                            data={"invite": invite.pk, "guild": guild.slug, "guild_name": guild.name})
         _publish(invite, "created")
     return invite
 

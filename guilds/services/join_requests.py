@@ -3,14 +3,15 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
+from accounts.services.notifications import notification_create, notifications_withdraw
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from config.realtime import publish_on_commit, user_group
 
 from .. import events
 from ..errors import GuildError
 from ..models import Guild, GuildJoinRequest, GuildMember, RequestStatus
-from ..selectors import manager_ids, manager_require
+from ..selectors import manager_ids, manager_require, managers_list
 from .membership import admit, lock, refuse_if_banned, refuse_if_blocked_by_leader, refuse_if_full, refuse_if_in_a_guild
 
 
@@ -30,6 +31,17 @@ def _pending(guild: Guild, request_id: int, **side) -> GuildJoinRequest:
     return join_request
 
 
+def _answered(join_request: GuildJoinRequest, status: RequestStatus, actor: User | None = None) -> None:
+    """Inside the guild lock: record the answer; the officers' and leader's notifications no longer stand."""
+    join_request.status, join_request.responded_at = status, timezone.now()
+    fields = ["status", "responded_at"]
+    if actor is not None:
+        join_request.responded_by = actor
+        fields.append("responded_by")
+    join_request.save(update_fields=fields)
+    notifications_withdraw(kind=NotificationKind.GUILD_JOIN_REQUEST, data_filter={"request": join_request.pk})
+
+
 def guild_join_request_create(*, actor: User, guild: Guild) -> GuildJoinRequest:
     with transaction.atomic():
         guild = lock(guild)
@@ -46,6 +58,9 @@ def guild_join_request_create(*, actor: User, guild: Guild) -> GuildJoinRequest:
                 join_request = GuildJoinRequest.objects.create(guild=guild, user=actor)
         except IntegrityError as exc:  # the partial unique index, where the lock doesn't serialize
             raise ConflictError(GuildError.REQUEST_EXISTS, "You already asked to join this guild.") from exc
+        for manager in managers_list(guild=guild):
+            notification_create(recipient=manager, kind=NotificationKind.GUILD_JOIN_REQUEST, actor=actor,
+                                data={"request": join_request.pk, "guild": guild.slug, "guild_name": guild.name})
         _publish(guild, join_request, "created")
     return join_request
 
@@ -56,11 +71,11 @@ def guild_join_request_approve(*, actor: User, guild: Guild, request_id: int) ->
         guild = lock(guild)
         manager_require(guild=guild, user=actor)
         join_request = _pending(guild, request_id)
-        join_request.status, join_request.responded_at, join_request.responded_by = (
-            RequestStatus.APPROVED, timezone.now(), actor)
-        join_request.save(update_fields=["status", "responded_at", "responded_by"])
+        _answered(join_request, RequestStatus.APPROVED, actor)
         refuse_if_in_a_guild(join_request.user, guild, you=False)
         member = admit(guild, join_request.user, you=False)
+        notification_create(recipient=join_request.user, kind=NotificationKind.GUILD_REQUEST_ACCEPTED, actor=actor,
+                            data={"guild": guild.slug, "guild_name": guild.name})
         _publish(guild, join_request, "approved")
     return member
 
@@ -70,9 +85,7 @@ def guild_join_request_reject(*, actor: User, guild: Guild, request_id: int) -> 
         guild = lock(guild)
         manager_require(guild=guild, user=actor)
         join_request = _pending(guild, request_id)
-        join_request.status, join_request.responded_at, join_request.responded_by = (
-            RequestStatus.REJECTED, timezone.now(), actor)
-        join_request.save(update_fields=["status", "responded_at", "responded_by"])
+        _answered(join_request, RequestStatus.REJECTED, actor)
         _publish(guild, join_request, "rejected")
     return join_request
 
@@ -82,7 +95,6 @@ def guild_join_request_cancel(*, actor: User, guild: Guild, request_id: int) -> 
     with transaction.atomic():
         guild = lock(guild)
         join_request = _pending(guild, request_id, user=actor)
-        join_request.status, join_request.responded_at = RequestStatus.CANCELLED, timezone.now()
-        join_request.save(update_fields=["status", "responded_at"])
+        _answered(join_request, RequestStatus.CANCELLED)
         _publish(guild, join_request, "cancelled")
     return join_request

@@ -14,8 +14,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from accounts.selectors import is_blocked_between
+from accounts.services.notifications import notifications_withdraw
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 from config.ws import CloseCode
@@ -77,10 +78,12 @@ def admit(guild: Guild, user: User, *, you: bool = True) -> GuildMember:
     except IntegrityError as exc:  # one guild per user: another guild admitted them meanwhile
         who = "You are" if you else f"@{user.handle} is"
         raise ConflictError(GuildError.ALREADY_IN_GUILD, f"{who} already in a guild.") from exc
-    # Their other requests are moot now.
-    GuildJoinRequest.objects.filter(user=user, status=RequestStatus.PENDING).update(
-        status=RequestStatus.CANCELLED, responded_at=timezone.now()
-    )
+    # Their other requests are moot now, and so are the notifications the other guilds' officers got.
+    moot = GuildJoinRequest.objects.filter(user=user, status=RequestStatus.PENDING)
+    moot_ids = list(moot.values_list("pk", flat=True))
+    moot.update(status=RequestStatus.CANCELLED, responded_at=timezone.now())
+    for request_id in moot_ids:
+        notifications_withdraw(kind=NotificationKind.GUILD_JOIN_REQUEST, data_filter={"request": request_id})
     guild_activity_record(guild=guild, kind=ActivityKind.JOINED, actor=user)
     publish_on_commit(events.guild_group(guild.pk), events.member_changed(member, op="joined"))
     return member
