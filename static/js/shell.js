@@ -37,7 +37,24 @@ function renderNotification(n) {
   link.href = n.url;
   link.textContent = n.text;
   li.append(link);
+  if (n.actions?.length) li.append(notificationActions(n.actions));
   return li;
+}
+
+// Answer a guild invite or request right in the bell (the same data-api buttons as the pages).
+function notificationActions(actions) {
+  const row = document.createElement("span");
+  row.className = "notif-actions";
+  for (const action of actions) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = action.is_primary ? "btn btn-primary btn-sm" : "btn btn-sm";
+    button.textContent = action.label;
+    button.dataset.api = `${action.method} ${action.url}`;
+    if (action.then) button.dataset.then = action.then;
+    row.append(button);
+  }
+  return row;
 }
 
 async function loadBell() {
@@ -46,6 +63,28 @@ async function loadBell() {
   list.replaceChildren(...page.results.map(renderNotification));
   if (!page.results.length) list.innerHTML = '<li class="muted">No notifications yet.</li>';
 }
+
+// -- the page links: a panel opened by the menu button on narrow screens -------------------
+const navToggle = $("#nav-toggle");
+const navLinks = $("#nav-links");
+function setNavOpen(open) {
+  navLinks.classList.toggle("open", open);
+  navToggle.setAttribute("aria-expanded", String(open));
+  navToggle.setAttribute("aria-label", open ? "Close menu" : "Menu");
+}
+navToggle?.addEventListener("click", (event) => {
+  event.stopPropagation();
+  setNavOpen(!navLinks.classList.contains("open"));
+});
+document.addEventListener("click", (event) => {
+  if (navLinks?.classList.contains("open") && !navLinks.contains(event.target)) setNavOpen(false);
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && navLinks?.classList.contains("open")) {
+    setNavOpen(false);
+    navToggle.focus();
+  }
+});
 
 dropdown("bell-button", "bell-menu", loadBell);
 dropdown("menu-button", "menu");
@@ -82,7 +121,8 @@ realtime.on("*", (event) => {
   }
 });
 
-// -- action buttons: data-api="METHOD /api/v1/..." [data-body] [data-confirm] [data-done] --
+// -- action buttons: data-api="METHOD /api/v1/..." [data-body] [data-confirm] [data-done] [data-then] --
+// After success: go to data-then, else refresh the bell (its buttons) or the live region around the button, else reload.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-api]");
   if (!button) return;
@@ -93,7 +133,9 @@ document.addEventListener("click", async (event) => {
     await api(method, url, button.dataset.body ? JSON.parse(button.dataset.body) : undefined);
     if (button.dataset.done) toast(button.dataset.done);
     const region = button.closest("[data-live-refresh]");
-    if (region) await refreshRegions([region.id]);
+    if (button.dataset.then) location.href = button.dataset.then;
+    else if (button.closest("#bell-list")) await loadBell();
+    else if (region) await refreshRegions([region.id]);
     else location.reload();
   } catch (error) {
     toast(error.message || "Something went wrong.", "error");
