@@ -46,7 +46,7 @@ run: deps
 	$(VENV_PY) manage.py migrate --noinput
 	$(VENV_PY) manage.py seed_demo
 	@echo
-	@echo "  WatchTogether is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo "  WatchTogether is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker, beat and relay)"
 	@echo
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
 

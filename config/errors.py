@@ -37,6 +37,10 @@ class ConflictError(ApplicationError):
     status = 409
 
 
+class GoneError(ApplicationError):
+    status = 410
+
+
 class RateLimitedError(ApplicationError):
     status = 429
 

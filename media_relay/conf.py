@@ -1,6 +1,6 @@
-"""Relay settings: one dataclass, read from the environment (and Django settings when present).
+"""Relay settings: one dataclass, filled from Django settings (config/settings/webrtc.py).
 
-Environment variables (all optional):
+Django settings (each read from the environment variable of the same name, see .env.example):
 
   MEDIA_RELAY_HOST               signalling bind address            127.0.0.1
   MEDIA_RELAY_PORT               signalling port                    8765
@@ -9,13 +9,15 @@ Environment variables (all optional):
   MEDIA_RELAY_MEDIA_TIMEOUT      seconds of media silence = vanished 10
   MEDIA_RELAY_HEARTBEAT          signalling ping interval (s)        1
   MEDIA_RELAY_MAX_ROOM_PEERS     peers per room                      300
+
+``run_relay``'s command-line options override them. Without Django (the relay core's own
+tests, benchmarks) build ``RelayConfig(...)`` directly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass, field
 
 
@@ -47,36 +49,30 @@ class RelayConfig:
     video_history_seconds: float = 1.0
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> RelayConfig:
-        env = os.environ if environ is None else environ
-        config = cls()
-        if env.get("MEDIA_RELAY_HOST"):
-            config.host = env["MEDIA_RELAY_HOST"]
-        if env.get("MEDIA_RELAY_PORT"):
-            config.port = int(env["MEDIA_RELAY_PORT"])
-        if env.get("MEDIA_RELAY_ICE_ADDRESSES"):
-            config.ice_addresses = [a.strip() for a in env["MEDIA_RELAY_ICE_ADDRESSES"].split(",") if a.strip()]
-        if env.get("MEDIA_RELAY_MEDIA_TIMEOUT"):
-            config.media_timeout = float(env["MEDIA_RELAY_MEDIA_TIMEOUT"])
-        if env.get("MEDIA_RELAY_HEARTBEAT"):
-            config.heartbeat_interval = float(env["MEDIA_RELAY_HEARTBEAT"])
-        if env.get("MEDIA_RELAY_MAX_ROOM_PEERS"):
-            config.max_room_peers = int(env["MEDIA_RELAY_MAX_ROOM_PEERS"])
-        return config
+    def from_settings(cls, settings=None, **overrides) -> RelayConfig:
+        """The worker's settings from Django settings; ``overrides`` that are not None win (CLI options)."""
+        if settings is None:
+            from django.conf import settings
+        values = {
+            "host": settings.MEDIA_RELAY_HOST,
+            "port": settings.MEDIA_RELAY_PORT,
+            "ice_addresses": list(settings.MEDIA_RELAY_ICE_ADDRESSES),
+            "media_timeout": settings.MEDIA_RELAY_MEDIA_TIMEOUT,
+            "heartbeat_interval": settings.MEDIA_RELAY_HEARTBEAT,
+            "max_room_peers": settings.MEDIA_RELAY_MAX_ROOM_PEERS,
+        }
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        return cls(**values)
 
 
 def relay_token_secret() -> bytes:
     """The secret shared by the platform (issuing tokens) and the relay (verifying them).
 
-    MEDIA_RELAY_TOKEN_SECRET, else settings.MEDIA_RELAY_TOKEN_SECRET, else a key derived
-    from Django's SECRET_KEY (so a single-host deployment needs no extra setting).
+    settings.MEDIA_RELAY_TOKEN_SECRET, else a key derived from Django's SECRET_KEY (so a
+    single-host deployment needs no extra setting).
     """
-    secret = os.environ.get("MEDIA_RELAY_TOKEN_SECRET")
-    if secret:
-        return secret.encode()
     from django.conf import settings  # only when the relay runs inside the Django project
 
-    configured = getattr(settings, "MEDIA_RELAY_TOKEN_SECRET", "")
-    if configured:
-        return configured.encode()
+    if settings.MEDIA_RELAY_TOKEN_SECRET:
+        return settings.MEDIA_RELAY_TOKEN_SECRET.encode()
     return hmac.new(settings.SECRET_KEY.encode(), b"media_relay.tokens", hashlib.sha256).digest()

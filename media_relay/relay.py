@@ -34,6 +34,9 @@ class Relay:
         self.clock = clock
         self.rooms: dict[str, Router] = {}
         self._closing: set[asyncio.Task] = set()
+        # The platform's hooks (media_relay.platform): a room starts / stops being hosted here.
+        self.on_room_opened: Callable[[str], None] | None = None
+        self.on_room_closed: Callable[[str], None] | None = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -42,6 +45,8 @@ class Relay:
                 room_id, config=self.config, clock=self.clock, on_empty=self._room_empty
             )
             router.start()
+            if self.on_room_opened is not None:
+                self.on_room_opened(room_id)
         return router
 
     def _room_empty(self, router: Router) -> None:
@@ -50,6 +55,8 @@ class Relay:
             task = asyncio.get_running_loop().create_task(router.close())
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
+            if self.on_room_closed is not None:
+                self.on_room_closed(router.room_id)
 
     def join(
         self, peer: PeerInfo, *, send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]
@@ -74,13 +81,24 @@ class Relay:
 
     def kick(self, room_id: str, peer_id: str, *, reason: str = "kicked") -> bool:
         """Remove a peer now: its media stops being forwarded before this returns."""
+        return self._remove(room_id, peer_id, reason=reason, code=4403, close_reason="kicked")
+
+    def close_room(self, room_id: str, *, reason: str = "room_closed") -> int:
+        """The platform closed the room: every peer gets ``kicked`` {reason} and close 4410."""
+        router = self.rooms.get(room_id)
+        peer_ids = list(router.participants) if router else []
+        for peer_id in peer_ids:
+            self._remove(room_id, peer_id, reason=reason, code=4410, close_reason="room_closed")
+        return len(peer_ids)
+
+    def _remove(self, room_id: str, peer_id: str, *, reason: str, code: int, close_reason: str) -> bool:
         router = self.rooms.get(room_id)
         participant = router.participants.get(peer_id) if router else None
         if participant is None:
             return False
         participant.send({"type": "kicked", "reason": reason})
-        participant.disconnect(4403, "kicked")
-        router.remove_participant(participant, reason="kicked")
+        participant.disconnect(code, close_reason)
+        router.remove_participant(participant, reason=close_reason)
         return True
 
     def mute(self, room_id: str, peer_id: str, *, kind: str = "audio", muted: bool = True) -> bool:

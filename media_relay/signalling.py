@@ -14,7 +14,6 @@ nothing a peer sends can disturb other peers' media. See docs/media_relay.md.
 
 from __future__ import annotations
 
-import enum
 import inspect
 import json
 import logging
@@ -23,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .actions import Action
 from .errors import RelayError, RelayErrorCode
 from .participants import PUBLISH, SUBSCRIBE, describe_offer
 
@@ -31,15 +31,6 @@ if TYPE_CHECKING:
     from .relay import Relay
 
 logger = logging.getLogger(__name__)
-
-
-class Action(enum.StrEnum):
-    JOIN = "join"
-    PUBLISH_AUDIO = "publish_audio"
-    PUBLISH_VIDEO = "publish_video"
-    SUBSCRIBE = "subscribe"
-    MUTE_OTHERS = "mute_others"
-    KICK = "kick"
 
 
 @dataclass(frozen=True)

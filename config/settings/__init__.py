@@ -8,3 +8,4 @@ from .channels import *  # noqa: F401,F403
 from .rooms import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403
 from .storage import *  # noqa: F401,F403
+from .webrtc import *  # noqa: F401,F403

@@ -94,3 +94,31 @@ async def relay_harness():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.close(), 5)
         await asyncio.wait_for(server.close(), 10)
+
+
+# ------------------------------------------------------------------ platform side (database, rooms)
+
+
+@pytest.fixture
+def platform_isolation(settings):
+    """What tests/conftest.py's autouse fixture does, for the tests that use the database."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_RELAY_TOKEN_SECRET = SECRET.decode()
+    cache.clear()
+
+
+def unique_room_id() -> int:
+    """Room ids no parallel test run uses: Redis pub/sub channel names are global across databases."""
+    import random
+
+    return random.randrange(10**9, 2**31)
+
+
+async def eventually(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

@@ -464,6 +464,7 @@ async def test_run_relay_management_command_serves_signalling():
         "0",
         "--ice-address",
         "127.0.0.1",
+        "--standalone",
         env_extra=env,
         stderr=asyncio.subprocess.PIPE,
     )

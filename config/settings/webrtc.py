@@ -1,0 +1,30 @@
+"""WebRTC: the media relay (manage.py run_relay, docs/media_relay.md) and the ICE servers browsers get."""
+
+from config.env import env
+
+# The public ws:// or wss:// URL browsers use to reach the relay's signalling endpoint. Several workers
+# (one per core): their URLs, comma-separated, in the same order everywhere; a room always goes to
+# the same worker (room id modulo the number of URLs).
+MEDIA_RELAY_URL = env("MEDIA_RELAY_URL", default="ws://127.0.0.1:8765/")
+# Signs the relay's bearer tokens (platform issues, relay verifies); empty: derived from SECRET_KEY.
+MEDIA_RELAY_TOKEN_SECRET = env("MEDIA_RELAY_TOKEN_SECRET", default="")
+MEDIA_RELAY_TOKEN_TTL = env.int("MEDIA_RELAY_TOKEN_TTL", default=300)
+
+# The worker (run_relay; its command-line options override these).
+MEDIA_RELAY_HOST = env("MEDIA_RELAY_HOST", default="127.0.0.1")
+MEDIA_RELAY_PORT = env.int("MEDIA_RELAY_PORT", default=8765)
+# Addresses announced as ICE host candidates (e.g. the public IP); empty: every interface but loopback.
+MEDIA_RELAY_ICE_ADDRESSES = env.list("MEDIA_RELAY_ICE_ADDRESSES", default=[])
+MEDIA_RELAY_MEDIA_TIMEOUT = env.float("MEDIA_RELAY_MEDIA_TIMEOUT", default=10.0)
+MEDIA_RELAY_HEARTBEAT = env.float("MEDIA_RELAY_HEARTBEAT", default=1.0)
+MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
+
+# ICE servers handed to browsers with each relay token. The relay itself needs none (public address).
+WEBRTC_STUN_URLS = env.list("WEBRTC_STUN_URLS", default=[])
+# coturn with `use-auth-secret` + `static-auth-secret=<WEBRTC_TURN_SECRET>` (REST API credentials);
+# TURN is offered only when both the URLs and the secret are set.
+WEBRTC_TURN_URLS = env.list("WEBRTC_TURN_URLS", default=[])
+WEBRTC_TURN_SECRET = env("WEBRTC_TURN_SECRET", default="")
+# Lifetime of a TURN credential (s). coturn re-checks it on every allocation refresh, so it bounds a call's length
+# through TURN unless the client fetches a new token and restarts ICE.
+WEBRTC_TURN_TTL = env.int("WEBRTC_TURN_TTL", default=3600)

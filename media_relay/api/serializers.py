@@ -1,0 +1,19 @@
+from rest_framework import serializers
+
+
+class IceServerSerializer(serializers.Serializer):
+    urls = serializers.ListField(child=serializers.CharField())
+    username = serializers.CharField(required=False, help_text="TURN only: <unix expiry>:<user id>")
+    credential = serializers.CharField(required=False, help_text="TURN only: base64(HMAC-SHA1(secret, username))")
+
+
+class RelayGrantSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="The relay's signalling WebSocket (ws:// or wss://).")
+    token = serializers.CharField(help_text="Bearer token: `Authorization: Bearer` or `?token=` on the WebSocket.")
+    room = serializers.CharField(help_text="The relay room to `join`.")
+    perms = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Your rights now (join, subscribe, publish_audio, mute_others, kick); the relay re-checks them live.",
+    )
+    ice_servers = IceServerSerializer(many=True, help_text="RTCPeerConnection iceServers.")
+    expires_at = serializers.DateTimeField(help_text="Connect before this; an open connection stays.")

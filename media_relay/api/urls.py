@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("rooms/<str:code>/media-token/", views.MediaTokenView.as_view(), name="api-room-media-token"),
+]

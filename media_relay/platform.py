@@ -1,0 +1,194 @@
+"""The relay's link to the rooms app: rights answered from the live room, room events applied at once.
+
+``RoomLink(relay, ...)`` plugs into a ``Relay``:
+
+* ``authorize(peer, action)`` (what every SignallingSession asks) answers from the room's
+  current state in the database (media_relay.selectors.room_media_rights), cached per room
+  for ``CACHE_SECONDS`` and reloaded by every room event. The token only admits a peer to
+  its room; what it may do there is decided here, now.
+* While a room is hosted (first peer joined, until it empties) the link follows the room's
+  channel-layer group (``room.<id>``, the one rooms services publish to) on a channel of its
+  own, and after every event reloads the room's rights and reconciles the peers in the
+  relay: a peer who is no longer a member is kicked (close 4403, reason ``kicked``/``left``
+  from the event, else ``removed``); one who may no longer talk (muted, room microphone off
+  for everyone but the leader) is muted server-side, and unmuted when they may talk again
+  (only mutes the link made itself are undone); a closed room closes every peer with 4410.
+* The embedded default (in-memory channel layer) cannot carry events from the web process
+  to the relay's: there the link re-reads every hosted room every ``RECHECK_SECONDS`` and
+  reconciles the same way (``RoomLink.for_this_process`` picks the mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import DatabaseError
+
+from rooms.events import room_group
+
+from .actions import Action
+from .relay import Relay
+from .selectors import RoomMediaRights, room_id_from_relay_room, room_media_rights
+from .signalling import PeerInfo
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 2.0
+RECHECK_SECONDS = 2.0
+load_rights = database_sync_to_async(lambda room_id: room_media_rights(room_id=room_id))
+
+
+class RoomLink:
+    def __init__(
+        self,
+        relay: Relay,
+        *,
+        channel_layer=None,
+        recheck_interval: float | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+        clock=time.monotonic,
+    ) -> None:
+        self.relay = relay
+        self.layer = channel_layer
+        self.recheck_interval = recheck_interval
+        self.cache_seconds = cache_seconds
+        self.clock = clock
+        self._rights: dict[int, tuple[float, RoomMediaRights]] = {}  # room id -> (loaded at, rights)
+        self._muted: dict[str, set[str]] = {}  # relay room -> peers this link muted
+        self._followers: dict[str, asyncio.Task] = {}  # relay room -> task following its group
+        self.subscribed: set[str] = set()  # relay rooms whose group this link is in
+        self._apply_lock = asyncio.Lock()  # one reload-and-reconcile at a time: never apply an older read
+        self._recheck_task: asyncio.Task | None = None
+        relay.authorize = self.authorize
+        relay.on_room_opened = self._room_opened
+        relay.on_room_closed = self._room_closed
+
+    @classmethod
+    def for_this_process(cls, relay: Relay) -> RoomLink:
+        """Follow room events through the channel layer (Redis), or re-check from the database
+        when the layer is in-memory (it holds only this process's events)."""
+        layer = get_channel_layer()
+        if layer is None or isinstance(layer, InMemoryChannelLayer):
+            return cls(relay, recheck_interval=RECHECK_SECONDS)
+        return cls(relay, channel_layer=layer)
+
+    def start(self) -> None:
+        if self.recheck_interval:
+            self._recheck_task = asyncio.get_running_loop().create_task(self._recheck_forever())
+
+    async def close(self) -> None:
+        tasks = list(self._followers.values()) + ([self._recheck_task] if self._recheck_task else [])
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._followers.clear()
+
+    # ---------------------------------------------------------------- rights
+
+    async def authorize(self, peer: PeerInfo, action: str) -> bool:
+        room_id = room_id_from_relay_room(peer.room)
+        if room_id is None:
+            return False
+        cached = self._rights.get(room_id)
+        if cached and self.clock() - cached[0] < self.cache_seconds:
+            return action in cached[1].perms_for(peer.peer_id)
+        try:
+            rights = await self._load(room_id)
+        except DatabaseError:  # refuse (an error to that peer) rather than drop its connection
+            logger.exception("media relay: could not read the rights of room %s", room_id)
+            return False
+        return action in rights.perms_for(peer.peer_id)
+
+    async def _load(self, room_id: int) -> RoomMediaRights:
+        started = self.clock()
+        rights = await load_rights(room_id)
+        cached = self._rights.get(room_id)
+        if cached is None or cached[0] <= started:  # a read that started later has already been stored
+            self._rights[room_id] = (started, rights)
+        return rights
+
+    # ---------------------------------------------------------------- applying
+
+    async def reconcile(self, room: str, *, reasons: dict[str, str] | None = None) -> None:
+        """Reload `room`'s rights and bring its peers in the relay in line with them."""
+        room_id = room_id_from_relay_room(room)
+        if room_id is None:
+            return
+        async with self._apply_lock:
+            rights = await self._load(room_id)
+            if not rights.is_open:
+                self.relay.close_room(room)
+                return
+            router = self.relay.rooms.get(room)
+            if router is None:
+                return
+            muted = self._muted.setdefault(room, set())
+            for peer_id in list(router.participants):
+                perms = rights.perms_for(peer_id)
+                if Action.JOIN not in perms:
+                    self.relay.kick(room, peer_id, reason=(reasons or {}).get(peer_id, "removed"))
+                    muted.discard(peer_id)
+                elif Action.PUBLISH_AUDIO not in perms and peer_id not in muted:
+                    self.relay.mute(room, peer_id, kind="audio", muted=True)
+                    muted.add(peer_id)
+                elif Action.PUBLISH_AUDIO in perms and peer_id in muted:
+                    self.relay.mute(room, peer_id, kind="audio", muted=False)
+                    muted.discard(peer_id)
+
+    async def apply_event(self, room: str, event: dict) -> None:
+        """One rooms event (docs/realtime.md) published to the group of the room `room` hosts."""
+        if event.get("type") == "rooms.room" and event.get("op") == "closed":
+            self.relay.close_room(room)
+            return
+        reasons = {}
+        if event.get("type") == "rooms.member" and event.get("op") in ("kicked", "left"):
+            reasons[str(event["member"]["user"]["id"])] = event["op"]
+        await self.reconcile(room, reasons=reasons)
+
+    # ---------------------------------------------------------------- following rooms
+
+    def _room_opened(self, room: str) -> None:
+        room_id = room_id_from_relay_room(room)
+        if self.layer is not None and room_id is not None and room not in self._followers:
+            self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, room_group(room_id)))
+
+    def _room_closed(self, room: str) -> None:
+        follower = self._followers.pop(room, None)
+        if follower is not None:
+            follower.cancel()
+        self._muted.pop(room, None)
+        now = self.clock()
+        self._rights = {k: v for k, v in self._rights.items() if now - v[0] < self.cache_seconds}
+
+    async def _follow(self, room: str, group: str) -> None:
+        channel = await self.layer.new_channel()
+        await self.layer.group_add(group, channel)
+        self.subscribed.add(room)
+        try:
+            message = None
+            while True:
+                try:
+                    if message is None:  # first: whatever changed between the peer's join and the subscription
+                        await self.reconcile(room)
+                    else:
+                        await self.apply_event(room, json.loads(message["text"]))
+                except Exception:  # one odd event or a database hiccup must not stop following the room
+                    logger.exception("media relay: could not apply an event of %s", group)
+                message = await self.layer.receive(channel)
+        finally:
+            self.subscribed.discard(room)
+            await asyncio.shield(self.layer.group_discard(group, channel))
+
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.recheck_interval)
+            for room in list(self.relay.rooms):
+                try:
+                    await self.reconcile(room)
+                except Exception:  # the database went away for a moment: try again next round
+                    logger.exception("media relay: re-check of %s failed", room)

@@ -1,0 +1,229 @@
+"""media_relay.platform.RoomLink: rights from the live room, room events applied to the relay at once.
+
+A relay in the test process (tests/media_relay/conftest.py) with real rooms services publishing after
+commit to the channel layer: the in-memory layer (in-process) and the Redis pub/sub layer (when REDIS_URL
+is set, as in CI). The embedded mode (no events: re-check from the database) is tested separately.
+Room ids are random and large: Redis pub/sub channel names are shared by every database number.
+"""
+
+import asyncio
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings as django_settings
+
+from media_relay import platform
+from media_relay.platform import RoomLink, load_rights
+from media_relay.signalling import PeerInfo
+from rooms.models import RoomRole
+from rooms.services.membership import member_kick, member_mute, member_set_role, room_close, room_leave, room_update
+from tests.rooms.factories import RoomFactory, add_member
+
+from .conftest import ALL_PERMS, eventually, unique_room_id
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("platform_isolation")]
+
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def call(fn, /, **kwargs):
+    return database_sync_to_async(fn)(**kwargs)
+
+
+@pytest.fixture(params=["in-memory", "redis"])
+def layer(request, settings):
+    if request.param == "redis":
+        if not django_settings.REDIS_URL:
+            pytest.skip("REDIS_URL is not set (CI sets it)")
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "config.fanout.FanoutChannelLayer",
+                                               "CONFIG": {"hosts": [django_settings.REDIS_URL]}}}
+    else:
+        settings.CHANNEL_LAYERS = IN_MEMORY
+    return get_channel_layer()
+
+
+@pytest.fixture
+def room(alice, bob):
+    """A voice room (microphone on) led by alice; bob is a member."""
+    room = RoomFactory(id=unique_room_id(), created_by=alice, kind="voice")
+    add_member(room, bob)
+    return room
+
+
+def name(room) -> str:
+    return f"room-{room.pk}"
+
+
+async def enter(relay_harness, room, user, *, perms=()):
+    """A peer whose token lists `perms` (none by default: the room decides); once in, the room's
+    events reach the relay (a change made before that shows up as `removed`, from the first re-read)."""
+    peer = await relay_harness.client(str(user.pk), room=name(room), perms=list(perms))
+    link = getattr(relay_harness, "following", None)
+    if link is not None:
+        await eventually(lambda: name(room) in link.subscribed)
+    return peer
+
+
+def audio_muted(relay_harness, room, user) -> bool:
+    return "audio" in relay_harness.router(name(room)).participants[str(user.pk)].moderator_muted
+
+
+@pytest_asyncio.fixture
+async def following(relay_harness, layer):
+    """A link following room events; its cache outlives the test, so only events refresh it."""
+    link = relay_harness.following = RoomLink(relay_harness.relay, channel_layer=layer, cache_seconds=600)
+    yield link
+    await link.close()
+
+
+@pytest.mark.asyncio
+async def test_rights_come_from_the_live_room_not_the_token(relay_harness, following, room, bob, carol):
+    assert (await enter(relay_harness, room, bob)).peer_id == str(bob.pk)  # a token with no perms: bob is a member
+
+    outsider = await relay_harness.client(str(carol.pk), room=name(room), perms=ALL_PERMS, join=False)
+    reply = await outsider.join(name(room))
+    assert (reply["type"], reply["code"], reply["extra"]) == ("error", "forbidden", {"action": "join"})
+
+
+@pytest.mark.asyncio
+async def test_a_mute_applies_at_once_and_an_unmute_undoes_it(relay_harness, following, room, alice, bob):
+    await enter(relay_harness, room, alice)
+    await enter(relay_harness, room, bob)
+
+    await call(member_mute, actor=alice, room=room, target=bob, is_muted=True)
+    await eventually(lambda: audio_muted(relay_harness, room, bob))
+    assert not await following.authorize(PeerInfo(str(bob.pk), name(room)), "publish_audio")
+
+    await call(member_mute, actor=alice, room=room, target=bob, is_muted=False)
+    await eventually(lambda: not audio_muted(relay_harness, room, bob))
+    assert await following.authorize(PeerInfo(str(bob.pk), name(room)), "publish_audio")
+    assert not audio_muted(relay_harness, room, alice)
+
+
+@pytest.mark.asyncio
+async def test_microphone_off_mutes_everyone_but_the_leader_and_on_allows_again(
+    relay_harness, following, room, alice, bob, carol
+):
+    await call(add_member, room=room, user=carol, role=RoomRole.MODERATOR)
+    for user in (alice, bob, carol):
+        await enter(relay_harness, room, user)
+
+    await call(room_update, actor=alice, room=room, is_mic_enabled=False)
+    await eventually(lambda: audio_muted(relay_harness, room, bob) and audio_muted(relay_harness, room, carol))
+    assert not audio_muted(relay_harness, room, alice)
+
+    await call(room_update, actor=alice, room=room, is_mic_enabled=True)
+    await eventually(lambda: not audio_muted(relay_harness, room, bob) and not audio_muted(relay_harness, room, carol))
+
+
+@pytest.mark.asyncio
+async def test_a_new_moderator_may_kick_once_the_event_arrives(relay_harness, following, room, alice, bob):
+    bob_peer = PeerInfo(str(bob.pk), name(room))
+    await enter(relay_harness, room, bob)
+    assert not await following.authorize(bob_peer, "kick")  # now cached for the rest of the test
+
+    await call(member_set_role, actor=alice, room=room, target=bob, role=RoomRole.MODERATOR)
+    for _ in range(250):
+        if await following.authorize(bob_peer, "kick"):
+            break
+        await asyncio.sleep(0.02)
+    assert await following.authorize(bob_peer, "kick")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("leave", "reason"), [("kicked", "kicked"), ("left", "left")])
+async def test_a_removed_member_is_kicked_from_the_relay(relay_harness, following, room, alice, bob, leave, reason):
+    alice_peer = await enter(relay_harness, room, alice)
+    bob_peer = await enter(relay_harness, room, bob)
+
+    if leave == "kicked":
+        await call(member_kick, actor=alice, room=room, target=bob)
+    else:
+        await call(room_leave, user=bob, room=room)
+
+    kicked = await bob_peer.wait_for(lambda m: m["type"] == "kicked")
+    assert kicked["reason"] == reason
+    await eventually(lambda: bob_peer.closed_code == 4403)
+    assert str(bob.pk) not in relay_harness.router(name(room)).participants
+    assert alice_peer.closed_code is None
+    await alice_peer.wait_for(lambda m: m.get("type") == "media_relay.peer" and m["op"] == "left")
+
+
+@pytest.mark.asyncio
+async def test_a_closed_room_closes_every_peer_4410(relay_harness, following, room, alice, bob):
+    peers = [await enter(relay_harness, room, alice), await enter(relay_harness, room, bob)]
+
+    await call(room_close, actor=alice, room=room)
+
+    for peer in peers:
+        assert (await peer.wait_for(lambda m: m["type"] == "kicked"))["reason"] == "room_closed"
+    await eventually(lambda: all(peer.closed_code == 4410 for peer in peers))
+    await eventually(lambda: name(room) not in relay_harness.relay.rooms)
+
+
+@pytest.mark.asyncio
+async def test_the_group_is_followed_only_while_the_room_is_hosted(relay_harness, following, layer, room, bob):
+    peer = await enter(relay_harness, room, bob)
+    assert name(room) in following._followers
+
+    await peer.send({"type": "leave"})
+    await eventually(lambda: not following._followers)
+    if isinstance(layer, InMemoryChannelLayer):
+        await eventually(lambda: not layer.groups.get(f"room.{room.pk}"))
+
+
+# ------------------------------------------------------------------ the embedded default
+
+
+@pytest.mark.asyncio
+async def test_embedded_mode_rechecks_hosted_rooms_from_the_database(relay_harness, room, alice, bob, carol):
+    link = RoomLink(relay_harness.relay, recheck_interval=0.1)  # no channel layer: nothing to hear
+    link.start()
+    try:
+        await call(add_member, room=room, user=carol)
+        alice_peer, bob_peer, carol_peer = [await enter(relay_harness, room, u) for u in (alice, bob, carol)]
+        assert not link._followers
+
+        await call(member_mute, actor=alice, room=room, target=bob, is_muted=True)
+        await eventually(lambda: audio_muted(relay_harness, room, bob), timeout=2)
+
+        await call(member_kick, actor=alice, room=room, target=carol)
+        assert (await carol_peer.wait_for(lambda m: m["type"] == "kicked", timeout=2))["reason"] == "removed"
+
+        await call(room_close, actor=alice, room=room)
+        await eventually(lambda: alice_peer.closed_code == 4410 and bob_peer.closed_code == 4410, timeout=2)
+    finally:
+        await link.close()
+
+
+@pytest.mark.asyncio
+async def test_authorize_reads_the_room_once_then_answers_from_the_cache(relay_harness, room, bob, monkeypatch):
+    loads = []
+
+    async def counting_load(room_id):
+        loads.append(room_id)
+        return await load_rights(room_id)
+
+    monkeypatch.setattr(platform, "load_rights", counting_load)
+    link = RoomLink(relay_harness.relay, cache_seconds=600)
+    peer = PeerInfo(str(bob.pk), name(room))
+
+    assert await link.authorize(peer, "join") and not await link.authorize(peer, "kick")
+    assert await link.authorize(PeerInfo(str(bob.pk), "not-a-platform-room"), "join") is False
+    assert loads == [room.pk]  # two queries (test_grant.py counts them), once
+
+
+def test_for_this_process_follows_events_through_redis_and_rechecks_in_memory(settings):
+    class FakeRelay:
+        authorize = on_room_opened = on_room_closed = None
+
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    embedded = RoomLink.for_this_process(FakeRelay())
+    assert (embedded.layer, embedded.recheck_interval) == (None, 2.0)
+    if django_settings.REDIS_URL:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "config.fanout.FanoutChannelLayer",
+                                               "CONFIG": {"hosts": [django_settings.REDIS_URL]}}}
+        following = RoomLink.for_this_process(FakeRelay())
+        assert following.layer is not None and following.recheck_interval is None
