@@ -18,10 +18,21 @@ SCOPE_KEY = "wt.direct_socket"
 class DirectSocket:
     """One open WebSocket of this process that events may be written to without the ASGI stack."""
 
-    __slots__ = ("consumer", "protocol", "server")
+    __slots__ = ("consumer", "protocol", "server", "staged")
 
     def __init__(self, consumer, protocol, server: Server):
         self.consumer, self.protocol, self.server = consumer, protocol, server
+        self.staged: list[bytes] = []
+
+    def stage(self, frame: bytes) -> bool:
+        """Hold a frame for write_staged(); True when it is the first one since the last flush."""
+        self.staged.append(frame)
+        return len(self.staged) == 1
+
+    def write_staged(self) -> None:
+        frames, self.staged = self.staged, []
+        if frames and self.writable():  # a socket that closed meanwhile gets nothing more
+            self.write(frames[0] if len(frames) == 1 else b"".join(frames))
 
     def writable(self) -> bool:
         # What daphne's handle_reply and autobahn's sendMessage check before a send.

@@ -33,6 +33,7 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
         self._shards = [FanoutShard(host, self) for host in decode_hosts(hosts)]
         self.sockets: dict[str, DirectSocket] = {}  # channel name -> socket written directly
         self.queued: dict[str, int] = {}  # channel name -> messages queued and not yet handled
+        self.staged_sockets: list[DirectSocket] = []  # sockets with frames staged in this loop turn
 
     def attach(self, channel: str, consumer, scope) -> None:
         connection = scope.get(SCOPE_KEY)
@@ -53,7 +54,7 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
             self.queued.pop(channel, None)
 
     def deliver(self, channels, data: bytes) -> None:
-        frame = None
+        frame, flush_due = None, not self.staged_sockets
         for channel in list(channels):
             queue = self.channels.get(channel)
             if queue is None:
@@ -63,10 +64,21 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
                 if frame is None:
                     frame = self._frame(data)
                 if frame:
-                    socket.write(frame)
+                    if socket.stage(frame):
+                        self.staged_sockets.append(socket)
                     continue
             queue.put_nowait(data)
             self.queued[channel] = self.queued.get(channel, 0) + 1
+        if flush_due and self.staged_sockets:
+            # Scheduled before any consumer a later delivery wakes: a socket's staged frames leave
+            # before the events its consumer handles afterwards.
+            asyncio.get_running_loop().call_soon(self.write_staged)
+
+    def write_staged(self) -> None:
+        """One write per socket for the events of a loop turn (like Engine.IO's write buffer under load)."""
+        sockets, self.staged_sockets = self.staged_sockets, []
+        for socket in sockets:
+            socket.write_staged()
 
     def _frame(self, data: bytes) -> bytes:
         """The WebSocket frame of a plain event, or b"" for anything that must be handled by the consumer."""

@@ -10,22 +10,29 @@ import asyncio
 import pytest
 from autobahn.websocket.protocol import PreparedMessage
 
+from config.daphne_ws import DirectSocket
 from config.fanout import FanoutChannelLayer, FanoutLoopLayer
 from config.realtime import EVENT_HANDLER, encode
 
 
-class Socket:
-    """Stands in for config.fanout.DirectSocket."""
+class Socket(DirectSocket):
+    """A DirectSocket whose daphne side is a list of the bytes written."""
 
     def __init__(self):
+        super().__init__(consumer=None, protocol=None, server=None)
         self.frames: list[bytes] = []
         self.open = True
 
     def writable(self):
         return self.open
 
-    def write(self, frame):
-        self.frames.append(frame)
+    def write(self, data):
+        self.frames.append(data)
+
+
+async def turn():
+    """Let the loop run what was scheduled (the layer's flush)."""
+    await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -58,77 +65,118 @@ def queued(layer, name) -> list[int]:
     return out
 
 
-def test_an_event_is_framed_once_and_written_to_every_attached_socket(layer):
+@pytest.mark.asyncio
+async def test_an_event_is_framed_once_and_written_to_every_attached_socket(layer):
     a, b = member(layer, "a"), member(layer, "b")
 
     layer.deliver({"a", "b"}, event(layer, 1))
+    await turn()
 
     assert a.frames == b.frames == [frame_of(1)]
     assert a.frames[0] is b.frames[0]  # one frame object for the whole group
     assert layer.channels["a"].empty() and layer.channels["b"].empty()
 
 
-def test_a_frame_is_an_unmasked_final_text_frame_with_the_encoded_event(layer):
+@pytest.mark.asyncio
+async def test_a_frame_is_an_unmasked_final_text_frame_with_the_encoded_event(layer):
     a = member(layer, "a")
     layer.deliver({"a"}, event(layer, 7))
+    await turn()
     frame = a.frames[0]
     text = encode({"type": "t.e", "n": 7}).encode()
     assert frame[0] == 0x81 and frame[1] == len(text) and frame[2:] == text
 
 
-def test_sockets_not_attached_or_not_open_get_the_event_queued(layer):
+@pytest.mark.asyncio
+async def test_sockets_not_attached_or_not_open_get_the_event_queued(layer):
     member(layer, "consumer-only", attached=False)  # another ASGI server, a test communicator, still connecting
     closed = member(layer, "closed")
     closed.open = False
 
     layer.deliver({"consumer-only", "closed"}, event(layer, 1))
+    await turn()
 
     assert closed.frames == []
     assert [m["text"] for m in queued(layer, "consumer-only")] == [encode({"type": "t.e", "n": 1})]
     assert len(queued(layer, "closed")) == 1
 
 
-def test_an_event_that_closes_the_socket_is_queued_and_so_is_everything_after_it(layer):
+@pytest.mark.asyncio
+async def test_an_event_that_closes_the_socket_is_queued_and_so_is_everything_after_it(layer):
     a, b = member(layer, "a"), member(layer, "b")
 
     layer.deliver({"a"}, event(layer, 1, close={"code": 4409, "reason": "session_ended"}))
     layer.deliver({"a", "b"}, event(layer, 2))
     layer.deliver({"a", "b"}, event(layer, 3))
+    await turn()
 
-    assert b.frames == [frame_of(2), frame_of(3)]
+    assert b.frames == [frame_of(2) + frame_of(3)]  # one write for the loop turn
     assert a.frames == []  # 2 and 3 wait behind the close, which the consumer handles first (and then drops them)
     assert layer.queued == {"a": 3}
 
 
-def test_direct_writes_resume_once_the_consumer_has_handled_its_queue(layer):
+@pytest.mark.asyncio
+async def test_direct_writes_resume_once_the_consumer_has_handled_its_queue(layer):
     a = member(layer, "a", attached=False)
     layer.deliver({"a"}, event(layer, 1))  # while connecting
     layer.sockets["a"] = a  # attached after on_connected
     layer.deliver({"a"}, event(layer, 2))
+    await turn()
     assert a.frames == []  # 2 must not overtake 1
 
     layer.handled("a")
     layer.handled("a")
     layer.deliver({"a"}, event(layer, 3))
+    await turn()
 
     assert [m["text"] for m in queued(layer, "a")] == [encode({"type": "t.e", "n": n}) for n in (1, 2)]
     assert a.frames == [frame_of(3)]
     assert layer.queued == {}
 
 
-def test_other_message_types_take_the_consumer_path(layer):
+@pytest.mark.asyncio
+async def test_other_message_types_take_the_consumer_path(layer):
     a = member(layer, "a")
     layer.deliver({"a"}, layer.channel_layer.serialize({"type": "something.else", "x": 1}))
     assert a.frames == [] and layer.queued == {"a": 1}
 
 
-def test_detach_forgets_the_socket_and_its_queue_count(layer):
+@pytest.mark.asyncio
+async def test_detach_forgets_the_socket_and_its_queue_count(layer):
     member(layer, "a")
     layer.deliver({"a"}, event(layer, 1, close={"code": 4410, "reason": "room_closed"}))
     layer.detach("a")
     assert "a" not in layer.sockets and layer.queued == {}
 
 
-def test_channels_that_left_the_process_are_skipped(layer):
+@pytest.mark.asyncio
+async def test_channels_that_left_the_process_are_skipped(layer):
     layer.deliver({"gone"}, event(layer, 1))
     assert layer.queued == {}
+
+
+@pytest.mark.asyncio
+async def test_a_sockets_staged_frames_leave_before_its_consumer_handles_a_later_event(layer):
+    a = member(layer, "a")
+    seen_by_consumer = []
+
+    async def consumer():  # what channels' consumer loop does with the queue
+        await layer.channels["a"].get()
+        seen_by_consumer.append(list(a.frames))
+
+    task = asyncio.create_task(consumer())
+    await turn()
+    layer.deliver({"a"}, event(layer, 1))  # staged
+    layer.deliver({"a"}, event(layer, 2, close={"code": 4409, "reason": "signed_out"}))  # queued, wakes the consumer
+    await task
+
+    assert seen_by_consumer == [[frame_of(1)]]
+
+
+@pytest.mark.asyncio
+async def test_a_socket_that_closes_before_the_flush_gets_nothing(layer):
+    a = member(layer, "a")
+    layer.deliver({"a"}, event(layer, 1))
+    a.open = False
+    await turn()
+    assert a.frames == []
