@@ -17,6 +17,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",  # WebRTC to the relay on 127.0.0.1
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
