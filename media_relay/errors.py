@@ -25,6 +25,19 @@ class RelayErrorCode(enum.StrEnum):
     UNSUPPORTED_CODEC = "unsupported_codec"  # only Opus audio, VP8 / H.264 video
     TOO_MANY = "too_many"  # per-peer producer / consumer limits; extra.limit
     NEGOTIATION_PENDING = "negotiation_pending"  # an answer arrived with no offer outstanding
+    # WHIP / WHEP (HTTP, media_relay.whip)
+    UNAUTHORIZED = "unauthorized"  # missing, forged, expired or revoked bearer token / stream key
+    NOT_FOUND = "not_found"  # no such WHIP / WHEP resource
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # the body is not application/sdp
+
+
+class StreamKeyError(enum.StrEnum):
+    """The platform's stream-key API (media_relay.stream_keys)."""
+
+    NOT_LEADER = "not_room_leader"  # only the room's leader holds its stream key
+    NOT_FOUND = "stream_key_not_found"  # no live key to revoke
+    INVALID = "stream_key_invalid"
+    REVOKED = "stream_key_revoked"
 
 
 class RelayError(Exception):

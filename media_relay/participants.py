@@ -280,13 +280,7 @@ class Participant:
         if self.sub_pc is None:
             self.sub_pc = self._new_pc(SUBSCRIBE)
         pc = self.sub_pc
-        consumers = []
-        for producer in producers:
-            transceiver = pc.addTransceiver(hooks.ParkedTrack(producer.kind), direction="sendonly")
-            transceiver.setCodecPreferences(self._consumer_codecs(producer))
-            consumer = Consumer(router=self.router, peer=self, producer=producer, transceiver=transceiver)
-            self.router.add_consumer(consumer)
-            consumers.append(consumer)
+        consumers = [self._add_consumer(pc, producer) for producer in producers]
         offer = await pc.createOffer()
         await pc.setLocalDescription(offer)
         self._offered = consumers
@@ -299,6 +293,48 @@ class Participant:
             }
         )
         return consumers
+
+    def _add_consumer(self, pc: RTCPeerConnection, producer: Producer) -> Consumer:
+        transceiver = pc.addTransceiver(hooks.ParkedTrack(producer.kind), direction="sendonly")
+        transceiver.setCodecPreferences(self._consumer_codecs(producer))
+        return self.router.add_consumer(Consumer(router=self.router, peer=self, producer=producer, transceiver=transceiver))
+
+    async def subscribe_answering(
+        self, sdp: str, sections: list[tuple[str, str, str]], producers: list[Producer]
+    ) -> tuple[str, list[Consumer]]:
+        """The client-offers variant of the subscribe side (WHEP): each receiving m-line of the
+        client's offer consumes the next of ``producers`` of its kind; the others are answered
+        inactive. Returns the answer SDP and the consumers. No renegotiation follows: producers
+        added later are not offered to this participant."""
+        async with self._sub_lock:
+            if self.sub_pc is not None:
+                raise RelayError(RelayErrorCode.NEGOTIATION_PENDING, "Already subscribed.")
+            pc = self.sub_pc = self._new_pc(SUBSCRIBE)
+            available = [p for p in producers if not p.closed and self.consuming(p) is None]
+            consumers = []
+            for _mid, kind, direction in sections:  # pre-created in m-line order: the offer binds to them by kind
+                producer = next((p for p in available if p.kind == kind), None)
+                if producer is None or direction not in ("recvonly", "sendrecv"):
+                    pc.addTransceiver(kind, direction="inactive")
+                    continue
+                available.remove(producer)
+                consumers.append(self._add_consumer(pc, producer))
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                answer = await pc.createAnswer()
+                await pc.setLocalDescription(answer)
+            except Exception as exc:  # noqa: BLE001 - see publish()
+                logger.info("peer %s: subscribe offer rejected: %r", self.id, exc)
+                await self._reset_subscribe()
+                raise RelayError(
+                    RelayErrorCode.INVALID_SDP,
+                    f"Could not apply the offer: {type(exc).__name__}.",
+                    {"pc": SUBSCRIBE, "reset": True},
+                ) from None
+            for consumer in consumers:
+                if not consumer.closed:
+                    self._configure(consumer)
+            return pc.localDescription.sdp, [c for c in consumers if not c.closed]
 
     @staticmethod
     def _consumer_codecs(producer: Producer) -> list:

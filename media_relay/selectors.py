@@ -20,6 +20,9 @@ from rooms.selectors import member_get
 from .actions import Action
 
 RELAY_ROOM_PREFIX = "room-"
+# A relay peer id is the user id, or the user id + this + a suffix for a user's other sessions in the
+# same room (WHIP publisher, WHEP players: media_relay.whip); rights are the user's either way.
+PEER_SUFFIX_SEPARATOR = "~"
 
 
 def relay_room_name(room_id: int) -> str:
@@ -54,7 +57,7 @@ class RoomMediaRights:
     perms: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def perms_for(self, peer_id: str) -> frozenset[str]:
-        return self.perms.get(peer_id, frozenset())
+        return self.perms.get(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0], frozenset())
 
 
 def room_media_rights(*, room_id: int) -> RoomMediaRights:

@@ -17,3 +17,10 @@ class RelayGrantSerializer(serializers.Serializer):
     )
     ice_servers = IceServerSerializer(many=True, help_text="RTCPeerConnection iceServers.")
     expires_at = serializers.DateTimeField(help_text="Connect before this; an open connection stays.")
+
+
+class StreamKeySerializer(serializers.Serializer):
+    whip_url = serializers.CharField(help_text="OBS: Service \"WHIP\", Server = this URL.")
+    key = serializers.CharField(help_text="OBS: Bearer Token. Shown once; only its hash is stored.")
+    prefix = serializers.CharField(help_text="The key's first characters, to recognise it.")
+    created_at = serializers.DateTimeField()

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("rooms/<str:code>/media-token/", views.MediaTokenView.as_view(), name="api-room-media-token"),
+    path("rooms/<str:code>/stream-key/", views.StreamKeyView.as_view(), name="api-room-stream-key"),
 ]

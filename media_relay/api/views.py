@@ -1,14 +1,18 @@
-"""/api/v1/rooms/{code}/media-token/: a thin view over media_relay.services."""
+"""/api/v1/rooms/{code}/media-token/ and /stream-key/: thin views over media_relay.services and .stream_keys."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from config.api import CallerRateThrottle
 from config.errors import ErrorSerializer
 from rooms.selectors import room_get
 
 from ..services import relay_grant
-from .serializers import RelayGrantSerializer
+from ..stream_keys import stream_key_create, stream_key_revoke, whip_url_for
+from .serializers import RelayGrantSerializer, StreamKeySerializer
 
 
 class MediaTokenView(APIView):
@@ -20,3 +24,34 @@ class MediaTokenView(APIView):
     def post(self, request, code):
         grant = relay_grant(user=request.user, room=room_get(code=code))
         return Response(RelayGrantSerializer(grant).data)
+
+
+class StreamKeyThrottle(UserRateThrottle):
+    """Creating and revoking keys is rare: 10 a minute per user on top of the caller's usual bucket."""
+
+    scope = "stream_key"
+    rate = "10/min"
+
+
+class StreamKeyView(APIView):
+    throttle_classes = [CallerRateThrottle, StreamKeyThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={201: StreamKeySerializer, 403: OpenApiResponse(ErrorSerializer, description="Not the room's leader")},
+        summary="A new WHIP stream key for the room (leader only; revokes the previous key)",
+    )
+    def post(self, request, code):
+        room = room_get(code=code)
+        row, key = stream_key_create(actor=request.user, room=room)
+        data = {"whip_url": whip_url_for(room=room), "key": key, "prefix": row.prefix, "created_at": row.created_at}
+        return Response(StreamKeySerializer(data).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(ErrorSerializer, description="No live stream key")},
+        summary="Revoke the room's WHIP stream key (leader only)",
+    )
+    def delete(self, request, code):
+        stream_key_revoke(actor=request.user, room=room_get(code=code))
+        return Response(status=status.HTTP_204_NO_CONTENT)

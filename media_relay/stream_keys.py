@@ -1,0 +1,80 @@
+"""WHIP stream keys: the services that create, rotate and revoke them and the check the relay makes.
+
+A stream key lets its holder publish into one room's relay with a standard WHIP client
+(OBS 30+: Service "WHIP", Server = the WHIP URL, Bearer Token = the key). It is tied to a
+user and a room, long-lived and revocable; only its SHA-256 is stored and the key is shown
+once. Only the room's leader holds one; a room has one live key (a new one revokes the old).
+The key only says who and which room: what the holder may publish is answered live by the
+relay (media_relay.platform.RoomLink.authorize), like for every other peer.
+
+Kept in a module of its own (not services.py / selectors.py) so the WHIP work stays apart
+from the other relay work going on in those files; same layering rules.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services.tokens import hash_key
+from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from rooms.models import Room, RoomRole
+
+from .errors import StreamKeyError
+from .models import StreamKey
+from .selectors import relay_room_name, voice_member_get
+
+KEY_PREFIX = "wtsk_"
+
+
+def whip_url_for(*, room: Room) -> str:
+    """The WHIP endpoint of the worker hosting the room (OBS's "Server"): MEDIA_RELAY_HTTP_URL lists the
+    workers of MEDIA_RELAY_URL in the same order, and the room goes to the same position
+    (services.relay_url_for's rule)."""
+    urls = [url.strip() for url in settings.MEDIA_RELAY_HTTP_URL.split(",") if url.strip()]
+    return urls[room.pk % len(urls)].rstrip("/") + f"/whip/{relay_room_name(room.pk)}"
+
+
+def _require_leader(*, room: Room, user: User) -> None:
+    member = voice_member_get(room=room, user=user)  # 410 closed room, 403 not a member / banned
+    if member.role != RoomRole.LEADER:
+        raise ForbiddenError(StreamKeyError.NOT_LEADER, "Only the room's leader can stream into it.")
+
+
+def stream_key_create(*, actor: User, room: Room) -> tuple[StreamKey, str]:
+    """A new stream key for `room` (its leader only); the room's previous key stops working.
+    Returns the row and the key, which is never retrievable again."""
+    _require_leader(room=room, user=actor)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").first()  # one rotation at a time
+        StreamKey.objects.filter(room=room, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        row = StreamKey.objects.create(user=actor, room=room, prefix=key[:10], key_hash=hash_key(key))
+    return row, key
+
+
+def stream_key_revoke(*, actor: User, room: Room) -> StreamKey:
+    """Revoke the room's live key (its leader only): new WHIP sessions with it are refused."""
+    _require_leader(room=room, user=actor)
+    row = StreamKey.objects.filter(room=room, revoked_at__isnull=True).first()
+    if row is None:
+        raise NotFoundError(StreamKeyError.NOT_FOUND, "This room has no stream key.")
+    row.revoked_at = timezone.now()
+    row.save(update_fields=["revoked_at"])
+    return row
+
+
+def stream_key_authenticate(*, key: str) -> StreamKey:
+    """The live key row for `key` (with its user), or ApplicationError saying why not. Two queries
+    (one more to note the use)."""
+    row = StreamKey.objects.select_related("user").filter(key_hash=hash_key(key)).first() if key else None
+    if row is None or not row.user.is_active or row.user.deactivated_at is not None:
+        raise ApplicationError(StreamKeyError.INVALID, "Invalid stream key.")
+    if row.revoked_at is not None:
+        raise ApplicationError(StreamKeyError.REVOKED, "This stream key was revoked.")
+    StreamKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row
