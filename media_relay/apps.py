@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class MediaRelayConfig(AppConfig):
     name = "media_relay"
+
+    def ready(self) -> None:
+        from . import admin_views  # noqa: F401 - adds "Media relay workers" to the admin site

@@ -18,6 +18,7 @@ from . import hooks
 from .conf import RelayConfig
 from .errors import RelayError, RelayErrorCode
 from .participants import Participant
+from .recording import RoomRecorder
 from .router import Router
 from .signalling import Authorize, PeerInfo, token_authorizer
 
@@ -37,6 +38,10 @@ class Relay:
         # The platform's hooks (media_relay.platform): a room starts / stops being hosted here.
         self.on_room_opened: Callable[[str], None] | None = None
         self.on_room_closed: Callable[[str], None] | None = None
+        # Recording egress (media_relay.recording): rooms being recorded, and what takes a finished file
+        # (called in a thread with room= and path=; run_relay plugs in recording.recording_hand_off).
+        self.recordings: dict[str, RoomRecorder] = {}
+        self.on_recording_stopped: Callable[..., Any] | None = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -57,6 +62,9 @@ class Relay:
             task.add_done_callback(self._closing.discard)
             if self.on_room_closed is not None:
                 self.on_room_closed(router.room_id)
+            if router.room_id in self.recordings:
+                self._closing.add(task := asyncio.get_running_loop().create_task(self.stop_recording(router.room_id)))
+                task.add_done_callback(self._closing.discard)
 
     def join(
         self, peer: PeerInfo, *, send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]
@@ -116,7 +124,33 @@ class Relay:
                 router.set_producer_paused(producer, paused=muted, by="moderator")
         return True
 
+    # ---------------------------------------------------------------- recording
+
+    def start_recording(self, room_id: str, path: str) -> RoomRecorder:
+        """Write the room's current producers (Opus, VP8) to a WebM file at ``path``, by stream copy."""
+        router = self.rooms.get(room_id)
+        if router is None:
+            raise LookupError(f"room {room_id} is not hosted on this worker")
+        if room_id in self.recordings:
+            raise ValueError(f"room {room_id} is already being recorded")
+        recorder = self.recordings[room_id] = RoomRecorder(router, path)
+        recorder.start()
+        return recorder
+
+    async def stop_recording(self, room_id: str) -> str | None:
+        """Finish the room's recording; returns the file's path (None if it was not recording).
+        The file then goes to ``on_recording_stopped`` (the hand-off)."""
+        recorder = self.recordings.pop(room_id, None)
+        if recorder is None:
+            return None
+        path = await recorder.stop()
+        if self.on_recording_stopped is not None:
+            await asyncio.to_thread(self.on_recording_stopped, room=room_id, path=path)
+        return path
+
     async def close(self) -> None:
+        for room_id in list(self.recordings):
+            await self.stop_recording(room_id)
         for router in list(self.rooms.values()):
             await router.close()
         self.rooms.clear()

@@ -279,30 +279,39 @@ class ConsumerHeaderWriter:
         return pack_one_byte_extensions(elements)
 
 
-def is_vp8_keyframe_start(payload: bytes) -> bool:
-    """True for the first packet of a VP8 key frame (RFC 7741 payload descriptor)."""
+def vp8_descriptor_length(payload: bytes) -> int | None:
+    """Length of the VP8 payload descriptor (RFC 7741 4.2) at the start of an RTP payload; None if truncated."""
     n = len(payload)
     if n < 1:
-        return False
-    b0 = payload[0]
-    start, pid = b0 & 0x10, b0 & 0x07
-    if not start or pid != 0:
-        return False
+        return None
     pos = 1
-    if b0 & 0x80:  # X: extended control bits
+    if payload[0] & 0x80:  # X: extended control bits
         if n <= pos:
-            return False
+            return None
         x = payload[pos]
         pos += 1
         if x & 0x80:  # I: picture id
             if n <= pos:
-                return False
+                return None
             pos += 2 if payload[pos] & 0x80 else 1
         if x & 0x40:  # L: TL0PICIDX
             pos += 1
         if x & 0x30:  # T or K: TID/KEYIDX
             pos += 1
-    if n <= pos:
+    return pos if pos <= n else None
+
+
+def is_vp8_frame_start(payload: bytes) -> bool:
+    """S bit set and partition index 0: the first packet of a frame."""
+    return len(payload) > 0 and (payload[0] & 0x17) == 0x10
+
+
+def is_vp8_keyframe_start(payload: bytes) -> bool:
+    """True for the first packet of a VP8 key frame (RFC 7741 payload descriptor)."""
+    if not is_vp8_frame_start(payload):
+        return False
+    pos = vp8_descriptor_length(payload)
+    if pos is None or len(payload) <= pos:
         return False
     return (payload[pos] & 0x01) == 0  # inverse key frame flag of the VP8 payload header
 

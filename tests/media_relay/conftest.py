@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 
 import pytest
 import pytest_asyncio
@@ -106,6 +107,7 @@ def platform_isolation(settings):
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_RELAY_TOKEN_SECRET = SECRET.decode()
+    settings.MEDIA_RELAY_REGISTRY_PREFIX = f"test-relay-{secrets.token_hex(6)}:"  # no other run's relay workers
     cache.clear()
 
 

@@ -1,0 +1,257 @@
+"""Where rooms live when there are several relay workers: a small registry in Redis.
+
+Keys (``prefix`` is ``settings.MEDIA_RELAY_REGISTRY_PREFIX``, ``"relay:"`` by default):
+
+* ``<prefix>worker:<id>`` — JSON ``WorkerLoad`` (public URL, rooms, peers, consumers, packets/s,
+  CPU %, capacity, heartbeat time), written by the worker every ``HEARTBEAT_SECONDS`` with a
+  ``WORKER_TTL`` expiry: a dead worker disappears within 5 s.
+* ``<prefix>room:<room>`` — the id of the worker hosting the room. Set by the platform on the
+  room's first grant (``SET NX``, on the least-loaded live worker), refreshed by the hosting
+  worker's heartbeats, expiring ``PLACEMENT_TTL`` after the last grant or heartbeat. A grant
+  that finds the room on a dead worker places it again (compare-and-set, so two grants agree).
+
+The platform side (``room_worker_place``, ``worker_list``, ``placement_list``) uses a
+synchronous client; the worker's ``WorkerHeartbeat`` takes its figures on the event loop and
+writes them from a thread (``asyncio.to_thread``), so Redis never blocks forwarding.
+Without ``REDIS_URL`` there is no registry: one worker per ``MEDIA_RELAY_URL`` entry
+(``media_relay.services.relay_url_for``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+
+import redis
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0
+WORKER_TTL = 5  # s: 2 missed heartbeats and a bit
+PLACEMENT_TTL = 300  # s: at least a token's lifetime (MEDIA_RELAY_TOKEN_TTL), so a granted room stays put
+DEFAULT_CAPACITY = 1000  # audio consumers per core (bench/README.md: ~930-1,370 by CPU)
+TARGET_CPU_PERCENT = 80.0  # what the capacity estimate aims to fill
+
+# Set KEYS[1] to ARGV[2] (for ARGV[3] s) if it holds ARGV[1] ("" = absent); return what it holds after.
+_COMPARE_AND_SET = """
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return ARGV[2]
+end
+return current
+"""
+# A worker keeps its rooms: refresh the placement if it is ours or gone; leave another worker's alone.
+_CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if current == false or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass
+class WorkerLoad:
+    id: str
+    url: str
+    rooms: list[str] = field(default_factory=list)
+    peers: int = 0
+    consumers: int = 0
+    packets_per_second: float = 0.0
+    cpu_percent: float = 0.0
+    capacity: int = DEFAULT_CAPACITY  # consumers this worker is estimated to hold
+    heartbeat_at: float = 0.0  # unix time
+
+    @property
+    def load(self) -> float:
+        return self.consumers / max(self.capacity, 1)
+
+    @property
+    def heartbeat_age(self) -> float:
+        return max(0.0, time.time() - self.heartbeat_at)
+
+
+@dataclass
+class Placement:
+    room: str
+    worker_id: str
+    worker_url: str | None  # None: the worker is gone (the next grant places the room again)
+
+
+def estimate_capacity(*, consumers: int, cpu_percent: float, default: int = DEFAULT_CAPACITY) -> int:
+    """Consumers this worker could hold at TARGET_CPU_PERCENT, extrapolated from what it carries
+    now; the measured default while it carries too little to tell."""
+    if consumers < 10 or cpu_percent < 5.0:
+        return default
+    return max(consumers, int(consumers * TARGET_CPU_PERCENT / cpu_percent))
+
+
+def least_loaded(workers: list[WorkerLoad]) -> WorkerLoad:
+    """Lowest consumers/capacity, then fewest peers and rooms (new rooms carry no consumers yet)."""
+    return min(workers, key=lambda w: (round(w.load, 2), w.peers, len(w.rooms), w.id))
+
+
+class Registry:
+    def __init__(self, client: redis.Redis, *, prefix: str = "relay:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._compare_and_set = client.register_script(_COMPARE_AND_SET)
+        self._claim = client.register_script(_CLAIM)
+
+    def worker_key(self, worker_id: str) -> str:
+        return f"{self.prefix}worker:{worker_id}"
+
+    def room_key(self, room: str) -> str:
+        return f"{self.prefix}room:{room}"
+
+    # ---------------------------------------------------------------- worker side
+
+    def heartbeat(self, load: WorkerLoad) -> None:
+        """Publish the worker's figures and keep its rooms placed on it."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(self.worker_key(load.id), json.dumps(asdict(load)), ex=WORKER_TTL)
+        for room in load.rooms:
+            self._claim(keys=[self.room_key(room)], args=[load.id, PLACEMENT_TTL], client=pipe)
+        pipe.execute()
+
+    def worker_remove(self, worker_id: str) -> None:
+        """A worker shutting down: grants stop sending rooms to it at once."""
+        self.client.delete(self.worker_key(worker_id))
+
+    # ---------------------------------------------------------------- platform side
+
+    def worker_list(self) -> list[WorkerLoad]:
+        keys = sorted(self.client.scan_iter(match=f"{self.prefix}worker:*", count=200))
+        values = self.client.mget(keys) if keys else []
+        return [WorkerLoad(**json.loads(value)) for value in values if value is not None]
+
+    def placement_list(self) -> list[Placement]:
+        keys = sorted(self.client.scan_iter(match=f"{self.prefix}room:*", count=200))
+        worker_ids = self.client.mget(keys) if keys else []
+        urls = {worker.id: worker.url for worker in self.worker_list()}
+        start = len(self.room_key(""))
+        return [
+            Placement(room=key.decode()[start:], worker_id=worker_id.decode(), worker_url=urls.get(worker_id.decode()))
+            for key, worker_id in zip(keys, worker_ids, strict=True)
+            if worker_id is not None
+        ]
+
+    def room_worker_place(self, room: str) -> WorkerLoad | None:
+        """The live worker hosting ``room``, placing it on the least-loaded one if it has none
+        (or its worker is dead). None when no worker is alive."""
+        key = self.room_key(room)
+        placed = self.client.get(key)
+        placed = placed.decode() if placed is not None else ""
+        workers = {worker.id: worker for worker in self.worker_list()}
+        if placed in workers:
+            self.client.expire(key, PLACEMENT_TTL)  # the new token's holder must find the room here
+            return workers[placed]
+        if not workers:
+            return None
+        choice = least_loaded(list(workers.values()))
+        winner = self._compare_and_set(keys=[key], args=[placed, choice.id, PLACEMENT_TTL]).decode()
+        if winner in workers:
+            return workers[winner]
+        value = self.client.get(self.worker_key(winner))  # a worker that started after our read
+        return WorkerLoad(**json.loads(value)) if value is not None else None
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def registry_for_settings() -> Registry | None:
+    """The registry the settings ask for: None in the embedded default (no REDIS_URL)."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return None
+    return Registry(_client(settings.REDIS_URL), prefix=settings.MEDIA_RELAY_REGISTRY_PREFIX)
+
+
+# ------------------------------------------------------------------ the worker's heartbeat
+
+
+class CpuMeter:
+    """This process's CPU use (user + system, % of one core) since the previous reading."""
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self._last = (self._cpu_seconds(), clock())
+
+    @staticmethod
+    def _cpu_seconds() -> float:
+        times = os.times()
+        return times.user + times.system
+
+    def percent(self) -> float:
+        cpu, now = self._cpu_seconds(), self.clock()
+        last_cpu, last_now = self._last
+        self._last = (cpu, now)
+        return 100.0 * (cpu - last_cpu) / (now - last_now) if now > last_now else 0.0
+
+
+class WorkerHeartbeat:
+    """Run by ``run_relay`` next to the relay: every HEARTBEAT_SECONDS, the worker's figures to Redis."""
+
+    def __init__(self, relay, registry: Registry, *, worker_id: str, url: str, capacity: int = DEFAULT_CAPACITY,
+                 interval: float = HEARTBEAT_SECONDS) -> None:
+        self.relay = relay
+        self.registry = registry
+        self.worker_id = worker_id
+        self.url = url
+        self.capacity = capacity
+        self.interval = interval
+        self.cpu = CpuMeter()
+        self._packets: tuple[int, float] | None = None
+        self._task: asyncio.Task | None = None
+
+    def load(self) -> WorkerLoad:
+        """The figures now (on the relay's event loop: reads its rooms)."""
+        rooms = self.relay.stats()["rooms"]
+        consumers = sum(room["consumers"] for room in rooms)
+        packets, now = sum(room["packets_out"] for room in rooms), time.monotonic()
+        rate = 0.0
+        if self._packets is not None and now > self._packets[1]:
+            # closed consumers take their counts with them: never report a negative rate
+            rate = max(0.0, (packets - self._packets[0]) / (now - self._packets[1]))
+        self._packets = (packets, now)
+        cpu = self.cpu.percent()
+        return WorkerLoad(
+            id=self.worker_id, url=self.url, rooms=[room["room"] for room in rooms],
+            peers=sum(room["peers"] for room in rooms), consumers=consumers, packets_per_second=round(rate, 1),
+            cpu_percent=round(cpu, 1), capacity=estimate_capacity(consumers=consumers, cpu_percent=cpu,
+                                                                  default=self.capacity),
+            heartbeat_at=time.time(),
+        )
+
+    async def beat(self) -> None:
+        await asyncio.to_thread(self.registry.heartbeat, self.load())
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="relay-heartbeat")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.beat()
+            except redis.RedisError:  # Redis away for a moment: the worker keeps forwarding
+                logger.warning("media relay: heartbeat to the registry failed", exc_info=True)
+            await asyncio.sleep(self.interval)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        try:
+            await asyncio.to_thread(self.registry.worker_remove, self.worker_id)
+        except redis.RedisError:
+            logger.warning("media relay: could not remove worker %s from the registry", self.worker_id)

@@ -1,0 +1,48 @@
+"""A relay worker that records, in its own process with codec auditing:
+``python -m tests.media_relay.recording_process SECRET PATH PRODUCERS``.
+
+Prints ``READY <port>``; records room "tone" to PATH from the moment it has PRODUCERS producers
+until SIGTERM, then prints one JSON line: the codec audit of *this* process and the recording
+(path, seconds between start and stop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+
+from tests.media_relay import codec_audit
+
+AUDIT = codec_audit.install()  # before aiortc creates anything
+
+from media_relay.conf import RelayConfig  # noqa: E402
+from media_relay.relay import Relay  # noqa: E402
+from media_relay.server import SignallingServer  # noqa: E402
+
+
+async def main(secret: bytes, path: str, producers: int) -> None:
+    relay = Relay(RelayConfig(host="127.0.0.1", port=0, ice_addresses=["127.0.0.1"]))
+    server = SignallingServer(relay, secret=secret)
+    print(f"READY {await server.start()}", flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    started = None
+    while not stop.is_set():
+        router = relay.rooms.get("tone")
+        if started is None and router is not None and len(router.producers) >= producers:
+            relay.start_recording("tone", path)
+            started = loop.time()
+        try:
+            await asyncio.wait_for(stop.wait(), 0.05)
+        except TimeoutError:
+            pass
+    recording = {"path": await relay.stop_recording("tone"), "seconds": loop.time() - started} if started else {}
+    await server.close()
+    print(json.dumps({"audit": dict(AUDIT), "recording": recording}), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1].encode(), sys.argv[2], int(sys.argv[3])))
