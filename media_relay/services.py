@@ -14,6 +14,7 @@ from accounts.models import User
 from rooms.models import Room
 
 from .conf import relay_token_secret
+from .registry import registry_for_settings
 from .selectors import media_permissions, relay_room_name, voice_member_get
 from .tokens import issue_token
 
@@ -47,6 +48,14 @@ def relay_url_for(*, room_id: int) -> str:
     return urls[room_id % len(urls)]
 
 
+def relay_worker_url(*, room: str, room_id: int) -> str:
+    """With Redis (REDIS_URL): the worker the registry has the room on, placing it on the least-loaded
+    live worker on its first grant (media_relay.registry). Embedded, or no worker alive: relay_url_for."""
+    registry = registry_for_settings()
+    worker = registry.room_worker_place(room) if registry is not None else None
+    return worker.url if worker is not None else relay_url_for(room_id=room_id)
+
+
 def relay_grant(*, user: User, room: Room) -> dict:
     """A bearer token for the relay room of `room` with the member's current rights.
 
@@ -64,7 +73,7 @@ def relay_grant(*, user: User, room: Room) -> dict:
         perms=perms, ttl=ttl, now=now,
     )
     return {
-        "url": relay_url_for(room_id=room.pk),
+        "url": relay_worker_url(room=name, room_id=room.pk),
         "token": token,
         "room": name,
         "perms": sorted(perms),
