@@ -9,15 +9,22 @@ MEDIA_RELAY_URL = env("MEDIA_RELAY_URL", default="ws://127.0.0.1:8765/")
 # Signs the relay's bearer tokens (platform issues, relay verifies); empty: derived from SECRET_KEY.
 MEDIA_RELAY_TOKEN_SECRET = env("MEDIA_RELAY_TOKEN_SECRET", default="")
 MEDIA_RELAY_TOKEN_TTL = env.int("MEDIA_RELAY_TOKEN_TTL", default=300)
+# WHIP (publish) / WHEP (play) HTTP endpoints of the same workers, in the same order (docs/media_relay.md).
+MEDIA_RELAY_HTTP_URL = env("MEDIA_RELAY_HTTP_URL", default="http://127.0.0.1:8780/")
 
 # The worker (run_relay; its command-line options override these).
 MEDIA_RELAY_HOST = env("MEDIA_RELAY_HOST", default="127.0.0.1")
 MEDIA_RELAY_PORT = env.int("MEDIA_RELAY_PORT", default=8765)
+MEDIA_RELAY_HTTP_PORT = env.int("MEDIA_RELAY_HTTP_PORT", default=8780)  # WHIP / WHEP (aiohttp), same host
 # Addresses announced as ICE host candidates (e.g. the public IP); empty: every interface but loopback.
 MEDIA_RELAY_ICE_ADDRESSES = env.list("MEDIA_RELAY_ICE_ADDRESSES", default=[])
 MEDIA_RELAY_MEDIA_TIMEOUT = env.float("MEDIA_RELAY_MEDIA_TIMEOUT", default=10.0)
 MEDIA_RELAY_HEARTBEAT = env.float("MEDIA_RELAY_HEARTBEAT", default=1.0)
 MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
+# With REDIS_URL: workers register in Redis and rooms are placed on the least-loaded one
+# (media_relay.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
+MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
+MEDIA_RELAY_REGISTRY_PREFIX = env("MEDIA_RELAY_REGISTRY_PREFIX", default="relay:")
 
 # ICE servers handed to browsers with each relay token. The relay itself needs none (public address).
 WEBRTC_STUN_URLS = env.list("WEBRTC_STUN_URLS", default=[])

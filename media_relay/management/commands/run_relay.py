@@ -8,6 +8,11 @@ media_relay.conf.relay_token_secret(); the platform issues them (POST
 /api/v1/rooms/<code>/media-token/, media_relay.services.relay_grant). Rights are answered
 from the live rooms and room events are applied at once (media_relay.platform.RoomLink);
 ``--standalone`` leaves rights to the tokens alone (no database: tests, benchmarks).
+With REDIS_URL the worker heartbeats its load to the registry (media_relay.registry) under
+``<hostname>:<port>``, advertising ``--public-url`` (MEDIA_RELAY_PUBLIC_URL, default ws://<host>:<port>/);
+when a recording stops, media_relay.recording.recording_hand_off takes the file.
+WHIP / WHEP (media_relay.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
+default 8780; any free port when ``--port 0``); standalone, WHIP refuses every stream key.
 """
 
 from __future__ import annotations
@@ -15,13 +20,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from media_relay.conf import RelayConfig, relay_token_secret
 from media_relay.platform import RoomLink
+from media_relay.recording import recording_hand_off
+from media_relay.registry import WorkerHeartbeat, registry_for_settings
 from media_relay.relay import Relay
 from media_relay.server import SignallingServer
+from media_relay.whip import WhipServer, no_stream_keys, platform_stream_key_peer
 
 
 class Command(BaseCommand):
@@ -36,7 +46,9 @@ class Command(BaseCommand):
             dest="ice_addresses",
             help="address announced as ICE host candidate; repeat for several (MEDIA_RELAY_ICE_ADDRESSES)",
         )
+        parser.add_argument("--http-port", type=int, help="WHIP / WHEP port, 0 for any (MEDIA_RELAY_HTTP_PORT)")
         parser.add_argument("--media-timeout", type=float, help="seconds of media silence after which a peer is gone")
+        parser.add_argument("--public-url", help="URL browsers reach this worker at, for the registry (MEDIA_RELAY_PUBLIC_URL)")
         parser.add_argument(
             "--standalone", action="store_true", help="rights from the tokens only: no rooms database, no room events"
         )
@@ -49,23 +61,41 @@ class Command(BaseCommand):
             ice_addresses=options["ice_addresses"],
             media_timeout=options["media_timeout"],
         )
-        asyncio.run(self._run(config, standalone=options["standalone"]))
+        public_url = options["public_url"] or settings.MEDIA_RELAY_PUBLIC_URL
+        http_port = options["http_port"]
+        if http_port is None:
+            http_port = 0 if config.port == 0 else settings.MEDIA_RELAY_HTTP_PORT
+        asyncio.run(self._run(config, standalone=options["standalone"], public_url=public_url, http_port=http_port))
 
-    async def _run(self, config: RelayConfig, *, standalone: bool) -> None:
+    async def _run(self, config: RelayConfig, *, standalone: bool, public_url: str, http_port: int) -> None:
         relay = Relay(config)
+        relay.on_recording_stopped = recording_hand_off
         link = None if standalone else RoomLink.for_this_process(relay)
         if link is not None:
             link.start()
         server = SignallingServer(relay, secret=relay_token_secret())
         port = await server.start()
+        whip = WhipServer(relay, secret=relay_token_secret(), port=http_port,
+                          stream_key_peer=no_stream_keys if standalone else platform_stream_key_peer)
+        whip_port = await whip.start()
         # machine-readable line for supervisors and tests
         self.stdout.write(f"media relay listening on ws://{server.host}:{port}/", ending="\n")
+        self.stdout.write(f"media relay WHIP/WHEP on http://{whip.host}:{whip_port}/", ending="\n")
         self.stdout.flush()
+        registry = registry_for_settings()
+        heartbeat = None
+        if registry is not None:
+            heartbeat = WorkerHeartbeat(relay, registry, worker_id=f"{socket.gethostname()}:{port}",
+                                        url=public_url or f"ws://{server.host}:{port}/")
+            heartbeat.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        if heartbeat is not None:
+            await heartbeat.close()
         if link is not None:
             await link.close()
+        await whip.close()
         await server.close()
