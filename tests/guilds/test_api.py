@@ -16,6 +16,7 @@ from moderation.models import AuditEvent, AuditVerb
 from tests.accounts.factories import UserFactory
 from tests.rooms.factories import RoomFactory
 
+from .conftest import assert_error, signed_in
 from .factories import GuildFactory, add_member
 
 pytestmark = pytest.mark.django_db
@@ -23,18 +24,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def signed_in(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """Every API error: exactly {code, message, extra}."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    body = response.json()
-    assert set(body) == {"code", "message", "extra"} and body["code"] == code, body
-    return body
 
 
 def png_bytes() -> bytes:

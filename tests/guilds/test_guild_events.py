@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from gamification.models import Event, EventTask, EventTaskProgress, XpEntry
 from gamification.rules import Reason, TaskKind
@@ -21,6 +20,7 @@ from rooms.signals import chat_message_sent
 from tests.gamification.factories import BadgeFactory, EventTaskFactory
 from tests.rooms.conftest import refused
 
+from .conftest import assert_error, signed_in
 from .factories import GuildFactory, add_member
 
 pytestmark = pytest.mark.django_db
@@ -36,17 +36,6 @@ def crew(guild, bob, carol):
     return guild
 
 
-def signed_in(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    body = response.json()
-    assert set(body) == {"code", "message", "extra"} and body["code"] == code, body
-    return body
 
 
 def payload(**overrides) -> dict:
