@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("rooms.urls")),
     path("", include("guilds.urls")),
     path("", include("gamification.urls")),
+    path("", include("media_relay.urls")),
 ]
 
 if not settings.STORAGES["default"]["BACKEND"].startswith("storages."):

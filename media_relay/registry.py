@@ -61,6 +61,7 @@ return 0
 class WorkerLoad:
     id: str
     url: str
+    http_url: str = ""  # its WHIP / WHEP endpoint (media_relay.whip)
     rooms: list[str] = field(default_factory=list)
     peers: int = 0
     consumers: int = 0
@@ -202,12 +203,12 @@ class CpuMeter:
 class WorkerHeartbeat:
     """Run by ``run_relay`` next to the relay: every HEARTBEAT_SECONDS, the worker's figures to Redis."""
 
-    def __init__(self, relay, registry: Registry, *, worker_id: str, url: str, capacity: int = DEFAULT_CAPACITY,
-                 interval: float = HEARTBEAT_SECONDS) -> None:
+    def __init__(self, relay, registry: Registry, *, worker_id: str, url: str, http_url: str = "",
+                 capacity: int = DEFAULT_CAPACITY, interval: float = HEARTBEAT_SECONDS) -> None:
         self.relay = relay
         self.registry = registry
         self.worker_id = worker_id
-        self.url = url
+        self.url, self.http_url = url, http_url
         self.capacity = capacity
         self.interval = interval
         self.cpu = CpuMeter()
@@ -226,7 +227,7 @@ class WorkerHeartbeat:
         self._packets = (packets, now)
         cpu = self.cpu.percent()
         return WorkerLoad(
-            id=self.worker_id, url=self.url, rooms=[room["room"] for room in rooms],
+            id=self.worker_id, url=self.url, http_url=self.http_url, rooms=[room["room"] for room in rooms],
             peers=sum(room["peers"] for room in rooms), consumers=consumers, packets_per_second=round(rate, 1),
             cpu_percent=round(cpu, 1), capacity=estimate_capacity(consumers=consumers, cpu_percent=cpu,
                                                                   default=self.capacity),

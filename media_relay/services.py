@@ -14,7 +14,7 @@ from accounts.models import User
 from rooms.models import Room
 
 from .conf import relay_token_secret
-from .registry import registry_for_settings
+from .registry import WorkerLoad, registry_for_settings
 from .selectors import media_permissions, relay_room_name, voice_member_get
 from .tokens import issue_token
 
@@ -42,18 +42,31 @@ def ice_servers_for(*, user: User, now: float) -> list[dict]:
     return servers
 
 
-def relay_url_for(*, room_id: int) -> str:
-    """The worker that hosts a room: MEDIA_RELAY_URL lists one URL per worker (see config/settings/webrtc.py)."""
-    urls = [url.strip() for url in settings.MEDIA_RELAY_URL.split(",") if url.strip()]
-    return urls[room_id % len(urls)]
+def configured_worker(urls: str, *, room_id: int) -> str:
+    """Without a registry: the room's worker by position in a comma-separated list of workers
+    (MEDIA_RELAY_URL for signalling, MEDIA_RELAY_HTTP_URL for WHIP / WHEP, in the same order)."""
+    listed = [url.strip() for url in urls.split(",") if url.strip()]
+    return listed[room_id % len(listed)]
+
+
+def _placed_worker(room: str) -> WorkerLoad | None:
+    """With Redis (REDIS_URL): the worker the registry has the room on, placing it on the least-loaded
+    live worker on its first use (media_relay.registry). None embedded, or when no worker is alive."""
+    registry = registry_for_settings()
+    return registry.room_worker_place(room) if registry is not None else None
 
 
 def relay_worker_url(*, room: str, room_id: int) -> str:
-    """With Redis (REDIS_URL): the worker the registry has the room on, placing it on the least-loaded
-    live worker on its first grant (media_relay.registry). Embedded, or no worker alive: relay_url_for."""
-    registry = registry_for_settings()
-    worker = registry.room_worker_place(room) if registry is not None else None
-    return worker.url if worker is not None else relay_url_for(room_id=room_id)
+    """The signalling URL of the worker hosting the room."""
+    worker = _placed_worker(room)
+    return worker.url if worker is not None else configured_worker(settings.MEDIA_RELAY_URL, room_id=room_id)
+
+
+def relay_whip_url(*, room: str, room_id: int) -> str:
+    """The WHIP endpoint of the worker hosting the room (the platform's /whip/<room> redirects there)."""
+    worker = _placed_worker(room)
+    base = worker.http_url if worker is not None and worker.http_url else None
+    return (base or configured_worker(settings.MEDIA_RELAY_HTTP_URL, room_id=room_id)).rstrip("/") + f"/whip/{room}"
 
 
 def relay_grant(*, user: User, room: Room) -> dict:

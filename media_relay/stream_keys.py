@@ -32,11 +32,9 @@ KEY_PREFIX = "wtsk_"
 
 
 def whip_url_for(*, room: Room) -> str:
-    """The WHIP endpoint of the worker hosting the room (OBS's "Server"): MEDIA_RELAY_HTTP_URL lists the
-    workers of MEDIA_RELAY_URL in the same order, and the room goes to the same position
-    (services.relay_url_for's rule)."""
-    urls = [url.strip() for url in settings.MEDIA_RELAY_HTTP_URL.split(",") if url.strip()]
-    return urls[room.pk % len(urls)].rstrip("/") + f"/whip/{relay_room_name(room.pk)}"
+    """OBS's "Server": the platform's WHIP URL of the room, which stays the same wherever the room is
+    placed; it redirects (307, RFC 9725 §4.5) to the worker hosting the room (media_relay.views)."""
+    return settings.SITE_URL.rstrip("/") + f"/whip/{relay_room_name(room.pk)}"
 
 
 def _require_leader(*, room: Room, user: User) -> None:

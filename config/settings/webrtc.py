@@ -24,6 +24,7 @@ MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
 # With REDIS_URL: workers register in Redis and rooms are placed on the least-loaded one
 # (media_relay.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
+MEDIA_RELAY_PUBLIC_HTTP_URL = env("MEDIA_RELAY_PUBLIC_HTTP_URL", default="")  # its WHIP / WHEP (default http://<host>:<http port>/)
 MEDIA_RELAY_REGISTRY_PREFIX = env("MEDIA_RELAY_REGISTRY_PREFIX", default="relay:")
 
 # ICE servers handed to browsers with each relay token. The relay itself needs none (public address).

@@ -15,7 +15,7 @@ from config.errors import ApplicationError
 from media_relay.actions import Action
 from media_relay.conf import RelayConfig, relay_token_secret
 from media_relay.selectors import media_permissions, room_id_from_relay_room, room_media_rights, voice_member_get
-from media_relay.services import relay_grant, relay_url_for, turn_credentials
+from media_relay.services import configured_worker, relay_grant, turn_credentials
 from media_relay.tokens import verify_token
 from rooms.models import RoomBan, RoomRole
 from rooms.services.membership import member_kick, room_close
@@ -177,7 +177,7 @@ def test_the_grant_holds_a_token_the_relay_accepts(room, bob, settings):
 
 def test_each_room_goes_to_one_of_several_workers(settings):
     settings.MEDIA_RELAY_URL = "wss://relay.example.com/w0/, wss://relay.example.com/w1/"
-    assert [relay_url_for(room_id=i) for i in (4, 5, 6)] == [
+    assert [configured_worker(settings.MEDIA_RELAY_URL, room_id=i) for i in (4, 5, 6)] == [
         "wss://relay.example.com/w0/", "wss://relay.example.com/w1/", "wss://relay.example.com/w0/",
     ]
 

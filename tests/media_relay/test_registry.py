@@ -31,8 +31,8 @@ def registry(settings):
 
 
 def worker(worker_id: str, *, consumers: int = 0, peers: int = 0, rooms=(), capacity: int = 1000) -> WorkerLoad:
-    return WorkerLoad(id=worker_id, url=f"ws://{worker_id}/", rooms=list(rooms), peers=peers, consumers=consumers,
-                      capacity=capacity, heartbeat_at=time.time())
+    return WorkerLoad(id=worker_id, url=f"ws://{worker_id}/", http_url=f"http://{worker_id}:8780/", rooms=list(rooms),
+                      peers=peers, consumers=consumers, capacity=capacity, heartbeat_at=time.time())
 
 
 def test_a_heartbeat_lists_the_worker_until_it_expires(registry, monkeypatch):
@@ -106,10 +106,12 @@ async def test_the_worker_heartbeat_reports_its_rooms_and_leaves_on_close(regist
         def stats(self):
             return {"rooms": [{"room": "room-9", "peers": 3, "consumers": 6, "packets_out": 500}]}
 
-    heartbeat = WorkerHeartbeat(FakeRelay(), registry, worker_id="host:8765", url="wss://relay.example/")
+    heartbeat = WorkerHeartbeat(FakeRelay(), registry, worker_id="host:8765", url="wss://relay.example/",
+                                http_url="https://relay.example/http/")
     await heartbeat.beat()
     [listed] = registry.worker_list()
-    assert (listed.url, listed.rooms, listed.peers, listed.consumers) == ("wss://relay.example/", ["room-9"], 3, 6)
+    assert (listed.url, listed.http_url, listed.rooms, listed.peers, listed.consumers) == (
+        "wss://relay.example/", "https://relay.example/http/", ["room-9"], 3, 6)
     assert 0 <= listed.cpu_percent and listed.capacity == 1000
     assert registry.client.get(registry.room_key("room-9")) == b"host:8765"
     await heartbeat.close()
@@ -126,6 +128,16 @@ def test_the_grant_returns_the_placed_workers_url(registry, settings):
     registry.heartbeat(worker("w2"))
     assert relay_grant(user=alice, room=room)["url"] == "ws://w2/"
     assert registry.client.get(registry.room_key(f"room-{room.pk}")) == b"w2"
+
+
+@pytest.mark.django_db
+def test_the_platforms_whip_url_redirects_to_the_worker_hosting_the_room(registry, client):
+    room = RoomFactory(created_by=UserFactory(), kind="voice")
+    registry.heartbeat(worker("w1", consumers=50))
+    registry.heartbeat(worker("w2"))
+    response = client.post(f"/whip/room-{room.pk}", b"v=0", content_type="application/sdp")
+    assert (response.status_code, response["Location"]) == (307, f"http://w2:8780/whip/room-{room.pk}")
+    assert registry.client.get(registry.room_key(f"room-{room.pk}")) == b"w2"  # placed, like a grant places it
 
 
 @pytest.mark.django_db

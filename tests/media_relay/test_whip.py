@@ -353,8 +353,7 @@ def test_stream_key_api_leader_only_shown_once_stored_hashed_rotated_revoked(set
     first = api.post(url)
     assert first.status_code == 201, first.json()
     data = first.json()
-    worker = ["https://relay-a.example", "https://relay-b.example"][room.pk % 2]
-    assert data["whip_url"] == f"{worker}/whip/room-{room.pk}"
+    assert data["whip_url"] == f"{settings.SITE_URL}/whip/room-{room.pk}"  # stable; redirects to the worker
     assert data["key"].startswith("wtsk_") and data["prefix"] == data["key"][:10]
     stored = StreamKey.objects.get()
     assert stored.key_hash == hash_key(data["key"]) and data["key"] not in str(stored.__dict__)
@@ -384,3 +383,18 @@ def test_stream_key_authenticate_queries_and_refusals(room, alice, django_assert
     with pytest.raises(ApplicationError) as gone:
         stream_key_create(actor=alice, room=room)
     assert gone.value.status == 410
+
+
+@pytest.mark.django_db
+def test_the_platforms_whip_url_redirects_to_the_rooms_worker_keeping_the_method(settings, client, room):
+    settings.REDIS_URL = ""  # the embedded rule: MEDIA_RELAY_HTTP_URL by position (the registry's case: test_registry)
+    settings.MEDIA_RELAY_HTTP_URL = "https://relay-a.example/,https://relay-b.example/"
+    worker = ["https://relay-a.example", "https://relay-b.example"][room.pk % 2]
+
+    response = client.post(f"/whip/room-{room.pk}", b"v=0", content_type="application/sdp")
+    assert (response.status_code, response["Location"]) == (307, f"{worker}/whip/room-{room.pk}")
+
+    preflight = client.options(f"/whip/room-{room.pk}")
+    assert preflight.status_code == 204 and "POST" in preflight["Access-Control-Allow-Methods"]
+    assert client.post("/whip/not-a-room", b"v=0", content_type="application/sdp").status_code == 404
+    assert client.get(f"/whip/room-{room.pk}").status_code == 405

@@ -49,6 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--http-port", type=int, help="WHIP / WHEP port, 0 for any (MEDIA_RELAY_HTTP_PORT)")
         parser.add_argument("--media-timeout", type=float, help="seconds of media silence after which a peer is gone")
         parser.add_argument("--public-url", help="URL browsers reach this worker at, for the registry (MEDIA_RELAY_PUBLIC_URL)")
+        parser.add_argument("--public-http-url",
+                            help="URL WHIP/WHEP clients reach this worker at, for the registry (MEDIA_RELAY_PUBLIC_HTTP_URL)")
         parser.add_argument(
             "--standalone", action="store_true", help="rights from the tokens only: no rooms database, no room events"
         )
@@ -62,12 +64,15 @@ class Command(BaseCommand):
             media_timeout=options["media_timeout"],
         )
         public_url = options["public_url"] or settings.MEDIA_RELAY_PUBLIC_URL
+        public_http_url = options["public_http_url"] or settings.MEDIA_RELAY_PUBLIC_HTTP_URL
         http_port = options["http_port"]
         if http_port is None:
             http_port = 0 if config.port == 0 else settings.MEDIA_RELAY_HTTP_PORT
-        asyncio.run(self._run(config, standalone=options["standalone"], public_url=public_url, http_port=http_port))
+        asyncio.run(self._run(config, standalone=options["standalone"], public_url=public_url,
+                              public_http_url=public_http_url, http_port=http_port))
 
-    async def _run(self, config: RelayConfig, *, standalone: bool, public_url: str, http_port: int) -> None:
+    async def _run(self, config: RelayConfig, *, standalone: bool, public_url: str, public_http_url: str,
+                   http_port: int) -> None:
         relay = Relay(config)
         relay.on_recording_stopped = recording_hand_off
         link = None if standalone else RoomLink.for_this_process(relay)
@@ -86,7 +91,8 @@ class Command(BaseCommand):
         heartbeat = None
         if registry is not None:
             heartbeat = WorkerHeartbeat(relay, registry, worker_id=f"{socket.gethostname()}:{port}",
-                                        url=public_url or f"ws://{server.host}:{port}/")
+                                        url=public_url or f"ws://{server.host}:{port}/",
+                                        http_url=public_http_url or f"http://{whip.host}:{whip_port}/")
             heartbeat.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
