@@ -86,6 +86,8 @@ SHAPES: dict[str, dict[str, Field]] = {
     "close_producer": {"producer_id": ID},
     "leave": {},
     "ping": {"t": Field((int, float), required=False)},
+    # P2P-first 1:1 calls: an opaque payload (offer / answer / bye) to one peer of the same room
+    "p2p.signal": {"to": ID, "data": Field(dict)},
 }
 
 
@@ -177,6 +179,7 @@ class SignallingSession:
             "close_producer": self._close_producer,
             "leave": self._leave,
             "ping": self._ping,
+            "p2p.signal": self._p2p_signal,
         }
 
     # ---------------------------------------------------------------- plumbing
@@ -407,3 +410,25 @@ class SignallingSession:
 
     async def _ping(self, message: dict[str, Any]) -> dict[str, Any]:
         return {"type": "pong", "t": message.get("t"), "server_time": int(time.time() * 1000)}
+
+    # ---------------------------------------------------------------- P2P-first 1:1 calls
+
+    MAX_P2P_SIGNAL_BYTES = 32 * 1024  # an SDP with its candidates fits; anything bigger is not signalling
+
+    async def _p2p_signal(self, message: dict[str, Any]) -> None:
+        """Forward ``data`` to one other peer of our room, as ``p2p.signal`` {from, data}.
+
+        The relay only carries it (rate-limited like every message): the two browsers then
+        talk directly, and fall back to the relay if that does not come up.
+        """
+        participant = self._joined()
+        size = len(json.dumps(message["data"], separators=(",", ":")).encode())
+        if size > self.MAX_P2P_SIGNAL_BYTES:
+            raise RelayError(
+                RelayErrorCode.MESSAGE_TOO_LARGE, "P2P signal too large.", {"limit": self.MAX_P2P_SIGNAL_BYTES}
+            )
+        target = participant.router.participants.get(message["to"])
+        if target is None or target is participant or target.closed:
+            raise RelayError(RelayErrorCode.PEER_NOT_FOUND, "No such peer in this room.", {"peer_id": message["to"]})
+        target.send({"type": "p2p.signal", "from": participant.id, "data": message["data"]})
+        return None

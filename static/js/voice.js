@@ -1,5 +1,7 @@
-// The room page's voice card: asks the platform for a relay grant, then runs a VoiceClient
-// (static/js/media_relay.js) and shows who is in voice, who is speaking, and our mic state.
+// The room page's voice card: runs a VoiceClient (static/js/media_relay.js) with grants from
+// POST /api/v1/rooms/<code>/media-token/, and shows its state (connecting / live / listening /
+// reconnecting / off), the route of a 1:1 call (direct or through the server), who is in voice,
+// who is speaking, our mic state and a microphone picker.
 
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
@@ -7,13 +9,26 @@ import { VoiceClient } from "./media_relay.js";
 const card = document.getElementById("voice");
 const $ = (id) => document.getElementById(id);
 let client = null;
-let canPublish = false;
 let speaking = new Set();
 const audioFor = new Map(); // peer id → <audio>
 
-function setStatus(state, text) {
+const STATUS = {
+  connecting: "Connecting…",
+  live: "Live",
+  listening: "Listening",
+  reconnecting: "Reconnecting…",
+  off: "Off",
+};
+
+function setStatus(state) {
   $("voice-status").dataset.state = state;
-  $("voice-status").textContent = text;
+  $("voice-status").textContent = STATUS[state];
+  card.dataset.state = state;
+}
+
+function showRoute(mode) {
+  card.dataset.mode = mode || "";
+  $("voice-route").textContent = mode === "p2p" ? "Direct call" : "";
 }
 
 function showError(message) {
@@ -23,7 +38,7 @@ function showError(message) {
 
 function renderPeers() {
   const rows = [];
-  if (client && client.peerId) rows.push([client.peerId, "You", client.muted || !canPublish]);
+  if (client && client.peerId) rows.push([client.peerId, "You", client.muted || !client.publishing]);
   for (const [peerId, peer] of client ? client.peers : []) rows.push([peerId, peer.name || "Someone", false]);
   $("voice-peers").replaceChildren(...rows.map(([peerId, name, muted]) => {
     const row = document.createElement("li");
@@ -42,9 +57,22 @@ function renderPeers() {
 }
 
 function setJoined(joined) {
+  const publishing = joined && client && client.publishing;
   $("voice-join").hidden = joined;
   $("voice-leave").hidden = !joined;
-  $("voice-mute").hidden = !joined || !canPublish;
+  $("voice-mute").hidden = !publishing;
+  $("voice-device").hidden = !publishing;
+}
+
+async function fillDevices() {
+  if (!client || !client.publishing) return;
+  const current = client.microphoneId;
+  const microphones = await VoiceClient.microphones();
+  $("voice-device").replaceChildren(...microphones.map((device, i) => {
+    const option = new Option(device.label || `Microphone ${i + 1}`, device.deviceId);
+    option.selected = device.deviceId === current;
+    return option;
+  }));
 }
 
 function renderMute(muted, byModerator) {
@@ -55,7 +83,8 @@ function renderMute(muted, byModerator) {
   renderPeers();
 }
 
-function playTrack({ peerId, track }) {
+function playTrack({ peerId, track, kind }) {
+  if (kind !== "audio") return; // the room card is voice only
   let audio = audioFor.get(peerId);
   if (!audio) {
     audio = new Audio();
@@ -73,43 +102,48 @@ function stopTrack({ peerId }) {
   audioFor.delete(peerId);
 }
 
+function onState({ state, reason }) {
+  if (state === "connected") {
+    setStatus(client.publishing ? "live" : "listening");
+    showRoute(client.mode);
+    $("voice-note").textContent = client.publishing || !client.wantPublish ? "" : "The room microphone is off for you: you can listen.";
+    setJoined(true);
+    fillDevices();
+  } else if (state === "reconnecting") {
+    setStatus("reconnecting");
+  } else if (state === "closed") {
+    setStatus("off");
+    showRoute("");
+    setJoined(false);
+    for (const peerId of [...audioFor.keys()]) stopTrack({ peerId });
+    if (reason && reason !== "left") showError(`Voice ended: ${reason.replace("_", " ")}.`);
+    client = null;
+  }
+  renderPeers();
+}
+
 async function join() {
   showError("");
   $("voice-join").disabled = true;
-  setStatus("connecting", "Connecting…");
+  setStatus("connecting");
+  const timeout = Number(card.dataset.p2pTimeoutMs);
+  client = new VoiceClient({
+    fetchGrant: () => api("POST", card.dataset.grantUrl),
+    p2pTimeoutMs: Number.isFinite(timeout) ? timeout : undefined,
+  });
+  client.addEventListener("state", (e) => onState(e.detail));
+  client.addEventListener("mode", (e) => showRoute(e.detail.mode));
+  client.addEventListener("peers", renderPeers);
+  client.addEventListener("track", (e) => playTrack(e.detail));
+  client.addEventListener("trackended", (e) => stopTrack(e.detail));
+  client.addEventListener("speakers", (e) => { speaking = e.detail.speaking; renderPeers(); });
+  client.addEventListener("muted", (e) => renderMute(e.detail.muted, e.detail.byModerator));
+  client.addEventListener("error", (e) => showError(e.detail.message));
   try {
-    const grant = await api("POST", card.dataset.grantUrl);
-    canPublish = (grant.perms || []).includes("publish_audio");
-    client = new VoiceClient({ url: grant.url, token: grant.token, room: grant.room, iceServers: grant.ice_servers });
-    client.addEventListener("peers", renderPeers);
-    client.addEventListener("track", (e) => playTrack(e.detail));
-    client.addEventListener("trackended", (e) => stopTrack(e.detail));
-    client.addEventListener("speakers", (e) => { speaking = e.detail.speaking; renderPeers(); });
-    client.addEventListener("muted", (e) => renderMute(e.detail.muted, e.detail.byModerator));
-    client.addEventListener("error", (e) => showError(e.detail.message));
-    client.addEventListener("state", (e) => {
-      if (e.detail.state !== "closed") return;
-      setStatus("off", "Off");
-      setJoined(false);
-      for (const peerId of [...audioFor.keys()]) stopTrack({ peerId });
-      if (e.detail.reason && e.detail.reason !== "left") showError(`Voice ended: ${e.detail.reason}.`);
-      client = null;
-      renderPeers();
-    });
-    try {
-      await client.start({ publish: canPublish });
-    } catch (error) {
-      if (error.code !== "forbidden" && error.code !== "muted_by_moderator") throw error;
-      canPublish = false; // the room microphone is off, or we are muted: listen only
-    }
-    setStatus("on", canPublish ? "Live" : "Listening");
-    if (!canPublish) $("voice-note").textContent = "The room microphone is off for you: you can listen.";
-    setJoined(true);
-    renderPeers();
+    await client.start({ publish: true });
   } catch (error) {
-    if (client) client.close();
     client = null;
-    setStatus("off", "Off");
+    setStatus("off");
     showError(error.name === "NotAllowedError" ? "Allow microphone access to talk, then try again." : error.message);
   } finally {
     $("voice-join").disabled = false;
@@ -119,4 +153,6 @@ async function join() {
 $("voice-join").addEventListener("click", join);
 $("voice-leave").addEventListener("click", () => client && client.leave());
 $("voice-mute").addEventListener("click", () => client && client.setMuted(!client.muted).catch((e) => showError(e.message)));
+$("voice-device").addEventListener("change", (e) => client && client.setMicrophone(e.target.value).catch((error) => showError(error.message)));
+navigator.mediaDevices?.addEventListener("devicechange", fillDevices);
 window.addEventListener("pagehide", () => client && client.leave());

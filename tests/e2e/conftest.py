@@ -85,6 +85,52 @@ def asgi_server(transactional_db, tmp_path):
     log.close()
 
 
+class RelayProcess:
+    """``manage.py run_relay`` on loopback, on the test database; ``restart()`` keeps its port."""
+
+    def __init__(self, log_path: Path):
+        self.port, self.log_path, self.process = _free_port(), log_path, None
+
+    def start(self) -> None:
+        self.log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_relay", "--host", "127.0.0.1", "--port", str(self.port),
+             "--ice-address", "127.0.0.1"],
+            cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url()},
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the relay did not start: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def relay(transactional_db, monkeypatch, tmp_path):
+    """A media relay worker on the test database, announcing 127.0.0.1.
+
+    Ask for it before ``asgi_server``: daphne reads MEDIA_RELAY_URL from the environment set here.
+    """
+    worker = RelayProcess(tmp_path / "relay.log")
+    worker.start()
+    monkeypatch.setenv("MEDIA_RELAY_URL", f"ws://127.0.0.1:{worker.port}/")
+    yield worker
+    worker.stop()
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():

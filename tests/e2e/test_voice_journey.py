@@ -1,35 +1,32 @@
-"""Voice in a room, in two browsers, through our own relay (manage.py run_relay) on loopback.
+"""Voice in a room, in browsers, with our own relay (manage.py run_relay, the `relay` fixture) on loopback.
 
 Chromium's fake microphone beeps; the listener's page measures what arrives with WebAudio.
-The leader turns the room microphone off (the member is muted in the relay) and kicks the
-member (their voice connection closes), from the room page's own controls.
+Two people in voice talk peer-to-peer (signalled through the relay); a third joiner moves
+everyone to the relay; a direct connection that does not come up falls back to it. The
+leader turns the room microphone off (the member is muted, in a direct call too) and kicks
+the member (their voice connection closes), from the room page's own controls.
 """
 
-import os
-import socket
-import subprocess
-import sys
+import re
 import time
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from rooms.models import Room, RoomKind
 from tests.accounts.factories import UserFactory, make_friends
-from tests.e2e.conftest import _database_url, _free_port
 from tests.e2e.test_room_sync_journey import sign_in
 
 pytestmark = pytest.mark.e2e
 
-# The loudest sample (RMS over 43 ms windows, every 50 ms for 3 s) of what a page hears in voice.
+# The loudest sample (RMS over 43 ms windows, every 50 ms for 3 s) of what a page hears in voice (everyone mixed).
 HEARD_LEVEL = """async () => {
-  const audio = document.querySelector("#voice-audio audio");
-  if (!audio || !audio.srcObject) return 0;
+  const streams = [...document.querySelectorAll("#voice-audio audio")].map((a) => a.srcObject).filter(Boolean);
+  if (!streams.length) return 0;
   const context = new AudioContext();
   const analyser = context.createAnalyser();
   analyser.fftSize = 2048;
-  context.createMediaStreamSource(audio.srcObject).connect(analyser);
+  for (const stream of streams) context.createMediaStreamSource(stream).connect(analyser);
   const samples = new Float32Array(analyser.fftSize);
   let loudest = 0;
   for (let i = 0; i < 60; i++) {
@@ -42,31 +39,42 @@ HEARD_LEVEL = """async () => {
 }"""
 
 
-@pytest.fixture
-def relay(transactional_db, monkeypatch, tmp_path):
-    """A relay worker on the test database, announcing 127.0.0.1; daphne (asgi_server) sends browsers to it."""
-    port = _free_port()
-    log = (tmp_path / "relay.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_relay", "--host", "127.0.0.1", "--port", str(port), "--ice-address", "127.0.0.1"],
-        cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url()},
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the relay did not start: {(tmp_path / 'relay.log').read_text()[-2000:]}")
-        time.sleep(0.1)
-    monkeypatch.setenv("MEDIA_RELAY_URL", f"ws://127.0.0.1:{port}/")
-    yield
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+# Every RTCPeerConnection a page makes, for its stats (test instrumentation only).
+RECORD_PEER_CONNECTIONS = """(() => {
+  const Original = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = function (...args) { const pc = new Original(...args); window.__pcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = Original.prototype;
+})()"""
+
+# Audio bytes received on the direct connection (the one that sends and receives) and from the relay.
+RECEIVED_BYTES = """async () => {
+  const bytes = { direct: 0, relay: 0 };
+  for (const pc of window.__pcs) {
+    if (pc.connectionState === "closed") continue;
+    const direct = pc.getTransceivers().some((t) => t.currentDirection === "sendrecv");
+    for (const report of (await pc.getStats()).values()) {
+      if (report.type === "inbound-rtp" && report.kind === "audio") bytes[direct ? "direct" : "relay"] += report.bytesReceived;
+    }
+  }
+  return bytes;
+}"""
 
 
-def join_voice(page) -> None:
+def open_room(page, base: str, email: str, code: str | None = None) -> None:
+    page.add_init_script(RECORD_PEER_CONNECTIONS)
+    sign_in(page, base, email)
+    if code:
+        page.goto(f"{base}/r/{code}/")
+
+
+def join_voice(page, status: str = "Live") -> None:
     page.click("#voice-join")
-    expect(page.locator("#voice-status")).to_have_text("Live", timeout=15_000)
+    expect(page.locator("#voice-status")).to_have_text(status, timeout=15_000)
+
+
+def expect_mode(page, mode: str) -> None:
+    expect(page.locator("#voice")).to_have_attribute("data-mode", mode, timeout=15_000)
 
 
 def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_relay(relay, asgi_server, new_page):
@@ -75,7 +83,7 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     make_friends(lea, gus)
 
     leader, guest = new_page("leader"), new_page("guest")
-    sign_in(leader, base, lea.email)
+    open_room(leader, base, lea.email)
     leader.goto(f"{base}/rooms/new/")
     leader.check('input[name=kind][value="voice"]')
     leader.fill("input[name=name]", "English practice")
@@ -85,8 +93,7 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     room = Room.objects.get(name="English practice")
     assert room.kind == RoomKind.VOICE and room.is_mic_enabled
 
-    sign_in(guest, base, gus.email)
-    guest.goto(f"{base}/r/{room.code}/")
+    open_room(guest, base, gus.email, room.code)
     guest.click("#join-room")
     guest.wait_for_url(f"**/r/{room.code}/")
     join_voice(leader)
@@ -99,8 +106,12 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     assert guest.evaluate(HEARD_LEVEL) > 0.05
     assert leader.evaluate(HEARD_LEVEL) > 0.05
     expect(guest.locator(f'#voice-peers [data-peer="{lea.pk}"].is-speaking')).to_be_attached(timeout=10_000)
+    # ... over a direct connection: two in voice talk peer-to-peer
+    expect_mode(leader, "p2p")
+    expect_mode(guest, "p2p")
 
-    # the leader turns the room microphone off: the member is muted in the relay, the leader still talks
+    # the leader turns the room microphone off: the member is muted (in the relay, and the leader's
+    # browser stops playing the direct track), the leader still talks
     leader.locator('#room-settings [data-setting="is_mic_enabled"]').uncheck()
     expect(guest.locator("#voice-mute")).to_be_disabled(timeout=10_000)
     expect(guest.locator("#voice-note")).to_contain_text("muted")
@@ -108,8 +119,127 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     assert leader.evaluate(HEARD_LEVEL) < 0.01
     assert guest.evaluate(HEARD_LEVEL) > 0.05
 
+    # a third person joins voice (listening: the microphone is off for members): everyone moves to the relay
+    ida = UserFactory(handle="ida", display_name="Ida")
+    make_friends(lea, ida)
+    third = new_page("third")
+    open_room(third, base, ida.email, room.code)
+    third.click("#join-room")
+    third.wait_for_url(f"**/r/{room.code}/")
+    time.sleep(2.2)  # the relay answers rights from a per-room cache of up to 2 s (media_relay/platform.py)
+    join_voice(third, "Listening")
+    for page in (leader, guest, third):
+        expect_mode(page, "relay")
+    assert third.evaluate(HEARD_LEVEL) > 0.05
+    assert guest.evaluate(HEARD_LEVEL) > 0.05
+    assert leader.evaluate(HEARD_LEVEL) < 0.01  # the member is still muted, now by the relay
+    assert guest.evaluate(RECEIVED_BYTES)["relay"] > 0
+
     # the leader kicks the member: their voice connection closes at once
     leader.once("dialog", lambda dialog: dialog.accept())  # "Remove @gus from the room for 10 minutes?"
     leader.locator('#roster [data-handle="gus"] [data-action="Kick"]').click()
     expect(guest.locator("#voice-status")).to_have_text("Off", timeout=10_000)
-    expect(leader.locator("#voice-peers .voice-peer")).to_have_count(1, timeout=10_000)
+    expect(leader.locator("#voice-peers .voice-peer")).to_have_count(2, timeout=10_000)  # Lea and Ida
+    expect(leader.locator("#voice-peers")).not_to_contain_text("Gus")
+
+
+def matched_partners(base: str, first, second) -> str:
+    """Two people ask for a language partner on /partner/ and land in their private voice room."""
+    first.goto(f"{base}/partner/")
+    first.fill("input[name=speaks]", "en")
+    first.fill("input[name=learns]", "fr")
+    first.click("#partner-start")
+    expect(first.locator("#partner-state")).to_contain_text("Waiting")
+    second.goto(f"{base}/partner/")
+    second.fill("input[name=speaks]", "fr")
+    second.fill("input[name=learns]", "en")
+    second.click("#partner-start")
+    # (polled, not wait_for_url: the partner's page may start the same navigation twice, aborting the first)
+    for page in (second, first):  # the first is told live, over its per-user socket
+        expect(page).to_have_url(re.compile(r"/r/[^/]+/$"), timeout=15_000)
+        expect(page.locator("#voice-join")).to_be_visible()
+    room = Room.objects.get(is_matchmade=True)
+    assert room.max_members == 2 and room.kind == RoomKind.VOICE
+    return room.code
+
+
+def test_matched_partners_talk_directly_not_through_the_relay(relay, asgi_server, new_page):
+    base = asgi_server.url
+    ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
+    first, second = new_page("first"), new_page("second")
+    open_room(first, base, ana.email)
+    open_room(second, base, ben.email)
+    matched_partners(base, first, second)
+
+    join_voice(first)
+    join_voice(second)
+
+    for page in (first, second):
+        expect_mode(page, "p2p")
+        expect(page.locator("#voice-route")).to_have_text("Direct call")
+    assert first.evaluate(HEARD_LEVEL) > 0.05
+    assert second.evaluate(HEARD_LEVEL) > 0.05
+    for page in (first, second):  # every byte heard came over the direct connection, none from the relay
+        received = page.evaluate(RECEIVED_BYTES)
+        assert received["direct"] > 0 and received["relay"] == 0, received
+
+
+def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay, asgi_server, new_page):
+    base = asgi_server.url
+    ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
+    first, second = new_page("first"), new_page("second")
+    open_room(first, base, ana.email)
+    open_room(second, base, ben.email)
+    matched_partners(base, first, second)
+
+    # given: the second browser gives a direct connection no time at all (it offers, as the later joiner)
+    second.locator("#voice").evaluate("card => { card.dataset.p2pTimeoutMs = '0'; }")
+    join_voice(first)
+    join_voice(second)
+
+    # then: both use the relay (the first was told "bye"), and hear each other through it
+    for page in (first, second):
+        expect_mode(page, "relay")
+    assert first.evaluate(HEARD_LEVEL) > 0.05
+    assert second.evaluate(HEARD_LEVEL) > 0.05
+    for page in (first, second):
+        received = page.evaluate(RECEIVED_BYTES)
+        assert received["relay"] > 0 and received["direct"] == 0, received
+
+
+def test_partners_switch_microphones_and_come_back_after_the_relay_restarts(relay, asgi_server, new_page):
+    base = asgi_server.url
+    ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
+    first, second = new_page("first"), new_page("second")
+    open_room(first, base, ana.email)
+    open_room(second, base, ben.email)
+    matched_partners(base, first, second)
+    join_voice(first)
+    join_voice(second)
+    expect_mode(first, "p2p")
+
+    # the microphone picker lists the fake devices; switching keeps the call (replaceTrack, no renegotiation)
+    picker = first.locator("#voice-device")
+    expect(picker).to_be_visible()
+    devices = picker.locator("option").evaluate_all("options => options.map((o) => o.value)")
+    assert devices
+    picker.select_option(devices[-1])
+    first.wait_for_timeout(500)
+    assert second.evaluate(HEARD_LEVEL) > 0.05
+
+    # the relay goes away and comes back: both rejoin with fresh grants and talk again
+    for page in (first, second):
+        page.evaluate("""() => {
+          window.__states = [];
+          const status = document.getElementById("voice-status");
+          new MutationObserver(() => window.__states.push(status.dataset.state)).observe(status, { attributes: true });
+        }""")
+    relay.restart()
+    for page in (first, second):
+        expect(page.locator("#voice-status")).to_have_text("Live", timeout=30_000)
+        assert "reconnecting" in page.evaluate("window.__states")
+    expect(first.locator("#voice-peers .voice-peer")).to_have_count(2, timeout=15_000)
+    expect_mode(first, "p2p")
+    expect_mode(second, "p2p")
+    assert first.evaluate(HEARD_LEVEL) > 0.05
+    assert second.evaluate(HEARD_LEVEL) > 0.05

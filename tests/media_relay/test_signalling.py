@@ -83,7 +83,10 @@ async def test_errors_are_well_formed_and_echo_ref(relay):
         "code": "unknown_type",
         "message": "Unknown message type 'nope'.",
         "extra": {
-            "known": ["answer", "close_producer", "consume", "ice", "join", "kick", "leave", "mute", "ping", "produce"]
+            "known": [
+                "answer", "close_producer", "consume", "ice", "join", "kick", "leave", "mute", "p2p.signal", "ping",
+                "produce",
+            ]
         },
         "ref": 9,
     }
