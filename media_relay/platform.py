@@ -95,7 +95,8 @@ class RoomLink:
         if room_id is None:
             return False
         cached = self._rights.get(room_id)
-        if cached and self.clock() - cached[0] < self.cache_seconds:
+        # Someone the cached copy doesn't know has probably just joined the room: read again.
+        if cached and self.clock() - cached[0] < self.cache_seconds and cached[1].member_id(peer.peer_id) in cached[1].perms:
             return action in cached[1].perms_for(peer.peer_id)
         try:
             rights = await self._load(room_id)

@@ -57,7 +57,11 @@ class RoomMediaRights:
     perms: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def perms_for(self, peer_id: str) -> frozenset[str]:
-        return self.perms.get(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0], frozenset())
+        return self.perms.get(self.member_id(peer_id), frozenset())
+
+    @staticmethod
+    def member_id(peer_id: str) -> str:
+        return peer_id.partition(PEER_SUFFIX_SEPARATOR)[0]
 
 
 def room_media_rights(*, room_id: int) -> RoomMediaRights:

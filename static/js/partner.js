@@ -20,12 +20,20 @@ function show(status) {
   state.textContent = messages[status.status] || "";
 }
 
+// The one who completes a match hears it twice (the API reply and the live event): go once.
+let leaving = false;
+function goToRoom(code) {
+  if (leaving) return;
+  leaving = true;
+  location.href = `/r/${code}/`;
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = new FormData(form);
   try {
     const status = await api("POST", "/api/v1/matchmaking/", { speaks: codes(data.get("speaks")), learns: codes(data.get("learns")) });
-    if (status.status === "matched") location.href = `/r/${status.room}/`;
+    if (status.status === "matched") goToRoom(status.room);
     else show(status);
   } catch (error) {
     state.textContent = error.message;
@@ -38,7 +46,7 @@ cancel.addEventListener("click", async () => {
 });
 
 window.WT.realtime.on("rooms.match", (event) => {
-  if (event.op === "found") location.href = `/r/${event.room}/`;
+  if (event.op === "found") goToRoom(event.room);
   else show({ status: "expired" });
 });
 show({ status: box.dataset.status });

@@ -95,7 +95,7 @@ class RelayProcess:
         self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "run_relay", "--host", "127.0.0.1", "--port", str(self.port),
-             "--ice-address", "127.0.0.1"],
+             "--ice-address", "127.0.0.1", "--http-port", "0"],  # WHIP/WHEP on any free port: runs may overlap
             cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url()},
             stdout=self.log, stderr=subprocess.STDOUT,
         )

@@ -215,6 +215,17 @@ async def test_authorize_reads_the_room_once_then_answers_from_the_cache(relay_h
     assert loads == [room.pk]  # two queries (test_grant.py counts them), once
 
 
+@pytest.mark.asyncio
+async def test_someone_who_joined_the_room_after_the_cached_read_is_let_in_at_once(relay_harness, room, carol):
+    link = RoomLink(relay_harness.relay, cache_seconds=600)
+    carol_peer = PeerInfo(str(carol.pk), name(room))
+    assert not await link.authorize(carol_peer, "join")  # not a member yet: cached without her
+
+    await call(add_member, room=room, user=carol)
+
+    assert await link.authorize(carol_peer, "join")
+
+
 def test_for_this_process_follows_events_through_redis_and_rechecks_in_memory(settings):
     class FakeRelay:
         authorize = on_room_opened = on_room_closed = None
