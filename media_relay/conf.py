@@ -27,6 +27,8 @@ class RelayConfig:
     port: int = 8765
     # ICE host candidates the relay announces; empty = aioice's default (all but loopback)
     ice_addresses: list[str] = field(default_factory=list)
+    # False in production: peers' private candidates are ignored (media_relay.candidates)
+    allow_private_peers: bool = True
     # signalling
     max_message_bytes: int = 128 * 1024  # bigger: an error frame, the connection stays
     max_frame_bytes: int = 1024 * 1024  # bigger: the WebSocket closes (1009), that peer only
@@ -60,6 +62,7 @@ class RelayConfig:
             "media_timeout": settings.MEDIA_RELAY_MEDIA_TIMEOUT,
             "heartbeat_interval": settings.MEDIA_RELAY_HEARTBEAT,
             "max_room_peers": settings.MEDIA_RELAY_MAX_ROOM_PEERS,
+            "allow_private_peers": settings.MEDIA_RELAY_ALLOW_PRIVATE_PEERS,
         }
         values.update({name: value for name, value in overrides.items() if value is not None})
         return cls(**values)

@@ -25,6 +25,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from . import hooks
+from .candidates import candidate_address, is_private_address, without_private_candidates
 from .errors import RelayError, RelayErrorCode
 from .router import AUDIO_CODECS, VIDEO_CODECS, Consumer, Producer
 
@@ -190,7 +191,7 @@ class Participant:
             transceiver.setCodecPreferences(preferred)
             created.append(transceiver)
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=self._reachable(sdp), type="offer"))
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
         except Exception as exc:  # noqa: BLE001 - aiortc raises many types on SDP it cannot apply;
@@ -320,7 +321,7 @@ class Participant:
                 available.remove(producer)
                 consumers.append(self._add_consumer(pc, producer))
             try:
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=self._reachable(sdp), type="offer"))
                 answer = await pc.createAnswer()
                 await pc.setLocalDescription(answer)
             except Exception as exc:  # noqa: BLE001 - see publish()
@@ -361,7 +362,7 @@ class Participant:
             if len(sdp) > self.config.max_sdp_chars or not sdp.startswith("v=0"):
                 raise RelayError(RelayErrorCode.INVALID_SDP, "Malformed SDP.", {"pc": SUBSCRIBE})
             try:
-                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=self._reachable(sdp), type="answer"))
             except Exception as exc:  # noqa: BLE001 - see publish(): drop this peer's subscribe side only
                 logger.info("peer %s: subscribe answer rejected: %r", self.id, exc)
                 await self._reset_subscribe()
@@ -430,6 +431,10 @@ class Participant:
 
     # ---------------------------------------------------------------- ICE
 
+    def _reachable(self, sdp: str) -> str:
+        """A peer's description without the candidates the relay must not send to."""
+        return sdp if self.config.allow_private_peers else without_private_candidates(sdp)
+
     async def add_ice_candidate(
         self, role: str, candidate: str | None, sdp_mid: str | None, sdp_mline_index: int | None
     ) -> None:
@@ -439,6 +444,8 @@ class Participant:
         if not candidate:
             await pc.addIceCandidate(None)
             return
+        if not self.config.allow_private_peers and is_private_address(candidate_address(candidate)):
+            return  # never sent to (media_relay.candidates)
         text = candidate[len("candidate:") :] if candidate.startswith("candidate:") else candidate
         try:
             parsed = candidate_from_sdp(text)

@@ -2,6 +2,8 @@
 
 from config.env import env
 
+from .base import DEBUG
+
 # The public ws:// or wss:// URL browsers use to reach the relay's signalling endpoint. Several workers
 # (one per core): their URLs, comma-separated, in the same order everywhere; a room always goes to
 # the same worker (room id modulo the number of URLs).
@@ -21,6 +23,8 @@ MEDIA_RELAY_ICE_ADDRESSES = env.list("MEDIA_RELAY_ICE_ADDRESSES", default=[])
 MEDIA_RELAY_MEDIA_TIMEOUT = env.float("MEDIA_RELAY_MEDIA_TIMEOUT", default=10.0)
 MEDIA_RELAY_HEARTBEAT = env.float("MEDIA_RELAY_HEARTBEAT", default=1.0)
 MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
+# Whether the relay may send to peers' private addresses (LAN, loopback): development only.
+MEDIA_RELAY_ALLOW_PRIVATE_PEERS = env.bool("MEDIA_RELAY_ALLOW_PRIVATE_PEERS", default=DEBUG)
 # With REDIS_URL: workers register in Redis and rooms are placed on the least-loaded one
 # (media_relay.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
