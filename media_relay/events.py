@@ -2,7 +2,8 @@
 
 Room events follow the project's real-time convention ``{"type": "<app>.<noun>", "op":
 "<verb>", ...}``; replies to a peer's own request (joined, answer, offer, ok, pong,
-error) are plain types, see docs/media_relay.md.
+error) are plain types, see docs/media_relay.md. ``stream_ended`` is the one the platform
+publishes, to the room's channel-layer group (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -55,3 +56,8 @@ def consumer_closed(*, consumer_id: str, producer_id: str, reason: str) -> dict[
 
 def speakers_changed(*, speaking: list[dict[str, Any]], dominant: str | None) -> dict[str, Any]:
     return {"type": "media_relay.speakers", "op": "changed", "speaking": speaking, "dominant": dominant}
+
+
+def stream_ended(*, user_id: int, reason: str) -> dict[str, Any]:
+    """The room's WHIP stream by `user_id` is over (its key was revoked or rotated)."""
+    return {"type": "media_relay.stream", "op": "ended", "user_id": user_id, "reason": reason}

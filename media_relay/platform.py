@@ -33,7 +33,7 @@ from rooms.events import room_group
 
 from .actions import Action
 from .relay import Relay
-from .selectors import RoomMediaRights, room_id_from_relay_room, room_media_rights
+from .selectors import RoomMediaRights, room_id_from_relay_room, room_media_rights, whip_peer_id
 from .signalling import PeerInfo
 
 logger = logging.getLogger(__name__)
@@ -145,6 +145,9 @@ class RoomLink:
         """One rooms event (docs/realtime.md) published to the group of the room `room` hosts."""
         if event.get("type") == "rooms.room" and event.get("op") == "closed":
             self.relay.close_room(room)
+            return
+        if event.get("type") == "media_relay.stream" and event.get("op") == "ended":
+            self.relay.kick(room, whip_peer_id(event["user_id"]), reason=event["reason"])
             return
         reasons = {}
         if event.get("type") == "rooms.member" and event.get("op") in ("kicked", "left"):

@@ -25,6 +25,11 @@ RELAY_ROOM_PREFIX = "room-"
 PEER_SUFFIX_SEPARATOR = "~"
 
 
+def whip_peer_id(user_id: int | str) -> str:
+    """The relay peer id of a user's WHIP publisher (their browser's is the plain user id)."""
+    return f"{user_id}{PEER_SUFFIX_SEPARATOR}whip"
+
+
 def relay_room_name(room_id: int) -> str:
     return f"{RELAY_ROOM_PREFIX}{room_id}"
 

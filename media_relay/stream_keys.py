@@ -22,9 +22,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services.tokens import hash_key
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from config.realtime import publish_on_commit
+from rooms.events import room_group
 from rooms.models import Room, RoomRole
 
 from .errors import StreamKeyError
+from .events import stream_ended
 from .models import StreamKey
 from .selectors import relay_room_name, voice_member_get
 
@@ -50,8 +53,11 @@ def stream_key_create(*, actor: User, room: Room) -> tuple[StreamKey, str]:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").first()  # one rotation at a time
+        previous = list(StreamKey.objects.filter(room=room, revoked_at__isnull=True).values_list("user_id", flat=True))
         StreamKey.objects.filter(room=room, revoked_at__isnull=True).update(revoked_at=timezone.now())
         row = StreamKey.objects.create(user=actor, room=room, prefix=key[:10], key_hash=hash_key(key))
+        for user_id in previous:
+            _end_live_stream(room=room, user_id=user_id, reason="stream_key_rotated")
     return row, key
 
 
@@ -61,9 +67,17 @@ def stream_key_revoke(*, actor: User, room: Room) -> StreamKey:
     row = StreamKey.objects.filter(room=room, revoked_at__isnull=True).first()
     if row is None:
         raise NotFoundError(StreamKeyError.NOT_FOUND, "This room has no stream key.")
-    row.revoked_at = timezone.now()
-    row.save(update_fields=["revoked_at"])
+    with transaction.atomic():
+        row.revoked_at = timezone.now()
+        row.save(update_fields=["revoked_at"])
+        _end_live_stream(room=room, user_id=row.user_id, reason="stream_key_revoked")
     return row
+
+
+def _end_live_stream(*, room: Room, user_id: int, reason: str) -> None:
+    """A WHIP session already live with the old key ends too: the relay following the room's
+    group drops that publisher (media_relay.platform.RoomLink.apply_event)."""
+    publish_on_commit(room_group(room.pk), stream_ended(user_id=user_id, reason=reason))
 
 
 def stream_key_authenticate(*, key: str) -> StreamKey:

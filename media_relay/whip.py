@@ -34,7 +34,7 @@ from .actions import Action
 from .errors import RelayError, RelayErrorCode
 from .participants import Participant, describe_offer
 from .relay import Relay
-from .selectors import PEER_SUFFIX_SEPARATOR, relay_room_name
+from .selectors import PEER_SUFFIX_SEPARATOR, relay_room_name, whip_peer_id
 from .signalling import PeerInfo
 from .stream_keys import stream_key_authenticate
 from .tokens import TokenError, verify_token
@@ -76,7 +76,7 @@ async def platform_stream_key_peer(key: str) -> PeerInfo:
     except ApplicationError as exc:
         raise RelayError(RelayErrorCode.UNAUTHORIZED, exc.message, {"reason": exc.code}) from None
     return PeerInfo(
-        peer_id=f"{row.user_id}{PEER_SUFFIX_SEPARATOR}{WHIP}", room=relay_room_name(row.room_id), name=row.user.name
+        peer_id=whip_peer_id(row.user_id), room=relay_room_name(row.room_id), name=row.user.name
     )
 
 

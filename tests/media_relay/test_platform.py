@@ -16,7 +16,9 @@ from django.conf import settings as django_settings
 
 from media_relay import platform
 from media_relay.platform import RoomLink, load_rights
+from media_relay.selectors import whip_peer_id
 from media_relay.signalling import PeerInfo
+from media_relay.stream_keys import stream_key_create, stream_key_revoke
 from rooms.models import RoomRole
 from rooms.services.membership import member_kick, member_mute, member_set_role, room_close, room_leave, room_update
 from tests.rooms.factories import RoomFactory, add_member
@@ -149,6 +151,21 @@ async def test_a_removed_member_is_kicked_from_the_relay(relay_harness, followin
     assert str(bob.pk) not in relay_harness.router(name(room)).participants
     assert alice_peer.closed_code is None
     await alice_peer.wait_for(lambda m: m.get("type") == "media_relay.peer" and m["op"] == "left")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("end", [stream_key_revoke, stream_key_create])  # revoked, or rotated to a new key
+async def test_a_live_whip_stream_ends_when_its_key_is_revoked_or_rotated(relay_harness, following, room, alice, end):
+    await call(stream_key_create, actor=alice, room=room)
+    browser = await enter(relay_harness, room, alice)
+    obs = await relay_harness.client(whip_peer_id(alice.pk), room=name(room))  # what WhipServer joins as
+
+    await call(end, actor=alice, room=room)
+
+    kicked = await obs.wait_for(lambda m: m["type"] == "kicked")
+    assert kicked["reason"] == ("stream_key_revoked" if end is stream_key_revoke else "stream_key_rotated")
+    await eventually(lambda: whip_peer_id(alice.pk) not in relay_harness.router(name(room)).participants)
+    assert browser.closed_code is None  # the leader's own voice stays
 
 
 @pytest.mark.asyncio
