@@ -161,13 +161,19 @@ def matched_partners(base: str, first, second) -> str:
     return room.code
 
 
-def test_matched_partners_talk_directly_not_through_the_relay(relay, asgi_server, new_page):
-    base = asgi_server.url
+@pytest.fixture
+def partners(asgi_server, new_page):
+    """Two signed-in browsers matched on /partner/, each on their private two-person voice room's page."""
     ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
     first, second = new_page("first"), new_page("second")
-    open_room(first, base, ana.email)
-    open_room(second, base, ben.email)
-    matched_partners(base, first, second)
+    open_room(first, asgi_server.url, ana.email)
+    open_room(second, asgi_server.url, ben.email)
+    matched_partners(asgi_server.url, first, second)
+    return first, second
+
+
+def test_matched_partners_talk_directly_not_through_the_relay(relay, partners):
+    first, second = partners
 
     join_voice(first)
     join_voice(second)
@@ -182,13 +188,8 @@ def test_matched_partners_talk_directly_not_through_the_relay(relay, asgi_server
         assert received["direct"] > 0 and received["relay"] == 0, received
 
 
-def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay, asgi_server, new_page):
-    base = asgi_server.url
-    ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
-    first, second = new_page("first"), new_page("second")
-    open_room(first, base, ana.email)
-    open_room(second, base, ben.email)
-    matched_partners(base, first, second)
+def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay, partners):
+    first, second = partners
 
     # given: the second browser gives a direct connection no time at all (it offers, as the later joiner)
     second.locator("#voice").evaluate("card => { card.dataset.p2pTimeoutMs = '0'; }")
@@ -205,13 +206,8 @@ def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay
         assert received["relay"] > 0 and received["direct"] == 0, received
 
 
-def test_partners_switch_microphones_and_come_back_after_the_relay_restarts(relay, asgi_server, new_page):
-    base = asgi_server.url
-    ana, ben = UserFactory(handle="ana"), UserFactory(handle="ben")
-    first, second = new_page("first"), new_page("second")
-    open_room(first, base, ana.email)
-    open_room(second, base, ben.email)
-    matched_partners(base, first, second)
+def test_partners_switch_microphones_and_come_back_after_the_relay_restarts(relay, partners):
+    first, second = partners
     join_voice(first)
     join_voice(second)
     expect_mode(first, "p2p")
