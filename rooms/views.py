@@ -21,7 +21,9 @@ def hallway(request):
 
 @login_required
 def room_new(request):
-    form = RoomCreateForm(request.POST or None, initial={"kind": request.GET.get("kind", RoomKind.WATCH)})
+    kind = request.GET.get("kind", RoomKind.WATCH)
+    # Voice rooms are for talking: their microphones start on (the page keeps that in step with the kind).
+    form = RoomCreateForm(request.POST or None, initial={"kind": kind, "is_mic_enabled": kind == RoomKind.VOICE})
     if request.method == "POST" and form.is_valid():
         try:
             room = membership.room_create(creator=request.user, **form.cleaned_data)

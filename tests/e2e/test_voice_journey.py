@@ -86,7 +86,7 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     leader.goto(f"{base}/rooms/new/")
     leader.check('input[name=kind][value="voice"]')
     leader.fill("input[name=name]", "English practice")
-    leader.check("input[name=is_mic_enabled]")
+    expect(leader.locator("input[name=is_mic_enabled]")).to_be_checked()  # voice rooms start with microphones on
     leader.locator("#room-form button[type=submit]").click()
     leader.wait_for_url("**/r/*/")
     room = Room.objects.get(name="English practice")

@@ -188,3 +188,11 @@ def test_an_expired_invite_is_refused(private_room, alice, bob, as_bob):
 def test_an_unknown_invite(as_bob):
     response = as_bob.get("/i/nosuchcode/")
     assert response.status_code == 404 and 'data-code="invite_invalid"' in response.content.decode()
+
+
+@pytest.mark.parametrize(("query", "mic_on"), [("?kind=voice", True), ("", False), ("?kind=watch", False)])
+def test_a_new_voice_room_starts_with_microphones_on(alice, query, mic_on):
+    client = Client()
+    client.force_login(alice)
+    form = client.get(f"/rooms/new/{query}").context["form"]
+    assert form["is_mic_enabled"].value() is mic_on
