@@ -39,6 +39,8 @@ START_GRACE = timedelta(minutes=5)  # a start of "now" sent from a slow form sti
 MAX_TASKS = 5
 TARGET_MAX = 1000
 MAX_OPEN_EVENTS = 5  # upcoming or running, per guild
+# Guild events pay XP: a guild may not mint it at will (at most 2 × 5 tasks × 500 XP a week per member).
+MAX_NEW_EVENTS_PER_WEEK = 2
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -106,6 +108,10 @@ def guild_event_create(*, actor: User, guild: Guild, title: str, starts_at: date
             raise ConflictError(GamificationError.TOO_MANY_GUILD_EVENTS,
                                 f"A guild has at most {MAX_OPEN_EVENTS} upcoming or running events.",
                                 {"max_open_events": MAX_OPEN_EVENTS})
+        if Event.objects.filter(guild=guild, created_at__gt=now - timedelta(days=7)).count() >= MAX_NEW_EVENTS_PER_WEEK:
+            raise ConflictError(GamificationError.TOO_MANY_GUILD_EVENTS,
+                                f"A guild creates at most {MAX_NEW_EVENTS_PER_WEEK} events a week.",
+                                {"max_new_events_per_week": MAX_NEW_EVENTS_PER_WEEK})
         event = Event.objects.create(
             guild=guild, created_by=actor, kind=EventKind.COMMUNITY, title=title, slug=_free_slug(guild, title),
             description=description, starts_at=starts_at, ends_at=ends_at, is_published=True,

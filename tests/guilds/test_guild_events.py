@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gamification.models import Event, EventTask, EventTaskProgress, XpEntry
 from gamification.rules import Reason, TaskKind
-from gamification.services.guild_events import MAX_OPEN_EVENTS, guild_event_create
+from gamification.services.guild_events import MAX_NEW_EVENTS_PER_WEEK, MAX_OPEN_EVENTS, guild_event_create
 from guilds.events import guild_group
 from guilds.models import GuildActivity, GuildRole
 from moderation.models import AuditEvent, AuditVerb
@@ -140,8 +140,20 @@ def test_schedules_and_tasks_out_of_bounds_are_refused(crew, alice, overrides, f
 def test_a_guild_has_a_few_open_events_at_most(crew, alice):
     for _ in range(MAX_OPEN_EVENTS):
         create(alice, crew)
-    with refused("too_many_guild_events", 409):
+        Event.objects.update(created_at=timezone.now() - timedelta(days=8))  # outside the weekly limit
+    with refused("too_many_guild_events", 409) as caught:
         create(alice, crew)
+    assert caught.value.extra == {"max_open_events": MAX_OPEN_EVENTS}
+
+
+def test_a_guild_creates_two_events_a_week_at_most(crew, alice):
+    for _ in range(MAX_NEW_EVENTS_PER_WEEK):
+        create(alice, crew)
+    with refused("too_many_guild_events", 409) as caught:
+        create(alice, crew)
+    assert caught.value.extra == {"max_new_events_per_week": 2}
+    Event.objects.update(created_at=timezone.now() - timedelta(days=7, minutes=1))
+    create(alice, crew)  # a week later
 
 
 # -- who sees ---------------------------------------------------------------------------------------------
