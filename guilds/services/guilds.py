@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.avatars import avatar_from_upload
-from accounts.models import User
+from accounts.models import NotificationKind, User
+from accounts.services.notifications import notifications_withdraw
 from config.errors import ApplicationError, ConflictError
 from config.realtime import publish_on_commit
 from config.ws import CloseCode
@@ -138,7 +139,7 @@ def guild_avatar_set(*, actor: User, guild: Guild, upload) -> Guild:
 def guild_disband(*, actor: User, guild: Guild, by_staff: bool = False) -> None:
     """The leader (or staff, from the back office) ends the guild. Audited.
 
-    Members, requests, invites, chat and the feed go with it; its rooms stay open, unlinked.
+    Members, requests, invites (and their notifications), chat and the feed go with it; its rooms stay open, unlinked.
     """
     with transaction.atomic():
         guild = lock(guild)
@@ -149,6 +150,8 @@ def guild_disband(*, actor: User, guild: Guild, by_staff: bool = False) -> None:
                      details={"name": guild.name, "slug": guild.slug, "member_ids": member_ids, "by_staff": by_staff})
         publish_on_commit(events.guild_group(guild.pk), events.guild_changed(guild, op="disbanded"),
                           close_code=CloseCode.GONE)
+        for kind in (NotificationKind.GUILD_INVITE, NotificationKind.GUILD_JOIN_REQUEST):  # their buttons would 404
+            notifications_withdraw(kind=kind, data_filter={"guild": guild.slug})
         avatar, storage = (guild.avatar.name, guild.avatar.storage) if guild.avatar else (None, None)
         guild.delete()
         if avatar:

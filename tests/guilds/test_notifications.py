@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import Notification, NotificationKind
 from config.realtime import user_group
 from guilds.models import Guild, GuildMember, GuildRole, InviteStatus
+from guilds.services.guilds import guild_disband
 from guilds.services.invites import guild_invite_create, guild_invite_decline, guild_invite_revoke
 from guilds.services.join_requests import (
     guild_join_request_approve,
@@ -18,6 +19,7 @@ from guilds.services.join_requests import (
     guild_join_request_create,
     guild_join_request_reject,
 )
+from tests.accounts.factories import UserFactory
 from tests.rooms.conftest import refused
 
 from .factories import GuildFactory, add_member
@@ -158,3 +160,18 @@ def test_the_notifications_page_shows_the_text_and_buttons(private, bob, carol, 
     assert "@bob invited you to join the guild Night Owls" in html
     assert f'data-api="POST /api/v1/guild-invites/{invite.pk}/accept/" data-then="/guilds/night-owls/"' in html
     assert f'data-api="POST /api/v1/guild-invites/{invite.pk}/decline/"' in html
+
+
+def test_disbanding_the_guild_takes_its_invite_and_request_notifications_away(private, alice, bob, carol, published, commit):
+    other = GuildFactory(name="Early Birds", slug="early-birds", is_public=False)
+    guild_invite_create(actor=other.created_by, guild=other, invitee=bob)  # another guild's: stays
+    guild_invite_create(actor=bob, guild=private, invitee=carol)
+    guild_join_request_create(actor=UserFactory(handle="erin"), guild=private)
+    assert Notification.objects.count() == 4  # bob's invite, carol's invite, the request to alice and bob
+
+    with commit():
+        guild_disband(actor=alice, guild=private)
+
+    assert notes(NotificationKind.GUILD_JOIN_REQUEST) == []
+    assert [(n[0], n[2]["guild"]) for n in notes(NotificationKind.GUILD_INVITE)] == [("bob", "early-birds")]
+    assert len(published.events("notifications.notification", "deleted")) == 3  # the bells update live
