@@ -26,7 +26,7 @@ def home(request):
     context = {
         "friends": selectors.friends_list(owner=request.user, viewer=request.user)[:12],
         "incoming": selectors.friend_requests_incoming(user=request.user)[:5],
-        "notifications": selectors.notifications_list(user=request.user)[:5],
+        "notifications": _with_actions(selectors.notifications_list(user=request.user)[:5]),
     }
     return render(request, "home.html", context)
 
@@ -58,9 +58,14 @@ def friends(request):
 
 @login_required
 def notifications(request):
-    notifications = list(selectors.notifications_list(user=request.user)[:100])
-    shown = NotificationSerializer(notifications, many=True).data  # the same texts, links and buttons as the bell
-    return render(request, "accounts/notifications.html", {"notifications": zip(notifications, shown, strict=True)})
+    return render(request, "accounts/notifications.html",
+                  {"notifications": _with_actions(selectors.notifications_list(user=request.user)[:100])})
+
+
+def _with_actions(notifications) -> list[tuple]:
+    """(notification, its serialized form): the same texts, links and buttons as the bell."""
+    notifications = list(notifications)
+    return list(zip(notifications, NotificationSerializer(notifications, many=True).data, strict=True))
 
 
 def _settings_forms(user, bound: dict | None = None) -> dict:

@@ -6,6 +6,7 @@ that is answered, withdrawn or made moot takes its notifications away (notificat
 """
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Notification, NotificationKind
@@ -175,3 +176,13 @@ def test_disbanding_the_guild_takes_its_invite_and_request_notifications_away(pr
     assert notes(NotificationKind.GUILD_JOIN_REQUEST) == []
     assert [(n[0], n[2]["guild"]) for n in notes(NotificationKind.GUILD_INVITE)] == [("bob", "early-birds")]
     assert len(published.events("notifications.notification", "deleted")) == 3  # the bells update live
+
+
+def test_the_home_page_and_the_notifications_page_show_the_same_text_and_buttons(private, bob, carol):
+    invite = guild_invite_create(actor=bob, guild=private, invitee=carol)
+    client = Client()
+    client.force_login(carol)
+    for page in ("/", "/notifications/"):
+        html = client.get(page).content.decode()
+        assert "@bob invited you to join the guild Night Owls" in html, page
+        assert f'data-api="POST /api/v1/guild-invites/{invite.pk}/accept/"' in html, page
