@@ -22,7 +22,6 @@ Event types of accounts/events.py asserted here, as they reach sockets:
 import asyncio
 import contextlib
 import json
-import threading
 import time
 
 import pytest
@@ -31,7 +30,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db.backends import utils as db_utils
 from django.dispatch import Signal
 from django.test import Client
 
@@ -45,6 +43,7 @@ from accounts.services.users import user_deactivate
 from config.asgi import application
 from config.realtime import EVENT_HANDLER, encode, user_group
 from config.ws import CloseCode
+from tests.queries import count_queries
 
 from .factories import make_friends
 
@@ -133,29 +132,6 @@ def login_client(user) -> tuple[Client, str]:
 
 def add_notifications(user, count: int) -> list[Notification]:
     return [Notification.objects.create(recipient=user, kind=NotificationKind.NEW_FOLLOWER) for _ in range(count)]
-
-
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextlib.contextmanager
-def count_queries():
-    """Count SQL statements in every thread (consumers query from worker threads)."""
-    statements: list[str] = []
-    lock = threading.Lock()
-    original = db_utils.CursorWrapper._execute_with_wrappers
-
-    def counting(self, sql, params, many, executor):
-        if not sql.lstrip().upper().startswith(TRANSACTION_CONTROL):  # SQLite runs BEGIN through the cursor
-            with lock:
-                statements.append(sql)
-        return original(self, sql, params, many, executor)
-
-    db_utils.CursorWrapper._execute_with_wrappers = counting
-    try:
-        yield statements
-    finally:
-        db_utils.CursorWrapper._execute_with_wrappers = original
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from guilds.models import GuildMember, GuildMessage, GuildRole
 from guilds.services.guilds import guild_disband
 from guilds.services.membership import guild_member_kick, guild_member_set_role
 from tests.accounts.factories import UserFactory
+from tests.queries import count_queries
 from tests.rooms.conftest import call, closed, frame, login, quiet
 
-from .conftest import count_queries
 from .factories import GuildFactory, add_member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

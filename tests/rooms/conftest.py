@@ -6,7 +6,6 @@
 import asyncio
 import contextlib
 import functools
-import threading
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +13,6 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db.backends import utils as db_utils
 from django.test import Client
 
 from config.errors import ApplicationError
@@ -57,25 +55,6 @@ async def quiet(comm) -> None:
     assert await comm.receive_nothing(timeout=QUIET), "unexpected frame"
 
 
-@contextlib.contextmanager
-def count_queries():
-    """Count SQL statements in every thread (consumers query from worker threads)."""
-    statements: list[str] = []
-    lock = threading.Lock()
-    original = db_utils.CursorWrapper._execute_with_wrappers
-
-    def counting(self, sql, params, many, executor):
-        with lock:
-            statements.append(sql)
-        return original(self, sql, params, many, executor)
-
-    db_utils.CursorWrapper._execute_with_wrappers = counting
-    try:
-        yield statements
-    finally:
-        db_utils.CursorWrapper._execute_with_wrappers = original
-
-
 @pytest_asyncio.fixture
 async def sockets():
     """open(path, session_key) → a connected communicator; every one is disconnected at the end."""
@@ -107,6 +86,7 @@ def room_path(code: str) -> str:
 
 
 # -- races: see tests/races.py ----------------------------------------------------------------------
+from tests.queries import count_queries  # noqa: E402,F401  (re-exported for the rooms tests)
 from tests.races import outcome, run_together  # noqa: E402,F401  (re-exported for the rooms tests)
 
 
