@@ -25,9 +25,7 @@ class GuildError(StrEnum):
 
 
 class GuildChatError(StrEnum):
-    """The same codes as room chat, so one client handles both."""
+    """The same codes as room chat, so one client handles both (empty and too long: rooms' chat_body_clean)."""
 
-    TOO_LONG = "message_too_long"
-    EMPTY = "message_empty"
     RATE_LIMITED = "chat_rate_limited"
     MESSAGE_NOT_FOUND = "message_not_found"

@@ -6,8 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.errors import ApplicationError, ForbiddenError, NotFoundError, RateLimitedError
+from config.errors import ForbiddenError, NotFoundError, RateLimitedError
 from config.realtime import publish_on_commit
+from rooms.services.chat import chat_body_clean
 
 from .. import events
 from ..errors import GuildChatError, GuildError
@@ -20,12 +21,7 @@ RATE_WINDOW = timedelta(seconds=5)
 
 
 def guild_message_send(*, actor: User, guild: Guild, body: str) -> GuildMessage:
-    body = body.strip()
-    if not body:
-        raise ApplicationError(GuildChatError.EMPTY, "Say something first.")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ApplicationError(GuildChatError.TOO_LONG, f"Messages are at most {MAX_MESSAGE_LENGTH} characters.",
-                               {"max_length": MAX_MESSAGE_LENGTH, "length": len(body)})
+    body = chat_body_clean(body, max_length=MAX_MESSAGE_LENGTH)
     now = timezone.now()
     with transaction.atomic():
         # The author's membership row, locked: one author's messages are checked one at a time.

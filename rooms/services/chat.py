@@ -21,13 +21,19 @@ from ..signals import chat_message_sent
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,30})")
 
 
-def message_send(*, author: User, room: Room, body: str) -> ChatMessage:
+def chat_body_clean(body: str, *, max_length: int = MAX_MESSAGE_LENGTH) -> str:
+    """A chat message's text, stripped; refused when empty or too long (room and guild chat alike)."""
     body = body.strip()
     if not body:
         raise ApplicationError(ChatError.EMPTY, "Say something first.")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ApplicationError(ChatError.TOO_LONG, f"Messages are at most {MAX_MESSAGE_LENGTH} characters.",
-                               {"max_length": MAX_MESSAGE_LENGTH, "length": len(body)})
+    if len(body) > max_length:
+        raise ApplicationError(ChatError.TOO_LONG, f"Messages are at most {max_length} characters.",
+                               {"max_length": max_length, "length": len(body)})
+    return body
+
+
+def message_send(*, author: User, room: Room, body: str) -> ChatMessage:
+    body = chat_body_clean(body)
     now = timezone.now()
     with transaction.atomic():
         # The author's membership row, locked: one author's messages are checked one at a time.
