@@ -31,6 +31,7 @@ from accounts.models import (
 )
 from accounts.services.tokens import api_token_create
 from config.api import CallerRateThrottle
+from tests.api import assert_error, signed_in
 
 from .factories import PASSWORD, UserFactory, make_friends
 
@@ -40,28 +41,10 @@ API = "/api/v1"
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def signed_in(user: User) -> APIClient:
-    """A browser-like client: session cookie (the login signal records the device session)."""
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 def bearer(key: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """Every API error: exactly {code, message, extra}, message a non-empty string, extra an object."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    body = response.json()
-    assert set(body) == {"code", "message", "extra"}, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    assert isinstance(body["extra"], dict), body
-    return body
 
 
 def png_bytes(size=(64, 48), color=(200, 30, 30)) -> bytes:

@@ -14,9 +14,9 @@ from accounts.services.tokens import api_token_create
 from guilds.models import Guild, GuildActivity, GuildInvite, GuildJoinRequest, GuildMember, GuildMessage, GuildRole
 from moderation.models import AuditEvent, AuditVerb
 from tests.accounts.factories import UserFactory
+from tests.api import assert_error, signed_in
 from tests.rooms.factories import RoomFactory
 
-from .conftest import assert_error, signed_in
 from .factories import GuildFactory, add_member
 
 pytestmark = pytest.mark.django_db

@@ -17,10 +17,10 @@ from guilds.events import guild_group
 from guilds.models import GuildActivity, GuildRole
 from moderation.models import AuditEvent, AuditVerb
 from rooms.signals import chat_message_sent
+from tests.api import assert_error, signed_in
 from tests.gamification.factories import BadgeFactory, EventTaskFactory
 from tests.rooms.conftest import refused
 
-from .conftest import assert_error, signed_in
 from .factories import GuildFactory, add_member
 
 pytestmark = pytest.mark.django_db

@@ -25,6 +25,7 @@ from rooms.models import (
     Visibility,
 )
 from tests.accounts.factories import UserFactory, make_friends
+from tests.api import assert_error, signed_in
 
 from .factories import VIDEO_URL, YOUTUBE_ID, YOUTUBE_URL, RoomFactory, add_member, set_source
 
@@ -42,29 +43,11 @@ STATE_KEYS = {"version", "source", "is_playing", "position", "at", "rate", "dura
 
 
 # -- helpers ------------------------------------------------------------------------------------------
-def signed_in(user) -> APIClient:
-    """A browser-like client with a session cookie."""
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 def authenticated(user) -> APIClient:
     """No session or user queries: query counts are the view's own."""
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    """Every API error: exactly {code, message, extra}."""
-    assert response.status_code == status, (response.status_code, response.content[:500])
-    body = response.json()
-    assert set(body) == {"code", "message", "extra"}, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    assert isinstance(body["extra"], dict), body
-    return body
 
 
 def ok(response, status: int = 200):
