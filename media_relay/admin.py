@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import StreamKey
+from .models import Recording, RecordingPart, StreamKey
 
 
 @admin.register(StreamKey)
@@ -12,6 +12,34 @@ class StreamKeyAdmin(admin.ModelAdmin):
     search_fields = ["prefix", "room__code", "user__handle"]
     list_select_related = ["room", "user"]
     readonly_fields = ["user", "room", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordingPartInline(admin.TabularInline):
+    model = RecordingPart
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["file", "started_at", "duration", "size", "tracks"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    """Read-only: the room's leader starts and stops recordings (media_relay.recordings), the relay writes the parts."""
+
+    list_display = ["id", "room", "started_by", "started_at", "stopped_at", "stopped_by"]
+    list_filter = [("stopped_at", admin.EmptyFieldListFilter), "started_at"]
+    search_fields = ["room__code", "room__name", "started_by__handle"]
+    list_select_related = ["room", "started_by", "stopped_by"]
+    readonly_fields = ["room", "started_by", "started_at", "stopped_at", "stopped_by"]
+    inlines = [RecordingPartInline]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,4 +5,7 @@ class MediaRelayConfig(AppConfig):
     name = "media_relay"
 
     def ready(self) -> None:
-        from . import admin_views  # noqa: F401 - adds "Media relay workers" to the admin site
+        from . import (
+            admin_views,  # noqa: F401 - adds "Media relay workers" to the admin site
+            receivers,  # noqa: F401 - stops a closed room's recording
+        )

@@ -31,13 +31,15 @@ class RelayErrorCode(enum.StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # the body is not application/sdp
 
 
-class StreamKeyError(enum.StrEnum):
-    """The platform's stream-key API (media_relay.stream_keys)."""
+class MediaError(enum.StrEnum):
+    """The platform's relay API: stream keys (media_relay.stream_keys) and recordings (.recordings)."""
 
-    NOT_LEADER = "not_room_leader"  # only the room's leader holds its stream key
-    NOT_FOUND = "stream_key_not_found"  # no live key to revoke
-    INVALID = "stream_key_invalid"
-    REVOKED = "stream_key_revoked"
+    NOT_LEADER = "not_room_leader"  # only the room's leader holds its stream key and records it
+    STREAM_KEY_NOT_FOUND = "stream_key_not_found"  # no live key to revoke
+    STREAM_KEY_INVALID = "stream_key_invalid"
+    STREAM_KEY_REVOKED = "stream_key_revoked"
+    RECORDING_GOING = "recording_in_progress"  # the room is already being recorded
+    RECORDING_NOT_FOUND = "recording_not_found"  # nothing is being recorded
 
 
 class RelayError(Exception):

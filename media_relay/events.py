@@ -2,8 +2,8 @@
 
 Room events follow the project's real-time convention ``{"type": "<app>.<noun>", "op":
 "<verb>", ...}``; replies to a peer's own request (joined, answer, offer, ok, pong,
-error) are plain types, see docs/media_relay.md. ``stream_ended`` is the one the platform
-publishes, to the room's channel-layer group (docs/realtime.md).
+error) are plain types, see docs/media_relay.md. ``stream_ended`` and ``recording_changed`` are
+the ones the platform publishes, to the room's channel-layer group (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -61,3 +61,16 @@ def speakers_changed(*, speaking: list[dict[str, Any]], dominant: str | None) ->
 def stream_ended(*, user_id: int, reason: str) -> dict[str, Any]:
     """The room's WHIP stream by `user_id` is over (its key was revoked or rotated)."""
     return {"type": "media_relay.stream", "op": "ended", "user_id": user_id, "reason": reason}
+
+
+def recording_changed(recording, *, op: str) -> dict[str, Any]:
+    """To the room's group (media_relay.recordings): op started or stopped."""
+    return {
+        "type": "media_relay.recording",
+        "op": op,
+        "recording": {
+            "id": recording.pk,
+            "started_at": recording.started_at.isoformat(),
+            "stopped_at": recording.stopped_at.isoformat() if recording.stopped_at else None,
+        },
+    }

@@ -26,3 +26,56 @@ class StreamKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.room_id})"
+
+
+class Recording(models.Model):
+    """A room's voice (and WHIP stream) being recorded by the relay, from start to stop.
+
+    The relay writes it in parts (``RecordingPart``): a new part when a producer appears mid-way
+    (a WebM header lists its tracks up front) and when the room comes back to voice after nobody
+    was in it. A room has at most one recording going (``stopped_at`` empty)."""
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="recordings")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Empty when the platform stopped it (the room closed).",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room"], condition=Q(stopped_at__isnull=True), name="one_recording_going_per_room"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recording {self.pk} of room {self.room_id}"
+
+    @property
+    def is_going(self) -> bool:
+        return self.stopped_at is None
+
+
+class RecordingPart(models.Model):
+    """One WebM file of a recording, stored by the relay worker that wrote it (stream copy: Opus, VP8)."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="parts")
+    file = models.FileField(max_length=300)
+    started_at = models.DateTimeField(help_text="When the part's first packet was recorded.")
+    duration = models.FloatField(help_text="Seconds.")
+    size = models.BigIntegerField(help_text="Bytes.")
+    tracks = models.JSONField(default=list, help_text='The file\'s tracks, e.g. ["audio", "audio", "video"].')
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["file"], name="recording_part_file_unique"),
+            models.CheckConstraint(condition=Q(duration__gte=0) & Q(size__gte=0), name="recording_part_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name

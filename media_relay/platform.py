@@ -12,7 +12,10 @@
   relay: a peer who is no longer a member is kicked (close 4403, reason ``kicked``/``left``
   from the event, else ``removed``); one who may no longer talk (muted, room microphone off
   for everyone but the leader) is muted server-side, and unmuted when they may talk again
-  (only mutes the link made itself are undone); a closed room closes every peer with 4410.
+  (only mutes the link made itself are undone); a WHIP publisher whose stream key was revoked or
+  rotated is dropped; a closed room closes every peer with 4410. The room's recording follows the
+  platform's: the relay starts writing when a recording is going (``media_relay.recording started``,
+  or when the room comes back to voice) and stops when it was stopped.
 * The embedded default (in-memory channel layer) cannot carry events from the web process
   to the relay's: there the link re-reads every hosted room every ``RECHECK_SECONDS`` and
   reconciles the same way (``RoomLink.for_this_process`` picks the mode).
@@ -27,6 +30,7 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import DatabaseError
 
 from rooms.events import room_group
@@ -49,11 +53,13 @@ class RoomLink:
         relay: Relay,
         *,
         channel_layer=None,
+        recording_dir: str | None = None,
         recheck_interval: float | None = None,
         cache_seconds: float = CACHE_SECONDS,
         clock=time.monotonic,
     ) -> None:
         self.relay = relay
+        self.recording_dir = recording_dir or settings.MEDIA_RELAY_RECORDING_DIR
         self.layer = channel_layer
         self.recheck_interval = recheck_interval
         self.cache_seconds = cache_seconds
@@ -128,6 +134,7 @@ class RoomLink:
             router = self.relay.rooms.get(room)
             if router is None:
                 return
+            self._reconcile_recording(room, rights.recording_id)
             muted = self._muted.setdefault(room, set())
             for peer_id in list(router.participants):
                 perms = rights.perms_for(peer_id)
@@ -140,6 +147,15 @@ class RoomLink:
                 elif Action.PUBLISH_AUDIO in perms and peer_id in muted:
                     self.relay.mute(room, peer_id, kind="audio", muted=False)
                     muted.discard(peer_id)
+
+    def _reconcile_recording(self, room: str, recording_id: int | None) -> None:
+        wanted = None if recording_id is None else str(recording_id)
+        recorder = self.relay.recordings.get(room)
+        if recorder is not None and recorder.tag != wanted:
+            self.relay.stop_recording(room)  # its last part is handed off in the background
+            recorder = None
+        if wanted is not None and recorder is None:
+            self.relay.start_recording(room, directory=self.recording_dir, tag=wanted)
 
     async def apply_event(self, room: str, event: dict) -> None:
         """One rooms event (docs/realtime.md) published to the group of the room `room` hosts."""

@@ -16,9 +16,9 @@ from typing import Any
 
 from . import hooks
 from .conf import RelayConfig
+from .egress import PartFile, RoomRecorder
 from .errors import RelayError, RelayErrorCode
 from .participants import Participant
-from .recording import RoomRecorder
 from .router import Router
 from .signalling import Authorize, PeerInfo, token_authorizer
 
@@ -38,10 +38,11 @@ class Relay:
         # The platform's hooks (media_relay.platform): a room starts / stops being hosted here.
         self.on_room_opened: Callable[[str], None] | None = None
         self.on_room_closed: Callable[[str], None] | None = None
-        # Recording egress (media_relay.recording): rooms being recorded, and what takes a finished file
-        # (called in a thread with room= and path=; run_relay plugs in recording.recording_hand_off).
+        # Recording egress (media_relay.egress): rooms being recorded (their recorders' tags), and what
+        # takes each finished part (called in a thread with room=, tag=, part=; run_relay plugs in
+        # egress.recording_hand_off).
         self.recordings: dict[str, RoomRecorder] = {}
-        self.on_recording_stopped: Callable[..., Any] | None = None
+        self.on_recording_part: Callable[..., Any] | None = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -57,14 +58,17 @@ class Relay:
     def _room_empty(self, router: Router) -> None:
         if self.rooms.get(router.room_id) is router:
             del self.rooms[router.room_id]
-            task = asyncio.get_running_loop().create_task(router.close())
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self._spawn(router.close())
             if self.on_room_closed is not None:
                 self.on_room_closed(router.room_id)
-            if router.room_id in self.recordings:
-                self._closing.add(task := asyncio.get_running_loop().create_task(self.stop_recording(router.room_id)))
-                task.add_done_callback(self._closing.discard)
+            self.stop_recording(router.room_id)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        """Run in the background; ``close()`` waits for it."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return task
 
     def join(
         self, peer: PeerInfo, *, send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]
@@ -126,27 +130,32 @@ class Relay:
 
     # ---------------------------------------------------------------- recording
 
-    def start_recording(self, room_id: str, path: str) -> RoomRecorder:
-        """Write the room's current producers (Opus, VP8) to a WebM file at ``path``, by stream copy."""
+    def start_recording(self, room_id: str, *, directory: str, tag: str | None = None) -> RoomRecorder:
+        """Record the room into WebM parts under ``directory``, by stream copy; ``tag`` travels with
+        every part to the hand-off (the platform's Recording id)."""
         router = self.rooms.get(room_id)
         if router is None:
             raise LookupError(f"room {room_id} is not hosted on this worker")
         if room_id in self.recordings:
             raise ValueError(f"room {room_id} is already being recorded")
-        recorder = self.recordings[room_id] = RoomRecorder(router, path)
+
+        async def hand_off(part: PartFile) -> None:
+            if self.on_recording_part is not None:
+                await asyncio.to_thread(self.on_recording_part, room=room_id, tag=tag, part=part)
+
+        recorder = self.recordings[room_id] = RoomRecorder(router, directory=directory, tag=tag, on_part=hand_off)
         recorder.start()
         return recorder
 
-    async def stop_recording(self, room_id: str) -> str | None:
-        """Finish the room's recording; returns the file's path (None if it was not recording).
-        The file then goes to ``on_recording_stopped`` (the hand-off)."""
+    def stop_recording(self, room_id: str) -> asyncio.Future:
+        """Stop recording the room now (a new recording may start at once); the returned future
+        is done when its last part was handed off."""
         recorder = self.recordings.pop(room_id, None)
         if recorder is None:
-            return None
-        path = await recorder.stop()
-        if self.on_recording_stopped is not None:
-            await asyncio.to_thread(self.on_recording_stopped, room=room_id, path=path)
-        return path
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        return self._spawn(recorder.stop())
 
     async def close(self) -> None:
         for room_id in list(self.recordings):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +18,8 @@ from rooms.models import Room, RoomBan, RoomMember, RoomRole
 from rooms.selectors import member_get
 
 from .actions import Action
+from .errors import MediaError
+from .models import Recording, StreamKey
 
 RELAY_ROOM_PREFIX = "room-"
 # A relay peer id is the user id, or the user id + this + a suffix for a user's other sessions in the
@@ -55,14 +57,20 @@ def media_permissions(*, room: Room, member: RoomMember | None) -> frozenset[str
 
 @dataclass(frozen=True)
 class RoomMediaRights:
-    """A room's live rights, keyed by relay peer id (the user id as a string)."""
+    """A room's live rights, keyed by relay peer id (the user id as a string), and what the relay
+    should be doing for it: the recording going on (its id), if any."""
 
     room_id: int
     is_open: bool
     perms: dict[str, frozenset[str]] = field(default_factory=dict)
+    streamers: frozenset[str] = frozenset()  # members holding the room's live stream key
+    recording_id: int | None = None
 
     def perms_for(self, peer_id: str) -> frozenset[str]:
-        return self.perms.get(self.member_id(peer_id), frozenset())
+        member_id = self.member_id(peer_id)
+        if peer_id == whip_peer_id(member_id) and member_id not in self.streamers:
+            return frozenset()  # a WHIP publisher whose key was revoked or rotated
+        return self.perms.get(member_id, frozenset())
 
     @staticmethod
     def member_id(peer_id: str) -> str:
@@ -70,16 +78,35 @@ class RoomMediaRights:
 
 
 def room_media_rights(*, room_id: int) -> RoomMediaRights:
-    """Every member's rights in one room. Two queries."""
-    room = Room.objects.filter(pk=room_id).only("closed_at", "is_mic_enabled").first()
+    """Every member's rights in one room, who streams, and its recording. Two queries."""
+    going = Recording.objects.filter(room=OuterRef("pk"), stopped_at__isnull=True).values("pk")[:1]
+    room = (
+        Room.objects.filter(pk=room_id).only("closed_at", "is_mic_enabled")
+        .annotate(recording_id=Subquery(going)).first()
+    )
     if room is None or room.closed_at is not None:
         return RoomMediaRights(room_id=room_id, is_open=False)
-    members = RoomMember.objects.filter(room_id=room_id).only("user_id", "role", "is_muted")
+    live_key = StreamKey.objects.filter(room_id=room_id, user=OuterRef("user_id"), revoked_at__isnull=True)
+    members = (
+        RoomMember.objects.filter(room_id=room_id).only("user_id", "role", "is_muted")
+        .annotate(has_stream_key=Exists(live_key))
+    )
     return RoomMediaRights(
         room_id=room_id,
         is_open=True,
         perms={str(m.user_id): media_permissions(room=room, member=m) for m in members},
+        streamers=frozenset(str(m.user_id) for m in members if m.has_stream_key),
+        recording_id=room.recording_id,
     )
+
+
+def voice_leader_require(*, room: Room, user: User, doing: str) -> RoomMember:
+    """The leader's member row; 410 for a closed room, 403 for anyone else ("Only the room's leader
+    can <doing>.")."""
+    member = voice_member_get(room=room, user=user)
+    if member.role != RoomRole.LEADER:
+        raise ForbiddenError(MediaError.NOT_LEADER, f"Only the room's leader can {doing}.")
+    return member
 
 
 def voice_member_get(*, room: Room, user: User) -> RoomMember:

@@ -21,15 +21,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services.tokens import hash_key
-from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from config.errors import ApplicationError, NotFoundError
 from config.realtime import publish_on_commit
 from rooms.events import room_group
-from rooms.models import Room, RoomRole
+from rooms.models import Room
 
-from .errors import StreamKeyError
+from .errors import MediaError
 from .events import stream_ended
 from .models import StreamKey
-from .selectors import relay_room_name, voice_member_get
+from .selectors import relay_room_name, voice_leader_require
 
 KEY_PREFIX = "wtsk_"
 
@@ -40,16 +40,10 @@ def whip_url_for(*, room: Room) -> str:
     return settings.SITE_URL.rstrip("/") + f"/whip/{relay_room_name(room.pk)}"
 
 
-def _require_leader(*, room: Room, user: User) -> None:
-    member = voice_member_get(room=room, user=user)  # 410 closed room, 403 not a member / banned
-    if member.role != RoomRole.LEADER:
-        raise ForbiddenError(StreamKeyError.NOT_LEADER, "Only the room's leader can stream into it.")
-
-
 def stream_key_create(*, actor: User, room: Room) -> tuple[StreamKey, str]:
     """A new stream key for `room` (its leader only); the room's previous key stops working.
     Returns the row and the key, which is never retrievable again."""
-    _require_leader(room=room, user=actor)
+    voice_leader_require(room=room, user=actor, doing="stream into it")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").first()  # one rotation at a time
@@ -63,10 +57,10 @@ def stream_key_create(*, actor: User, room: Room) -> tuple[StreamKey, str]:
 
 def stream_key_revoke(*, actor: User, room: Room) -> StreamKey:
     """Revoke the room's live key (its leader only): new WHIP sessions with it are refused."""
-    _require_leader(room=room, user=actor)
+    voice_leader_require(room=room, user=actor, doing="stream into it")
     row = StreamKey.objects.filter(room=room, revoked_at__isnull=True).first()
     if row is None:
-        raise NotFoundError(StreamKeyError.NOT_FOUND, "This room has no stream key.")
+        raise NotFoundError(MediaError.STREAM_KEY_NOT_FOUND, "This room has no stream key.")
     with transaction.atomic():
         row.revoked_at = timezone.now()
         row.save(update_fields=["revoked_at"])
@@ -85,8 +79,8 @@ def stream_key_authenticate(*, key: str) -> StreamKey:
     (one more to note the use)."""
     row = StreamKey.objects.select_related("user").filter(key_hash=hash_key(key)).first() if key else None
     if row is None or not row.user.is_active or row.user.deactivated_at is not None:
-        raise ApplicationError(StreamKeyError.INVALID, "Invalid stream key.")
+        raise ApplicationError(MediaError.STREAM_KEY_INVALID, "Invalid stream key.")
     if row.revoked_at is not None:
-        raise ApplicationError(StreamKeyError.REVOKED, "This stream key was revoked.")
+        raise ApplicationError(MediaError.STREAM_KEY_REVOKED, "This stream key was revoked.")
     StreamKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
     return row

@@ -10,6 +10,8 @@ class AuditVerb(models.TextChoices):
     GUILD_EVENT_CREATED = "guild.event_created", "Guild event created"
     PREMIUM_GRANTED = "premium.granted", "Premium granted"
     ROOM_CLOSED_BY_STAFF = "room.closed_by_staff", "Room closed by staff"
+    ROOM_RECORDING_STARTED = "room.recording_started", "Room recording started"
+    ROOM_RECORDING_STOPPED = "room.recording_stopped", "Room recording stopped"
     USER_DEACTIVATED_BY_STAFF = "user.deactivated_by_staff", "Account deactivated by staff"
 
 

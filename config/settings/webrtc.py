@@ -1,6 +1,6 @@
 """WebRTC: the media relay (manage.py run_relay, docs/media_relay.md) and the ICE servers browsers get."""
 
-from config.env import env
+from config.env import VAR_DIR, env
 
 from .base import DEBUG
 
@@ -30,6 +30,8 @@ MEDIA_RELAY_ALLOW_PRIVATE_PEERS = env.bool("MEDIA_RELAY_ALLOW_PRIVATE_PEERS", de
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
 MEDIA_RELAY_PUBLIC_HTTP_URL = env("MEDIA_RELAY_PUBLIC_HTTP_URL", default="")  # its WHIP / WHEP (default http://<host>:<http port>/)
 MEDIA_RELAY_REGISTRY_PREFIX = env("MEDIA_RELAY_REGISTRY_PREFIX", default="relay:")
+# Where a worker writes recording parts before handing them to storage (media_relay.egress); local disk.
+MEDIA_RELAY_RECORDING_DIR = env("MEDIA_RELAY_RECORDING_DIR", default=str(VAR_DIR / "recordings"))
 
 # ICE servers handed to browsers with each relay token. The relay itself needs none (public address).
 WEBRTC_STUN_URLS = env.list("WEBRTC_STUN_URLS", default=[])

@@ -24,3 +24,29 @@ class StreamKeySerializer(serializers.Serializer):
     key = serializers.CharField(help_text="OBS: Bearer Token. Shown once; only its hash is stored.")
     prefix = serializers.CharField(help_text="The key's first characters, to recognise it.")
     created_at = serializers.DateTimeField()
+
+
+class RecordingPartSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField(help_text="Where to download the WebM file.")
+    started_at = serializers.DateTimeField()
+    duration = serializers.FloatField(help_text="Seconds.")
+    size = serializers.IntegerField(help_text="Bytes.")
+    tracks = serializers.ListField(child=serializers.CharField(), help_text='e.g. ["audio", "audio", "video"]')
+
+    def get_url(self, part) -> str:
+        return part.file.url
+
+
+class RecordingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    room = serializers.CharField(source="room.code")
+    started_at = serializers.DateTimeField()
+    stopped_at = serializers.DateTimeField(allow_null=True, help_text="Empty while it is going.")
+    parts = RecordingPartSerializer(many=True, help_text="The files written so far, in order.")
+
+
+class RoomRecordingSerializer(serializers.Serializer):
+    """What a member sees: whether the room's voice is being recorded, since when."""
+
+    is_recording = serializers.BooleanField()
+    started_at = serializers.DateTimeField(allow_null=True)

@@ -1,7 +1,9 @@
-"""/api/v1/rooms/{code}/media-token/ and /stream-key/: thin views over media_relay.services and .stream_keys."""
+"""/api/v1/rooms/{code}/media-token/, /stream-key/, /recording/ and /api/v1/recordings/: thin views over
+media_relay.services, .stream_keys and .recordings."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
@@ -10,9 +12,11 @@ from config.api import CallerRateThrottle
 from config.errors import ErrorSerializer
 from rooms.selectors import room_get
 
+from ..models import Recording
+from ..recordings import recording_going_get, recording_list, recording_start, recording_stop
 from ..services import relay_grant
 from ..stream_keys import stream_key_create, stream_key_revoke, whip_url_for
-from .serializers import RelayGrantSerializer, StreamKeySerializer
+from .serializers import RecordingSerializer, RelayGrantSerializer, RoomRecordingSerializer, StreamKeySerializer
 
 
 class MediaTokenView(APIView):
@@ -55,3 +59,51 @@ class StreamKeyView(APIView):
     def delete(self, request, code):
         stream_key_revoke(actor=request.user, room=room_get(code=code))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomRecordingView(APIView):
+    throttle_classes = [CallerRateThrottle, StreamKeyThrottle]  # starting and stopping is as rare as keys
+
+    @extend_schema(
+        request=None,
+        responses={200: RoomRecordingSerializer, 403: OpenApiResponse(ErrorSerializer, description="Not a member")},
+        summary="Whether the room's voice is being recorded (members)",
+    )
+    def get(self, request, code):
+        recording = recording_going_get(room=room_get(code=code), user=request.user)
+        data = {"is_recording": recording is not None, "started_at": recording.started_at if recording else None}
+        return Response(RoomRecordingSerializer(data).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: RecordingSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="Not the room's leader"),
+            409: OpenApiResponse(ErrorSerializer, description="Already being recorded"),
+        },
+        summary="Start recording the room's voice (leader only); every member is shown it is recorded",
+    )
+    def post(self, request, code):
+        recording = recording_start(actor=request.user, room=room_get(code=code))
+        return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: RecordingSerializer, 404: OpenApiResponse(ErrorSerializer, description="Not being recorded")},
+        summary="Stop recording the room's voice (leader only)",
+    )
+    def delete(self, request, code):
+        recording = recording_stop(actor=request.user, room=room_get(code=code))
+        return Response(RecordingSerializer(recording).data)
+
+
+class RecordingListView(ListAPIView):
+    queryset = Recording.objects.none()  # for the schema; get_queryset filters per caller
+    serializer_class = RecordingSerializer
+
+    @extend_schema(summary="The recordings you started, newest first, with their files")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return recording_list(user=self.request.user)

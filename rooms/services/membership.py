@@ -16,7 +16,7 @@ from .. import events
 from ..errors import RoomError
 from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
 from ..selectors import member_count, member_get, room_join_check, with_summary
-from ..signals import room_joined
+from ..signals import room_closed, room_joined
 from ..sources import parse_source
 from .playback import playback_release_hold, resume_if_ready
 from .watch import watch_session_end
@@ -103,6 +103,7 @@ def room_close(*, room: Room, actor: User | None = None, reason: str = "closed_b
         room.is_playing = False
         room.save(update_fields=["closed_at", "is_playing"])
         RoomMember.objects.filter(room=room).delete()
+        room_closed.send(sender=Room, room=room)
         publish_on_commit(events.room_group(room.pk), events.room_changed(room, op="closed", reason=reason),
                           close_code=CloseCode.GONE)
         publish_hallway(room, "closed")

@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { createPlayer } from "./players.js";
 import { Realtime } from "./realtime.js";
+import { allowRecording, refreshRecording, showRecording } from "./recording.js";
 import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime } from "./sync.js";
 import { toast } from "./toast.js";
 
@@ -843,6 +844,8 @@ socket
     catchUpChat(hello.messages);
     renderRoom();
     renderRoster();
+    allowRecording(isLeader());
+    if (app.hellos > 1) refreshRecording().catch(() => {}); // events missed while disconnected
     app.reportedBuffering = false;
     if (app.player && app.player.isBuffering) onBuffering(true);
   })
@@ -858,6 +861,7 @@ socket
         const roleChanged = app.me.role !== member.role;
         app.me = { ...app.me, role: member.role, is_muted: member.is_muted, can_control: canControl() };
         if (roleChanged) {
+          allowRecording(isLeader());
           renderRoom();
           renderRoster();
           renderMessagesAgain();
@@ -891,6 +895,7 @@ socket
       if (message) addMessages([{ ...message, body: "", is_deleted: true }]);
     }
   })
+  .on("media_relay.recording", (event) => showRecording(event.op === "started"))
   .on("rooms.queue", (event) => {
     app.queue = event.items;
     app.skipVotes = event.skip_votes;

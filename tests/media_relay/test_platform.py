@@ -15,7 +15,10 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings as django_settings
 
 from media_relay import platform
+from media_relay.egress import recording_hand_off
+from media_relay.models import RecordingPart
 from media_relay.platform import RoomLink, load_rights
+from media_relay.recordings import recording_start, recording_stop
 from media_relay.selectors import whip_peer_id
 from media_relay.signalling import PeerInfo
 from media_relay.stream_keys import stream_key_create, stream_key_revoke
@@ -24,6 +27,7 @@ from rooms.services.membership import member_kick, member_mute, member_set_role,
 from tests.rooms.factories import RoomFactory, add_member
 
 from .conftest import ALL_PERMS, eventually, unique_room_id
+from .peers import ToneTrack
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("platform_isolation")]
 
@@ -191,6 +195,66 @@ async def test_the_group_is_followed_only_while_the_room_is_hosted(relay_harness
         await eventually(lambda: not layer.groups.get(f"room.{room.pk}"))
 
 
+@pytest.fixture
+def recording_relay(relay_harness, settings, tmp_path):
+    """The harness relay hands its recording parts to the platform (as run_relay does), stored under tmp_path."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                          "OPTIONS": {"location": str(tmp_path / "media")}}}
+    settings.MEDIA_RELAY_RECORDING_DIR = str(tmp_path / "parts")
+    relay_harness.relay.on_recording_part = recording_hand_off
+    return relay_harness.relay
+
+
+async def stored_parts(recording, *, at_least: int = 1, timeout: float = 5.0) -> list[RecordingPart]:
+    parts = database_sync_to_async(lambda: list(RecordingPart.objects.filter(recording=recording)))
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(found := await parts()) < at_least:
+        assert asyncio.get_running_loop().time() < deadline, f"{len(found)} parts stored"
+        await asyncio.sleep(0.05)
+    return found
+
+
+@pytest.mark.asyncio
+async def test_the_relay_records_while_the_platform_says_so_and_the_parts_are_stored(
+    relay_harness, recording_relay, following, room, alice, tmp_path
+):
+    speaker = await enter(relay_harness, room, alice)
+    await speaker.publish(ToneTrack(440))
+
+    recording = await call(recording_start, actor=alice, room=room)
+    await eventually(lambda: getattr(recording_relay.recordings.get(name(room)), "part", None) is not None)
+    assert recording_relay.recordings[name(room)].tag == str(recording.pk)
+    await asyncio.sleep(1.0)
+    await call(recording_stop, actor=alice, room=room)
+
+    await eventually(lambda: name(room) not in recording_relay.recordings)
+    [part] = await stored_parts(recording)
+    assert part.tracks == ["audio"] and 0.5 < part.duration < 3.0
+    assert part.file.name.startswith(f"recordings/{name(room)}/{name(room)}-rec{recording.pk}-1-")
+    assert (tmp_path / "media" / part.file.name).stat().st_size == part.size > 1000
+    assert not list((tmp_path / "parts").iterdir())  # the local copy is gone once stored
+
+
+@pytest.mark.asyncio
+async def test_a_recording_goes_on_when_the_room_comes_back_to_voice(
+    relay_harness, recording_relay, following, room, alice
+):
+    recording = await call(recording_start, actor=alice, room=room)  # before anyone is in voice
+    speaker = await enter(relay_harness, room, alice)
+    await speaker.publish(ToneTrack(440))
+    await eventually(lambda: getattr(recording_relay.recordings.get(name(room)), "part", None) is not None)
+    await asyncio.sleep(0.5)
+
+    await speaker.send({"type": "leave"})  # the room empties: its part is finished and stored
+    await stored_parts(recording)
+    speaker = await enter(relay_harness, room, alice)
+    await speaker.publish(ToneTrack(440))
+    await eventually(lambda: getattr(recording_relay.recordings.get(name(room)), "part", None) is not None)
+    await asyncio.sleep(0.5)
+    await call(recording_stop, actor=alice, room=room)
+    assert len(await stored_parts(recording, at_least=2)) == 2
+
+
 # ------------------------------------------------------------------ the embedded default
 
 
@@ -211,6 +275,33 @@ async def test_embedded_mode_rechecks_hosted_rooms_from_the_database(relay_harne
 
         await call(room_close, actor=alice, room=room)
         await eventually(lambda: alice_peer.closed_code == 4410 and bob_peer.closed_code == 4410, timeout=2)
+    finally:
+        await link.close()
+
+
+@pytest.mark.asyncio
+async def test_embedded_mode_drops_a_revoked_whip_publisher_and_follows_the_recording(
+    relay_harness, recording_relay, room, alice
+):
+    link = RoomLink(relay_harness.relay, recheck_interval=0.1)
+    link.start()
+    try:
+        await call(stream_key_create, actor=alice, room=room)
+        browser = await enter(relay_harness, room, alice)
+        obs = await relay_harness.client(whip_peer_id(alice.pk), room=name(room))
+        await obs.publish(ToneTrack(440))
+
+        recording = await call(recording_start, actor=alice, room=room)
+        await eventually(lambda: getattr(recording_relay.recordings.get(name(room)), "part", None) is not None)
+        assert recording_relay.recordings[name(room)].tag == str(recording.pk)
+
+        await call(stream_key_revoke, actor=alice, room=room)
+        assert (await obs.wait_for(lambda m: m["type"] == "kicked", timeout=2))["reason"] == "removed"
+        assert browser.closed_code is None
+
+        await call(recording_stop, actor=alice, room=room)
+        await eventually(lambda: name(room) not in recording_relay.recordings, timeout=2)
+        assert (await stored_parts(recording))[0].tracks == ["audio"]
     finally:
         await link.close()
 

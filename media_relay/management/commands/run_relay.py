@@ -10,7 +10,7 @@ from the live rooms and room events are applied at once (media_relay.platform.Ro
 ``--standalone`` leaves rights to the tokens alone (no database: tests, benchmarks).
 With REDIS_URL the worker heartbeats its load to the registry (media_relay.registry) under
 ``<hostname>:<port>``, advertising ``--public-url`` (MEDIA_RELAY_PUBLIC_URL, default ws://<host>:<port>/);
-when a recording stops, media_relay.recording.recording_hand_off takes the file.
+each finished recording part goes to media_relay.egress.recording_hand_off (storage + a RecordingPart).
 WHIP / WHEP (media_relay.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
 default 8780; any free port when ``--port 0``); standalone, WHIP refuses every stream key.
 """
@@ -26,8 +26,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from media_relay.conf import RelayConfig, relay_token_secret
+from media_relay.egress import recording_hand_off
 from media_relay.platform import RoomLink
-from media_relay.recording import recording_hand_off
 from media_relay.registry import WorkerHeartbeat, registry_for_settings
 from media_relay.relay import Relay
 from media_relay.server import SignallingServer
@@ -74,7 +74,7 @@ class Command(BaseCommand):
     async def _run(self, config: RelayConfig, *, standalone: bool, public_url: str, public_http_url: str,
                    http_port: int) -> None:
         relay = Relay(config)
-        relay.on_recording_stopped = recording_hand_off
+        relay.on_recording_part = recording_hand_off
         link = None if standalone else RoomLink.for_this_process(relay)
         if link is not None:
             link.start()

@@ -1,25 +1,27 @@
-"""Recording egress: a room's media into a WebM file, RTP payloads copied, never decoded or encoded.
+"""Recording egress: a room's media into WebM files, RTP payloads copied, never decoded or encoded.
 
-``RoomRecorder(router, path)`` adds one server-side Consumer per producer of the room (Opus audio,
-VP8 video; WebM cannot hold H.264, so H.264 producers are left out). A recorder consumer is an
-ordinary Consumer (media_relay.router): its numbering and clock are rewritten like a subscriber's,
-a video consumer starts at a keyframe (asked for at once), and a mute continues the clock with no
-gap. Its sink only queues the RTP packet (``queue.put_nowait``): the forwarding loop never waits for
-the disk; a full queue drops the packet and counts it.
+``RoomRecorder(router, ...)`` writes a recording as a series of parts. A part is one WebM file
+holding one track per producer of the room (Opus audio, VP8 video; WebM cannot hold H.264, so
+H.264 producers are left out). A WebM header lists its tracks up front, so a producer that appears
+mid-way (someone starts talking, OBS goes live) starts a new part holding every current producer;
+the parts overlap by a moment instead of leaving a gap.
 
-A writer thread (``WebmWriter``) depacketizes — Opus: the RTP payload is the frame; VP8: the payload
-descriptor is stripped and a frame's packets are joined up to the marker bit — and muxes with PyAV
-into WebM by stream copy: ``av.Packet`` with the frame bytes, pts from the RTP timestamps (time base
-1/48000 for Opus, 1/90000 for VP8), offset by when the track's first packet arrived after the
-recording started, so tracks stay in sync and the file's duration is the recorded time. The output
-streams are created from codec *parameters* (``add_stream_from_template`` of a never-opened stream
-of a scratch container), so PyAV opens no encoder; nothing is decoded either.
+Each producer of a part gets a recorder consumer: an ordinary Consumer (media_relay.router) whose
+numbering and clock are rewritten like a subscriber's; a video one starts at a keyframe (asked for
+at once), and a mute continues the clock with no gap. Its sink only queues the RTP packet
+(``queue.put_nowait``): the forwarding loop never waits for the disk; a full queue drops the packet
+and counts it.
 
-Producers that appear after the recording started are not added (a WebM header lists its tracks
-up front); see docs/media_relay.md.
+A writer thread per part (``WebmWriter``) depacketizes — Opus: the RTP payload is the frame; VP8:
+the payload descriptor is stripped and a frame's packets are joined up to the marker bit — and
+muxes with PyAV into WebM by stream copy: ``av.Packet`` with the frame bytes, pts from the RTP
+timestamps (time base 1/48000 for Opus, 1/90000 for VP8), offset by when the track's first packet
+arrived after the part started, so tracks stay in sync and the file's duration is the recorded
+time. The output streams are created from codec *parameters* (``add_stream_from_template`` of a
+never-opened stream of a scratch container), so PyAV opens no encoder; nothing is decoded either.
 
-When a recording stops, the relay calls its ``on_recording_stopped`` hook; ``run_relay`` plugs in
-``recording_hand_off`` (below), the one place the streams issue's VOD pipeline will replace.
+Every finished part is handed off at once (``Relay.on_recording_part``); ``run_relay`` plugs in
+``recording_hand_off`` (below): the file goes to storage and becomes a RecordingPart row.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import secrets
 import struct
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +53,7 @@ logger = logging.getLogger(__name__)
 QUEUE_PACKETS = 8192  # ~40 s of one Opus track, ~15 s of 720p VP8: a writer stalled longer loses packets
 VIDEO_WAIT_SECONDS = 2.0  # the header waits this long for every video track's first keyframe (its size)
 DEFAULT_VIDEO_SIZE = (640, 480)
+CHECK_SECONDS = 0.5  # how often a recorder looks for producers its part doesn't hold
 # OpusHead (RFC 7845 5.1): version 1, 2 channels (WebRTC's opus/48000/2), pre-skip 312, 48 kHz, gain 0, family 0
 OPUS_HEAD = b"OpusHead" + struct.pack("<BBHIhB", 1, 2, 312, 48000, 0, 0)
 RECORDABLE = {("audio", "opus"): ("libopus", 48000), ("video", "VP8"): ("libvpx", 90000)}
@@ -139,6 +143,11 @@ class WebmWriter(threading.Thread):
         self._container = None
         self._scratch = None
 
+    @property
+    def duration(self) -> float:
+        """Seconds from the part's start to its last frame (read after the thread ended)."""
+        return max((t.last_pts / t.clock_rate for t in self.tracks if t.last_pts >= 0), default=0.0)
+
     def put(self, index: int, data: bytes) -> None:
         """From the relay's event loop: never blocks."""
         try:
@@ -220,6 +229,17 @@ class WebmWriter(threading.Thread):
 # ------------------------------------------------------------------ the relay side
 
 
+@dataclass(frozen=True)
+class PartFile:
+    """A finished part: its file, when its recording began (unix time), how long it runs, what it holds."""
+
+    path: str
+    started_at: float
+    duration: float
+    size: int
+    tracks: tuple[str, ...]
+
+
 class RecordingSink:
     """A recorder consumer's sink: hands the rewritten RTP packet to the writer's queue."""
 
@@ -235,51 +255,131 @@ class RecordingSink:
         self.write(data)
 
 
-class RoomRecorder:
-    """One recording of one room. Also the recorder consumers' ``peer`` (Consumer's duck type)."""
+class Part:
+    """One file being written: a writer thread and one recorder consumer per producer it holds."""
 
-    id = "recorder"
-    name = "recorder"
-
-    def __init__(self, router: Router, path: str) -> None:
-        self.router = router
+    def __init__(self, recorder: RoomRecorder, path: str, producers: list[Producer]) -> None:
+        self.recorder = recorder
         self.path = path
-        self.consumers: dict[str, Consumer] = {}
-        producers = [p for p in router.producers.values() if not p.closed and (p.kind, p.codec_name) in RECORDABLE]
+        self.producer_ids = frozenset(p.id for p in producers)
+        self.producers = producers
+        self.started_at = time.time()
         tracks = []
         for producer in producers:
             codec, clock_rate = RECORDABLE[(producer.kind, producer.codec_name)]
             depacketizer = OpusDepacketizer() if producer.kind == "audio" else Vp8Depacketizer()
             tracks.append(Track(kind=producer.kind, codec=codec, clock_rate=clock_rate, depacketizer=depacketizer))
-        self.started = time.monotonic()
-        self.writer = WebmWriter(path, tracks, started=self.started)
-        self._producers = producers
+        self.writer = WebmWriter(path, tracks, started=time.monotonic())
+        self.consumers: list[Consumer] = []
 
     def start(self) -> None:
         self.writer.start()
-        for index, producer in enumerate(self._producers):
-            self._consume(producer, RecordingSink(self.writer, index))
+        router = self.recorder.router
+        for index, producer in enumerate(self.producers):
+            consumer = Consumer(router=router, peer=self.recorder, producer=producer,
+                                sink=RecordingSink(self.writer, index))
+            consumer.configure(
+                payload_type=producer.payload_type, rtx_payload_type=None, ssrc=secrets.randbits(32), rtx_ssrc=0,
+                header_extension_ids={}, mid=None,
+            )
+            router.add_consumer(consumer)
+            router.activate_consumer(consumer)  # video: asks the publisher for a key frame
+            self.consumers.append(consumer)
 
-    def _consume(self, producer: Producer, sink: RecordingSink) -> None:
-        consumer = Consumer(router=self.router, peer=self, producer=producer, sink=sink)
-        consumer.configure(
-            payload_type=producer.payload_type, rtx_payload_type=None, ssrc=secrets.randbits(32), rtx_ssrc=0,
-            header_extension_ids={}, mid=None,
-        )
-        self.router.add_consumer(consumer)
-        self.router.activate_consumer(consumer)  # video: asks the publisher for a key frame
-
-    async def stop(self) -> str:
-        """Stop consuming, let the writer drain and close the file; returns its path."""
-        for consumer in list(self.consumers.values()):
-            self.router.close_consumer(consumer, reason="recording_stopped", notify=False)
+    async def stop(self) -> PartFile | None:
+        """Stop consuming, let the writer drain and close the file. None if it holds no frame (removed)."""
+        for consumer in self.consumers:
+            self.recorder.router.close_consumer(consumer, reason="recording_stopped", notify=False)
         self.writer.queue.put(None)  # after every queued packet
         await asyncio.to_thread(self.writer.join)
         if self.writer.dropped:
             logger.warning("recording %s: %d packets dropped (writer behind)", self.path, self.writer.dropped)
-        if self.writer.error is not None:
-            raise self.writer.error
-        return self.path
+        if self.writer.error is not None or not self.writer.frames:
+            if os.path.exists(self.path):
+                os.remove(self.path)
+            return None
+        return PartFile(
+            path=self.path, started_at=self.started_at, duration=self.writer.duration, size=os.path.getsize(self.path),
+            tracks=tuple(track.kind for track in self.writer.tracks),
+        )
+
+
+class RoomRecorder:
+    """One recording of one room, written as a series of parts.
+
+    Every ``check_interval`` it compares the room's recordable producers with those of the part
+    being written: one that is new (someone started talking, a WHIP publisher went live) starts a
+    new part holding every current producer, then the old part is closed, so the two overlap by a
+    moment rather than leave a gap. Producers that close simply end their track. Each finished part
+    goes to ``on_part`` (awaited: the relay runs the hand-off in a thread). Also the recorder
+    consumers' ``peer`` (Consumer's duck type)."""
+
+    id = "recorder"
+    name = "recorder"
+
+    def __init__(
+        self, router: Router, *, directory: str, tag: str | None, on_part: Callable[[PartFile], Awaitable[Any]],
+        check_interval: float = CHECK_SECONDS,
+    ) -> None:
+        self.router = router
+        self.directory = directory
+        self.tag = tag  # the platform's Recording id
+        self.label = router.room_id if tag is None else f"{router.room_id}-rec{tag}"
+        self.on_part = on_part
+        self.check_interval = check_interval
+        self.consumers: dict[str, Consumer] = {}
+        self.part: Part | None = None
+        self.parts_started = 0
+        self._task: asyncio.Task | None = None
+        self._finishing: set[asyncio.Task] = set()
+
+    def start(self) -> None:
+        os.makedirs(self.directory, exist_ok=True)
+        self.check()
+        self._task = asyncio.get_running_loop().create_task(self._check_forever())
+
+    def recordable(self) -> list[Producer]:
+        return [p for p in self.router.producers.values() if not p.closed and (p.kind, p.codec_name) in RECORDABLE]
+
+    def check(self) -> None:
+        """Start a new part if a producer appeared that the current part doesn't hold."""
+        producers = self.recordable()
+        if not producers or (self.part is not None and {p.id for p in producers} <= self.part.producer_ids):
+            return
+        self.parts_started += 1
+        path = os.path.join(self.directory, f"{self.label}-{self.parts_started}-{secrets.token_hex(4)}.webm")
+        previous, self.part = self.part, Part(self, path, producers)
+        self.part.start()
+        if previous is not None:
+            self._finish(previous)
+
+    async def _check_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.check_interval)
+            self.check()
+
+    def _finish(self, part: Part) -> None:
+        task = asyncio.get_running_loop().create_task(self._hand_off(part))
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
+    async def _hand_off(self, part: Part) -> None:
+        try:
+            finished = await part.stop()
+            if finished is not None:
+                await self.on_part(finished)
+        except Exception:  # noqa: BLE001 - one lost part must not stop the recording or the relay
+            logger.exception("recording %s: part %s was lost", self.label, part.path)
+
+    async def stop(self) -> None:
+        """Close the current part; returns when every part has been handed off."""
+        if self._task is not None:
+            self._task.cancel()
+        if self.part is not None:
+            self._finish(self.part)
+            self.part = None
+        while self._finishing:
+            await asyncio.gather(*self._finishing)
 
     # the Consumer's peer duck type: the recorder has no signalling connection
     def send(self, message: dict[str, Any]) -> None:
@@ -295,14 +395,19 @@ class RoomRecorder:
 # ------------------------------------------------------------------ hand-off
 
 
-def recording_hand_off(*, room: str, path: str) -> str:
-    """A finished recording leaves the relay host: today into Django's default storage under
-    ``recordings/<room>/``; returns the stored name. The streams issue's VOD pipeline replaces this."""
+def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:
+    """A finished part leaves the relay host: into Django's default storage under
+    ``recordings/<room>/``, recorded as a RecordingPart of the recording ``tag`` names (the
+    platform's Recording id; media_relay.recordings.recording_part_store). Returns the stored name."""
     from django.core.files import File
     from django.core.files.storage import default_storage
 
-    with open(path, "rb") as source:
-        name = default_storage.save(f"recordings/{room}/{os.path.basename(path)}", File(source))
-    os.remove(path)
-    logger.info("recording of %s stored as %s", room, name)
+    from .recordings import recording_part_store
+
+    with open(part.path, "rb") as source:
+        name = default_storage.save(f"recordings/{room}/{os.path.basename(part.path)}", File(source))
+    os.remove(part.path)
+    if tag is not None:
+        recording_part_store(recording_id=int(tag), name=name, part=part)
+    logger.info("recording of %s: part stored as %s", room, name)
     return name
