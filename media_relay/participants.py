@@ -75,6 +75,29 @@ def describe_offer(sdp: str, *, max_chars: int) -> list[tuple[str, str, str]]:
     return described
 
 
+class PlayerSlot:
+    """A receiving m-line of a client-offered subscribe (WHEP), answered ``sendonly`` whether or not a
+    producer was there to play: it plays one producer of its kind at a time, and another can take its
+    place later with no renegotiation (``Participant.play_on``). The player sees one track throughout."""
+
+    def __init__(self, transceiver, kind: str) -> None:
+        self.transceiver = transceiver
+        self.kind = kind
+        self.consumer: Consumer | None = None  # the current one, or the last (closed)
+
+    @property
+    def producer(self) -> Producer | None:
+        """What the slot plays now (None: idle)."""
+        consumer = self.consumer
+        return consumer.producer if consumer is not None and not consumer.closed else None
+
+    async def on_feedback(self, kind: str, lost: list[int]) -> None:
+        """The player's RTCP for this m-line (installed once: consumers come and go)."""
+        consumer = self.consumer
+        if consumer is not None:
+            await consumer.on_feedback(kind, lost)
+
+
 class Participant:
     MAX_SUBSCRIBE_MLINES = 256
 
@@ -105,6 +128,7 @@ class Participant:
         self.closed = False
         self._sub_lock = asyncio.Lock()
         self._offered: list[Consumer] = []  # consumers in the subscribe offer awaiting an answer
+        self.slots: list[PlayerSlot] = []  # the client-offers subscribe side's m-lines (WHEP)
         self._queued: list[Producer] = []  # consume requests made while an offer was outstanding
         self._watched_transports: set[int] = set()
 
@@ -118,10 +142,13 @@ class Participant:
         return kind in self.moderator_muted
 
     def consumer_closed(self, consumer: Consumer) -> None:
-        """Router callback: stop offering a closed consumer's m-line (next negotiation)."""
+        """Router callback: stop offering a closed consumer's m-line (next negotiation). A player
+        slot's m-line stays as it is, for the next producer (``play_on``)."""
         if consumer in self._offered:
             self._offered.remove(consumer)
         transceiver = consumer.transceiver
+        if any(slot.transceiver is transceiver for slot in self.slots):
+            return
         if transceiver is not None and self.sub_pc is not None and not self.closed:
             transceiver.direction = "inactive"  # takes effect with the next subscribe offer
             track = transceiver.sender.track
@@ -304,22 +331,29 @@ class Participant:
         self, sdp: str, sections: list[tuple[str, str, str]], producers: list[Producer]
     ) -> tuple[str, list[Consumer]]:
         """The client-offers variant of the subscribe side (WHEP): each receiving m-line of the
-        client's offer consumes the next of ``producers`` of its kind; the others are answered
-        inactive. Returns the answer SDP and the consumers. No renegotiation follows: producers
-        added later are not offered to this participant."""
+        client's offer becomes a ``PlayerSlot``, answered ``sendonly`` with every codec the relay
+        forwards for its kind, and plays the next of ``producers`` of its kind (in the order given),
+        if any; the other m-lines are answered inactive. Returns the answer SDP and the consumers.
+        No renegotiation follows: later producers are played on the slots with ``play_on``."""
         async with self._sub_lock:
             if self.sub_pc is not None:
                 raise RelayError(RelayErrorCode.NEGOTIATION_PENDING, "Already subscribed.")
             pc = self.sub_pc = self._new_pc(SUBSCRIBE)
             available = [p for p in producers if not p.closed and self.consuming(p) is None]
-            consumers = []
             for _mid, kind, direction in sections:  # pre-created in m-line order: the offer binds to them by kind
-                producer = next((p for p in available if p.kind == kind), None)
-                if producer is None or direction not in ("recvonly", "sendrecv"):
+                if direction not in ("recvonly", "sendrecv"):
                     pc.addTransceiver(kind, direction="inactive")
                     continue
-                available.remove(producer)
-                consumers.append(self._add_consumer(pc, producer))
+                producer = next((p for p in available if p.kind == kind), None)
+                transceiver = pc.addTransceiver(hooks.ParkedTrack(kind), direction="sendonly")
+                transceiver.setCodecPreferences(self._player_codecs(kind, producer))
+                slot = PlayerSlot(transceiver, kind)
+                self.slots.append(slot)
+                if producer is not None:
+                    available.remove(producer)
+                    slot.consumer = self.router.add_consumer(
+                        Consumer(router=self.router, peer=self, producer=producer, transceiver=transceiver)
+                    )
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=self._reachable(sdp), type="offer"))
                 answer = await pc.createAnswer()
@@ -332,10 +366,53 @@ class Participant:
                     f"Could not apply the offer: {type(exc).__name__}.",
                     {"pc": SUBSCRIBE, "reset": True},
                 ) from None
-            for consumer in consumers:
-                if not consumer.closed:
-                    self._configure(consumer)
-            return pc.localDescription.sdp, [c for c in consumers if not c.closed]
+            answered, self.slots = self.slots, []
+            for slot in answered:
+                if slot.transceiver.currentDirection in ("sendonly", "sendrecv"):
+                    self.slots.append(slot)
+                    hooks.intercept_sender_rtcp(slot.transceiver.sender, slot.on_feedback)
+                if slot.consumer is not None and not slot.consumer.closed:
+                    self._configure(slot.consumer, slot=slot)  # closes it if its m-line does not send
+            return pc.localDescription.sdp, [s.consumer for s in self.slots if s.producer is not None]
+
+    def can_play(self, slot: PlayerSlot, producer: Producer) -> bool:
+        return producer.kind == slot.kind and self._negotiated_codec(slot.transceiver, producer) is not None
+
+    def play_on(self, slot: PlayerSlot, producer: Producer) -> Consumer | None:
+        """Play ``producer`` on ``slot`` instead of what it played (an answered m-line of
+        ``subscribe_answering``). The new consumer continues the previous one's numbering: same
+        SSRC, sequence numbers and timestamps going on with no gap (the rewriter's resync, as after
+        a pause), so the player's track simply goes on; a video one waits for a keyframe, asked of
+        the producer when it starts. None if the slot cannot play it (no common codec)."""
+        if slot not in self.slots or producer.closed or not self.can_play(slot, producer):
+            return None
+        previous = slot.consumer
+        if previous is not None and not previous.closed:
+            if previous.producer is producer:
+                return previous
+            self.router.close_consumer(previous, reason="replaced")
+        consumer = Consumer(router=self.router, peer=self, producer=producer, transceiver=slot.transceiver)
+        if previous is not None:
+            consumer.rewriter = previous.rewriter
+            consumer.rewriter.clock_rate = producer.clock_rate
+            consumer.rewriter.resync()
+            consumer.rtx_seq = previous.rtx_seq
+            consumer.packets_out, consumer.octets_out = previous.packets_out, previous.octets_out  # for the SR
+        slot.consumer = self.router.add_consumer(consumer)
+        self._configure(consumer, slot=slot)
+        return None if consumer.closed else consumer
+
+    @staticmethod
+    def _player_codecs(kind: str, producer: Producer | None) -> list:
+        """A player slot's codec preferences: every codec the relay forwards for ``kind``, so a later
+        producer with another codec can play on it too; ``producer``'s first (the answer's first)."""
+        names = AUDIO_CODECS if kind == "audio" else VIDEO_CODECS
+        first = Participant._consumer_codecs(producer) if producer is not None else []
+        chosen = [c for c in first if c.name.lower() != "rtx"]
+        chosen += [c for c in RTCRtpSender.getCapabilities(kind).codecs if c.name.lower() in names and c not in chosen]
+        if kind == "video":
+            chosen += [c for c in RTCRtpSender.getCapabilities("video").codecs if c.name.lower() == "rtx"]
+        return chosen
 
     @staticmethod
     def _consumer_codecs(producer: Producer) -> list:
@@ -379,21 +456,35 @@ class Participant:
             queued, self._queued = self._queued, []
             await self._offer([p for p in queued if not p.closed and self.consuming(p) is None])
 
-    def _configure(self, consumer: Consumer) -> None:
-        transceiver = consumer.transceiver
-        if transceiver.currentDirection not in ("sendonly", "sendrecv"):
-            self.router.close_consumer(consumer, reason="rejected")
-            return
+    @staticmethod
+    def _negotiated_codec(transceiver, producer: Producer) -> tuple[Any, int | None] | None:
+        """The negotiated codec of ``transceiver`` that carries ``producer``'s payloads, with its RTX
+        payload type: the same codec (H.264: the same profile if negotiated), or None."""
         codecs = hooks.negotiated_codecs(transceiver)
-        media = [c for c in codecs if c.name.lower() != "rtx"]
+        mime = producer.codec.mimeType.lower()
+        media = [c for c in codecs if c.name.lower() != "rtx" and c.mimeType.lower() == mime]
+        if mime == "video/h264":
+            profile = str(producer.codec.parameters.get("profile-level-id", "")).lower()
+            media.sort(key=lambda c: str(c.parameters.get("profile-level-id", "")).lower() != profile)
         if not media:
-            self.router.close_consumer(consumer, reason="rejected")
-            return
+            return None
         codec = media[0]
         rtx = next(
             (c.payloadType for c in codecs if c.name.lower() == "rtx" and c.parameters.get("apt") == codec.payloadType),
             None,
         )
+        return codec, rtx
+
+    def _configure(self, consumer: Consumer, *, slot: PlayerSlot | None = None) -> None:
+        transceiver = consumer.transceiver
+        if transceiver.currentDirection not in ("sendonly", "sendrecv"):
+            self.router.close_consumer(consumer, reason="rejected")
+            return
+        negotiated = self._negotiated_codec(transceiver, consumer.producer)
+        if negotiated is None:
+            self.router.close_consumer(consumer, reason="rejected")
+            return
+        codec, rtx = negotiated
         sink = hooks.RtpSink(transceiver.sender)
         consumer.sink = sink
         consumer.configure(
@@ -404,7 +495,8 @@ class Participant:
             header_extension_ids=hooks.negotiated_header_extensions(transceiver),
             mid=transceiver.mid,
         )
-        hooks.intercept_sender_rtcp(transceiver.sender, consumer.on_feedback)
+        if slot is None:  # a slot routes its m-line's feedback itself, to whichever consumer plays
+            hooks.intercept_sender_rtcp(transceiver.sender, consumer.on_feedback)
         transport = sink.transport
         if id(transport) not in self._watched_transports:
             self._watched_transports.add(id(transport))
@@ -421,7 +513,7 @@ class Participant:
 
     async def _reset_subscribe(self) -> None:
         pc, self.sub_pc = self.sub_pc, None
-        self._offered, self._queued = [], []
+        self._offered, self._queued, self.slots = [], [], []
         for consumer in list(self.consumers.values()):
             self.router.close_consumer(consumer, reason="subscribe_reset")
         self._watched_transports.clear()

@@ -6,8 +6,15 @@ upgrades, so the worker serves these on a second port, ``MEDIA_RELAY_HTTP_PORT``
 a WHIP publisher is a participant whose offer goes to ``Participant.publish`` (its
 producers are announced with ``media_relay.producer added`` and consumed by WebSocket
 subscribers as usual); a WHEP player is a participant whose recvonly offer goes to
-``Participant.subscribe_answering``. No trickle ICE: aiortc puts its candidates in the
-answer, so ``PATCH`` is 405.
+``Participant.subscribe_answering``: each receiving m-line becomes a slot that plays the
+producer of its kind the rule below prefers, now or when one appears, and the next one when
+it closes (WHEP has no server-initiated renegotiation: the relay works within the m-lines the
+player offered). No trickle ICE: aiortc puts its candidates in the answer, so ``PATCH`` is 405.
+
+Which producer a WHEP player plays (``play_preferred``): the WHIP publisher's (peer id
+``<user id>~whip``, selectors.whip_peer_id), else the oldest of that kind; a player offering
+n m-lines of a kind plays the n first in that order. A slot keeps its producer while it stays
+among those, so it changes only when that producer closes or a WHIP publisher goes live.
 
     POST   /whip/<room>              Authorization: Bearer <stream key>   offer → 201 answer, Location
     POST   /whep/<room>              Authorization: Bearer <relay token>  recvonly offer → 201 answer, Location
@@ -19,10 +26,11 @@ Errors carry the one error shape ``{"code", "message", "extra"}`` (media_relay.e
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -34,6 +42,7 @@ from .actions import Action
 from .errors import RelayError, RelayErrorCode
 from .participants import Participant, describe_offer
 from .relay import Relay
+from .router import Producer
 from .selectors import PEER_SUFFIX_SEPARATOR, relay_room_name, whip_peer_id
 from .signalling import PeerInfo
 from .stream_keys import stream_key_authenticate
@@ -106,11 +115,47 @@ async def cors_and_errors(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+def is_whip_peer(peer_id: str) -> bool:
+    """A WHIP publisher's peer id: ``<user id>~whip`` (selectors.whip_peer_id)."""
+    return peer_id == whip_peer_id(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0])
+
+
+def producers_by_preference(producers: Iterable[Producer]) -> list[Producer]:
+    """The live ``producers`` in the order a WHEP player prefers them: the WHIP publisher's first,
+    then the others oldest first (a router keeps its producers in the order they were added)."""
+    return sorted((p for p in producers if not p.closed), key=lambda p: not is_whip_peer(p.peer.id))
+
+
+def play_preferred(participant: Participant) -> None:
+    """Make a WHEP player's slots play the producers it prefers (``producers_by_preference``): the
+    slots of a kind play the first of that kind they can play, one each. A slot playing one of
+    those keeps it; the others take the first not played yet, continuing their numbering."""
+    ranked = producers_by_preference(participant.router.producers.values())
+    for kind in ("audio", "video"):
+        slots = [s for s in participant.slots if s.kind == kind]
+        candidates = [p for p in ranked if p.kind == kind]
+        wanted = candidates[: len(slots)]
+        free = [s for s in slots if s.producer not in wanted]
+        for producer in candidates:
+            if not free:
+                break
+            if any(s.producer is producer for s in slots if s not in free):
+                continue
+            slot = next((s for s in free if s.producer is producer), None) or next(
+                (s for s in free if participant.can_play(s, producer)), None
+            )
+            if slot is not None:
+                free.remove(slot)
+                participant.play_on(slot, producer)
+
+
 @dataclass
 class HttpSession:
     kind: str  # WHIP or WHEP
     room: str
     participant: Participant
+    is_answered: bool = False
+    is_play_due: bool = False  # WHEP: play_preferred is scheduled
 
 
 class WhipServer:
@@ -189,8 +234,12 @@ class WhipServer:
         self._check_room(request, peer)
         await self._require(peer, Action.JOIN, Action.SUBSCRIBE)
         resource, participant = self._join(WHEP, peer, resource)
-        producers = list(participant.router.producers.values())
+        producers = producers_by_preference(participant.router.producers.values())
         answer, _ = await self._negotiate(resource, participant.subscribe_answering(offer, sections, producers))
+        session = self.sessions.get(resource)
+        if session is not None:
+            session.is_answered = True
+            play_preferred(participant)  # producers added or closed while negotiating
         return self._created(request, resource, answer)
 
     async def end(self, request: web.Request) -> web.Response:
@@ -242,7 +291,15 @@ class WhipServer:
         def disconnect(code: int, reason: str) -> None:  # kicked, replaced, media lost: the resource is gone
             self.sessions.pop(resource, None)
 
-        participant = self.relay.join(peer, send=lambda message: None, disconnect=disconnect)
+        def send(message: dict) -> None:  # the room's events, as a WebSocket member gets them
+            if (
+                kind == WHEP
+                and message.get("type") == "media_relay.producer"
+                and message.get("op") in ("added", "closed")
+            ):
+                self._play_preferred_soon(resource)
+
+        participant = self.relay.join(peer, send=send, disconnect=disconnect)
         self.sessions[resource] = HttpSession(kind=kind, room=peer.room, participant=participant)
         return resource, participant
 
@@ -252,6 +309,24 @@ class WhipServer:
         except RelayError:
             self._end(resource, reason="rejected")
             raise
+
+    def _play_preferred_soon(self, resource: str) -> None:
+        """Run ``play_preferred`` for a WHEP session once the router is done with the change at hand:
+        the event comes from inside Router.add_producer / close_producer (a leaving publisher's other
+        producers are still open), and a burst of events makes one pass."""
+        session = self.sessions.get(resource)
+        if session is None or session.is_play_due:
+            return
+        session.is_play_due = True
+        asyncio.get_running_loop().call_soon(self._play_preferred, resource)
+
+    def _play_preferred(self, resource: str) -> None:
+        session = self.sessions.get(resource)
+        if session is None:
+            return
+        session.is_play_due = False
+        if session.is_answered and not session.participant.closed:
+            play_preferred(session.participant)
 
     def _end(self, resource: str, *, reason: str) -> None:
         session = self.sessions.pop(resource, None)

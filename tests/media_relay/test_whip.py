@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
+from collections import defaultdict
+from itertools import pairwise
 
 import aiohttp
 import pytest
@@ -23,8 +26,10 @@ from rest_framework.test import APIClient
 
 from accounts.services.tokens import hash_key
 from config.errors import ApplicationError
+from media_relay import hooks
 from media_relay.models import StreamKey
 from media_relay.platform import RoomLink
+from media_relay.signalling import PeerInfo
 from media_relay.stream_keys import stream_key_authenticate, stream_key_create, stream_key_revoke
 from media_relay.tokens import issue_token
 from media_relay.whip import WhipServer, platform_stream_key_peer
@@ -33,7 +38,7 @@ from tests.rooms.factories import RoomFactory, add_member
 
 from .conftest import SECRET, eventually, unique_room_id
 from .peers import AudioSink, PatternTrack, RelayClient, ToneTrack, dominant_frequency, rms
-from .test_relay_media import spawn
+from .test_relay_media import kill, spawn
 
 STREAM_KEY = "wtsk_test-key"
 SDP = {"Content-Type": "application/sdp"}
@@ -67,16 +72,17 @@ def new_pc() -> RTCPeerConnection:
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 
-def obs_stand_in(*, video: bool = True) -> RTCPeerConnection:
+def obs_stand_in(*, video: bool = True, frequency: float = 440) -> RTCPeerConnection:
     pc = new_pc()
-    pc.addTransceiver(ToneTrack(440), direction="sendonly")
+    pc.addTransceiver(ToneTrack(frequency), direction="sendonly")
     if video:
         pc.addTransceiver(PatternTrack(), direction="sendonly")
     return pc
 
 
 class Player:
-    """A WHEP player: recvonly audio + video, keeps the audio and counts video frames."""
+    """A WHEP player: recvonly audio + video, keeps the audio, counts video frames and logs the
+    RTP it receives per kind: (time, ssrc, sequence number, timestamp, payload type)."""
 
     def __init__(self) -> None:
         self.pc = new_pc()
@@ -84,14 +90,31 @@ class Player:
         self.pc.addTransceiver("video", direction="recvonly")
         self.audio: AudioSink | None = None
         self.video_frames = 0
+        self.tracks: list = []
+        self.rtp: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
         self._tasks: list[asyncio.Task] = []
 
         @self.pc.on("track")
         def on_track(track) -> None:
+            self.tracks.append(track)
+            transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
+            log = self.rtp[track.kind]
+
+            async def tap(packet, arrival_time_ms) -> None:
+                log.append(
+                    (time.monotonic(), packet.ssrc, packet.sequence_number, packet.timestamp, packet.payload_type)
+                )
+
+            hooks.intercept_rtp(transceiver.receiver, tap, passthrough=True)
             if track.kind == "audio":
                 self.audio = AudioSink(track)
             else:
                 self._tasks.append(asyncio.get_running_loop().create_task(self._count(track)))
+
+    def media_rtp(self, kind: str) -> list[tuple[float, int, int, int, int]]:
+        """The media packets of ``kind`` (RTX retransmissions left out: another payload type)."""
+        log = self.rtp[kind]
+        return [p for p in log if p[4] == log[0][4]] if log else []
 
     async def _count(self, track) -> None:
         try:
@@ -119,19 +142,58 @@ def assert_tone(samples, frequency: float = 440) -> None:
 # ------------------------------------------------------------------ round trip (relay in its own process)
 
 
+class RelayProcess:
+    """tests/media_relay/relay_process.py serving WHIP / WHEP: the relay in its own process, for the codec audit."""
+
+    async def start(self) -> RelayProcess:
+        self.proc = await spawn("-m", "tests.media_relay.relay_process", SECRET.decode(), STREAM_KEY)
+        lines = {}
+        try:
+            while "READY" not in lines:
+                line = (await asyncio.wait_for(self.proc.stdout.readline(), 30)).decode().split()
+                assert line, "relay_process exited"
+                lines[line[0]] = line[1]
+        except BaseException:
+            kill(self.proc)
+            raise
+        self.http = f"http://127.0.0.1:{lines['HTTP']}"
+        self.ws = f"ws://127.0.0.1:{lines['READY']}/"
+        return self
+
+    async def stop(self) -> dict:
+        """SIGTERM; the process's last line: {"audit": codec objects and calls, "forwarded": peak packets}."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(self.proc.communicate(), 20)
+        return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def assert_nothing_decoded_or_encoded(report: dict) -> None:
+    audit = report["audit"]
+    assert audit.get("created", 0) == 0, report
+    assert audit.get("decode", 0) == audit.get("encode", 0) == audit.get("pack", 0) == 0
+
+
+def player_token() -> str:
+    return issue_token(secret=SECRET, room="tone", peer="carol", perms=["join", "subscribe"])
+
+
+async def whip_live(base: str, obs: RTCPeerConnection) -> str:
+    """OBS goes live in room "tone": returns its session's resource URL."""
+    response = await post_offer(f"{base}/whip/tone", obs, STREAM_KEY)
+    assert response.status == 201
+    await apply_answer(obs, response)
+    return base + response.headers["Location"]
+
+
 @pytest.mark.asyncio
 async def test_obs_publishes_with_whip_a_whep_player_and_a_websocket_subscriber_receive_it_without_transcoding():
-    relay = await spawn("-m", "tests.media_relay.relay_process", SECRET.decode(), STREAM_KEY)
+    relay = await RelayProcess().start()
     obs, player, peers = obs_stand_in(), Player(), []
     try:
-        lines = {}
-        while "READY" not in lines:
-            line = (await asyncio.wait_for(relay.stdout.readline(), 30)).decode().split()
-            assert line, "relay_process exited"
-            lines[line[0]] = line[1]
-        base = f"http://127.0.0.1:{lines['HTTP']}"
+        base = relay.http
         listener = await RelayClient(
-            f"ws://127.0.0.1:{lines['READY']}/",
+            relay.ws,
             issue_token(secret=SECRET, room="tone", peer="bob", perms=["join", "subscribe"]),
             name="bob",
         ).connect()
@@ -183,14 +245,85 @@ async def test_obs_publishes_with_whip_a_whep_player_and_a_websocket_subscriber_
             await peer.close()
         await player.close()
         await obs.close()
-        if relay.returncode is None:
-            relay.send_signal(signal.SIGTERM)
-        out, _ = await asyncio.wait_for(relay.communicate(), 20)
-    report = json.loads(out.decode().strip().splitlines()[-1])
+        report = await relay.stop()
     assert report["forwarded"]["packets_out"] >= 80
     # no codec object was created in the relay process: nothing decoded or encoded on either path
-    assert report["audit"].get("created", 0) == 0, report
-    assert report["audit"].get("decode", 0) == report["audit"].get("encode", 0) == report["audit"].get("pack", 0) == 0
+    assert_nothing_decoded_or_encoded(report)
+
+
+@pytest.mark.asyncio
+async def test_a_whep_player_opened_before_obs_goes_live_plays_it_once_it_does():
+    relay = await RelayProcess().start()
+    player, obs = Player(), obs_stand_in()
+    try:
+        # given an audience page playing the room before anyone publishes: 201, both m-lines answered sending
+        played = await post_offer(f"{relay.http}/whep/tone", player.pc, player_token())
+        assert played.status == 201
+        assert (await played.text()).count("a=sendonly") == 2
+        await apply_answer(player.pc, played)
+        await eventually(lambda: player.pc.connectionState == "connected", timeout=5)
+        assert sorted(t.kind for t in player.tracks) == ["audio", "video"]
+
+        # when OBS goes live
+        await whip_live(relay.http, obs)
+
+        # then the player plays its tone and its video, on the tracks it already had
+        await eventually(lambda: player.audio is not None and len(player.audio.samples) > 48000, timeout=10)
+        await eventually(lambda: player.video_frames >= 10, timeout=10)
+        assert_tone(player.audio.samples)
+        assert len(player.tracks) == 2
+    finally:
+        await player.close()
+        await obs.close()
+        report = await relay.stop()
+    assert_nothing_decoded_or_encoded(report)
+
+
+def assert_one_stream_without_gaps(packets: list[tuple[float, int, int, int, int]]) -> None:
+    """One SSRC, sequence numbers each one more than the last, timestamps never going back."""
+    assert len({p[1] for p in packets}) == 1
+    steps = [((b[2] - a[2]) & 0xFFFF, (b[3] - a[3]) & 0xFFFFFFFF) for a, b in pairwise(packets)]
+    assert {seq for seq, _ in steps} == {1}, [s for s in steps if s[0] != 1]
+    assert all(ts < 1 << 31 for _, ts in steps)
+
+
+@pytest.mark.asyncio
+async def test_obs_restarting_with_a_new_whip_session_keeps_the_same_whep_stream_going():
+    relay = await RelayProcess().start()
+    player, first, second = Player(), obs_stand_in(frequency=440), obs_stand_in(frequency=660)
+    try:
+        # given a player playing OBS's 440 Hz tone and video
+        session = await whip_live(relay.http, first)
+        played = await post_offer(f"{relay.http}/whep/tone", player.pc, player_token())
+        assert played.status == 201
+        await apply_answer(player.pc, played)
+        await eventually(lambda: player.audio is not None and len(player.audio.samples) > 36000, timeout=10)
+        await eventually(lambda: player.video_frames >= 5, timeout=10)
+        assert_tone(player.audio.samples, 440)
+
+        # when OBS stops (DELETE) and goes live again: a new WHIP session, new producers, 660 Hz now
+        assert (await request("DELETE", session))[0] == 200
+        await first.close()
+        await whip_live(relay.http, second)
+        restart = time.monotonic()
+        heard, seen = len(player.audio.samples), player.video_frames
+
+        # then the same player, on the same tracks, plays the new tone and video
+        await eventually(lambda: len(player.audio.samples) > heard + 36000, timeout=10)
+        await eventually(lambda: player.video_frames >= seen + 5, timeout=10)
+        assert_tone(player.audio.samples[heard:], 660)
+        assert len(player.tracks) == 2
+        # ... as one RTP stream per kind: same SSRC, sequence numbers going on with no gap
+        for kind in ("audio", "video"):
+            packets = player.media_rtp(kind)
+            assert any(p[0] < restart for p in packets) and any(p[0] > restart for p in packets)
+            assert_one_stream_without_gaps(packets)
+    finally:
+        await player.close()
+        await first.close()
+        await second.close()
+        report = await relay.stop()
+    assert_nothing_decoded_or_encoded(report)
 
 
 # ------------------------------------------------------------------ HTTP details (token rights, no database)
@@ -255,6 +388,46 @@ async def test_bad_requests_cors_preflight_patch_and_standalone_whip(whip_server
     response = await post_offer(f"{whip_server.url}/whip/room-1", obs := obs_stand_in(video=False), "wtsk_anything")
     await obs.close()
     assert response.status == 401 and response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.asyncio
+async def test_a_whep_player_prefers_the_whip_publisher_else_the_oldest_producer_of_each_kind(relay_harness):
+    # the WHIP publisher is "7~whip" (selectors.whip_peer_id), alice and bob talk from a browser
+    async def stream_key_peer(key: str) -> PeerInfo:
+        return PeerInfo(peer_id="7~whip", room="room-1", permissions=frozenset({"join", "publish_audio"}))
+
+    server = WhipServer(relay_harness.relay, secret=SECRET, host="127.0.0.1", stream_key_peer=stream_key_peer)
+    base = f"http://127.0.0.1:{await server.start()}"
+    player, obs = Player(), obs_stand_in()
+    try:
+        alice = await relay_harness.client("alice")
+        await alice.publish(ToneTrack(440))
+        bob = await relay_harness.client("bob")
+        await bob.publish(ToneTrack(550))
+        token = issue_token(secret=SECRET, room="room-1", peer="carol", perms=["join", "subscribe"])
+        played = await post_offer(f"{base}/whep/room-1", player.pc, token)
+        assert played.status == 201
+        await apply_answer(player.pc, played)
+        router = relay_harness.router()
+        carol = next(p for p in router.participants.values() if p.id.startswith("carol~whep-"))
+
+        def playing() -> dict[str, str | None]:
+            return {s.kind: s.producer.peer.id if s.producer else None for s in carol.slots}
+
+        assert playing() == {"audio": "alice", "video": None}  # the oldest audio; no video yet
+
+        response = await post_offer(f"{base}/whip/room-1", obs, "any key")
+        assert response.status == 201
+        await eventually(lambda: playing() == {"audio": "7~whip", "video": "7~whip"})  # WHIP goes first
+
+        await request("DELETE", base + response.headers["Location"])
+        await eventually(lambda: playing() == {"audio": "alice", "video": None})  # back to the oldest
+        await alice.close()
+        await eventually(lambda: playing() == {"audio": "bob", "video": None})
+    finally:
+        await player.close()
+        await obs.close()
+        await server.close()
 
 
 # ------------------------------------------------------------------ stream keys against the database
