@@ -1,3 +1,4 @@
+import functools
 import json
 
 import pytest
@@ -34,6 +35,13 @@ def published(monkeypatch):
 
     monkeypatch.setattr(realtime, "send_now", record)
     return sent
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs what the block registered for after commit (events, Redis writes), so
+    `published` sees it."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
 requires_postgres = pytest.mark.skipif(

@@ -1,6 +1,5 @@
 """Shared by the gamification tests: Redis isolation, a DB-only mode, commit callbacks, a clock."""
 
-import functools
 from datetime import UTC, datetime
 
 import pytest
@@ -54,8 +53,3 @@ def board_mode(request, settings):
         settings.LEADERBOARD_REDIS_URL = ""
     return request.param
 
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """`with commit(): ...` runs what the block registered for after commit (events, Redis writes)."""
-    return functools.partial(django_capture_on_commit_callbacks, execute=True)

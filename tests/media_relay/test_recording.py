@@ -27,7 +27,6 @@ from media_relay.egress import (
 from media_relay.models import RecordingPart
 from media_relay.rtp import RawRtp, build_header
 from media_relay.tokens import issue_token
-
 from tests.rooms.factories import RoomFactory
 
 from .conftest import SECRET

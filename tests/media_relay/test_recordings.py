@@ -24,7 +24,7 @@ from rooms.services.membership import room_close
 from tests.api import assert_error, signed_in
 from tests.conftest import requires_postgres
 from tests.races import outcome, run_together
-from tests.rooms.conftest import commit, refused  # noqa: F401 - commit is a fixture
+from tests.rooms.conftest import refused
 from tests.rooms.factories import RoomFactory, add_member
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@
 
 import asyncio
 import contextlib
-import functools
 from urllib.parse import quote
 
 import pytest
@@ -113,8 +112,3 @@ def refused(code: str, status: int | None = None):
     if status is not None:
         assert info.value.status == status, info.value.status
 
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """`with commit(): ...` runs what the block registered for after commit (so `published` sees it)."""
-    return functools.partial(django_capture_on_commit_callbacks, execute=True)
