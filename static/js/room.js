@@ -797,6 +797,7 @@ function renderRoom() {
 
 function gone(title, text) {
   socket.stopped = true;
+  window.dispatchEvent(new CustomEvent("room:gone")); // voice.js leaves voice too (signed out, removed, closed)
   clearInterval(burstTimer);
   clearInterval(refineTimer);
   app.player?.pause?.();

@@ -156,3 +156,4 @@ $("voice-mute").addEventListener("click", () => client && client.setMuted(!clien
 $("voice-device").addEventListener("change", (e) => client && client.setMicrophone(e.target.value).catch((error) => showError(error.message)));
 navigator.mediaDevices?.addEventListener("devicechange", fillDevices);
 window.addEventListener("pagehide", () => client && client.leave());
+window.addEventListener("room:gone", () => client && client.leave());
