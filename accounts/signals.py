@@ -8,3 +8,6 @@ friendship_created = Signal()
 # sender=User model; kwargs: user. Sent on sign-in and whenever the site is opened (the
 # per-user socket connects); listeners make it count once per day.
 user_active = Signal()
+# sender=User model; kwargs: user_id, session_key. A signed-in session ended (signed out, or signed
+# in elsewhere); what it opened should close (the media relay's connections, for one).
+session_ended = Signal()

@@ -7,5 +7,5 @@ class MediaRelayConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             admin_views,  # noqa: F401 - adds "Media relay workers" to the admin site
-            receivers,  # noqa: F401 - stops a closed room's recording
+            receivers,  # noqa: F401 - stops a closed room's recording, drops an ended session's voice
         )

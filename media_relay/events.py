@@ -63,6 +63,11 @@ def stream_ended(*, user_id: int, reason: str) -> dict[str, Any]:
     return {"type": "media_relay.stream", "op": "ended", "user_id": user_id, "reason": reason}
 
 
+def rights_changed() -> dict[str, Any]:
+    """To a room's group: re-read the room's voice rights now (a member's session ended)."""
+    return {"type": "media_relay.rights", "op": "changed"}
+
+
 def recording_changed(recording, *, op: str) -> dict[str, Any]:
     """To the room's group (media_relay.recordings): op started or stopped."""
     return {

@@ -13,7 +13,9 @@
   from the event, else ``removed``); one who may no longer talk (muted, room microphone off
   for everyone but the leader) is muted server-side, and unmuted when they may talk again
   (only mutes the link made itself are undone); a WHIP publisher whose stream key was revoked or
-  rotated is dropped; a closed room closes every peer with 4410. The room's recording follows the
+  rotated is dropped, and so is one whose token was asked with a Django session that has ended
+  (signed out, or signed in elsewhere: ``media_relay.rights changed``); a closed room closes every
+  peer with 4410. The room's recording follows the
   platform's: the relay starts writing when a recording is going (``media_relay.recording started``,
   or when the room comes back to voice) and stops when it was stopped.
 * The embedded default (in-memory channel layer) cannot carry events from the web process
@@ -66,6 +68,7 @@ class RoomLink:
         self.clock = clock
         self._rights: dict[int, tuple[float, RoomMediaRights]] = {}  # room id -> (loaded at, rights)
         self._muted: dict[str, set[str]] = {}  # relay room -> peers this link muted
+        self._sessions: dict[str, dict[str, str]] = {}  # relay room -> peer -> its token's session fingerprint
         self._followers: dict[str, asyncio.Task] = {}  # relay room -> task following its group
         self.subscribed: set[str] = set()  # relay rooms whose group this link is in
         self._apply_lock = asyncio.Lock()  # one reload-and-reconcile at a time: never apply an older read
@@ -100,16 +103,18 @@ class RoomLink:
         room_id = room_id_from_relay_room(peer.room)
         if room_id is None:
             return False
+        if action == Action.JOIN:
+            self._sessions.setdefault(peer.room, {})[peer.peer_id] = peer.session
         cached = self._rights.get(room_id)
-        # Someone the cached copy doesn't know has probably just joined the room: read again.
-        if cached and self.clock() - cached[0] < self.cache_seconds and cached[1].member_id(peer.peer_id) in cached[1].perms:
-            return action in cached[1].perms_for(peer.peer_id)
+        # Someone the cached copy doesn't know has probably just joined the room (or signed in anew): read again.
+        if cached and self.clock() - cached[0] < self.cache_seconds and cached[1].knows(peer.peer_id, peer.session):
+            return action in cached[1].perms_for(peer.peer_id, session=peer.session)
         try:
             rights = await self._load(room_id)
         except DatabaseError:  # refuse (an error to that peer) rather than drop its connection
             logger.exception("media relay: could not read the rights of room %s", room_id)
             return False
-        return action in rights.perms_for(peer.peer_id)
+        return action in rights.perms_for(peer.peer_id, session=peer.session)
 
     async def _load(self, room_id: int) -> RoomMediaRights:
         started = self.clock()
@@ -136,10 +141,12 @@ class RoomLink:
                 return
             self._reconcile_recording(room, rights.recording_id)
             muted = self._muted.setdefault(room, set())
+            sessions = self._sessions.get(room, {})
             for peer_id in list(router.participants):
-                perms = rights.perms_for(peer_id)
+                perms = rights.perms_for(peer_id, session=sessions.get(peer_id, ""))
                 if Action.JOIN not in perms:
-                    self.relay.kick(room, peer_id, reason=(reasons or {}).get(peer_id, "removed"))
+                    reason = "signed_out" if Action.JOIN in rights.perms_for(peer_id) else "removed"
+                    self.relay.kick(room, peer_id, reason=(reasons or {}).get(peer_id, reason))
                     muted.discard(peer_id)
                 elif Action.PUBLISH_AUDIO not in perms and peer_id not in muted:
                     self.relay.mute(room, peer_id, kind="audio", muted=True)
@@ -182,6 +189,7 @@ class RoomLink:
         if follower is not None:
             follower.cancel()
         self._muted.pop(room, None)
+        self._sessions.pop(room, None)
         now = self.clock()
         self._rights = {k: v for k, v in self._rights.items() if now - v[0] < self.cache_seconds}
 

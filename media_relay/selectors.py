@@ -11,15 +11,17 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DeviceSession, User
 from config.errors import ForbiddenError, GoneError
 from rooms.errors import RoomError
 from rooms.models import Room, RoomBan, RoomMember, RoomRole
 from rooms.selectors import member_get
 
 from .actions import Action
+from .conf import relay_token_secret
 from .errors import MediaError
 from .models import Recording, StreamKey
+from .tokens import session_fingerprint
 
 RELAY_ROOM_PREFIX = "room-"
 # A relay peer id is the user id, or the user id + this + a suffix for a user's other sessions in the
@@ -64,13 +66,23 @@ class RoomMediaRights:
     is_open: bool
     perms: dict[str, frozenset[str]] = field(default_factory=dict)
     streamers: frozenset[str] = frozenset()  # members holding the room's live stream key
+    sessions: dict[str, str] = field(default_factory=dict)  # member -> fingerprint of their signed-in session
     recording_id: int | None = None
 
-    def perms_for(self, peer_id: str) -> frozenset[str]:
+    def perms_for(self, peer_id: str, *, session: str = "") -> frozenset[str]:
+        """A peer's rights; one whose token was asked with a session (``session``, a fingerprint)
+        has none once that session ended (signed out, or signed in elsewhere)."""
         member_id = self.member_id(peer_id)
+        if session and self.sessions.get(member_id) != session:
+            return frozenset()
         if peer_id == whip_peer_id(member_id) and member_id not in self.streamers:
             return frozenset()  # a WHIP publisher whose key was revoked or rotated
         return self.perms.get(member_id, frozenset())
+
+    def knows(self, peer_id: str, session: str) -> bool:
+        """Whether this copy was read after the peer's member (and their session) came to be."""
+        member_id = self.member_id(peer_id)
+        return member_id in self.perms and (not session or self.sessions.get(member_id) == session)
 
     @staticmethod
     def member_id(peer_id: str) -> str:
@@ -78,7 +90,7 @@ class RoomMediaRights:
 
 
 def room_media_rights(*, room_id: int) -> RoomMediaRights:
-    """Every member's rights in one room, who streams, and its recording. Two queries."""
+    """Every member's rights in one room, who streams, their sessions, and its recording. Two queries."""
     going = Recording.objects.filter(room=OuterRef("pk"), stopped_at__isnull=True).values("pk")[:1]
     room = (
         Room.objects.filter(pk=room_id).only("closed_at", "is_mic_enabled")
@@ -87,15 +99,19 @@ def room_media_rights(*, room_id: int) -> RoomMediaRights:
     if room is None or room.closed_at is not None:
         return RoomMediaRights(room_id=room_id, is_open=False)
     live_key = StreamKey.objects.filter(room_id=room_id, user=OuterRef("user_id"), revoked_at__isnull=True)
+    # one signed-in session per account (accounts.services.sessions)
+    session = DeviceSession.objects.filter(user=OuterRef("user_id")).order_by("-pk").values("session_key")[:1]
     members = (
         RoomMember.objects.filter(room_id=room_id).only("user_id", "role", "is_muted")
-        .annotate(has_stream_key=Exists(live_key))
+        .annotate(has_stream_key=Exists(live_key), session_key=Subquery(session))
     )
+    secret = relay_token_secret()
     return RoomMediaRights(
         room_id=room_id,
         is_open=True,
         perms={str(m.user_id): media_permissions(room=room, member=m) for m in members},
         streamers=frozenset(str(m.user_id) for m in members if m.has_stream_key),
+        sessions={str(m.user_id): session_fingerprint(m.session_key, secret=secret) for m in members if m.session_key},
         recording_id=room.recording_id,
     )
 

@@ -98,7 +98,7 @@ class SignallingServer:
         except TokenError as exc:
             return connection.respond(HTTPStatus.UNAUTHORIZED, f"Invalid token: {exc}.\n")
         connection.relay_peer = PeerInfo(
-            peer_id=claims.peer, room=claims.room, name=claims.name, permissions=claims.perms
+            peer_id=claims.peer, room=claims.room, name=claims.name, permissions=claims.perms, session=claims.session
         )
         return None
 

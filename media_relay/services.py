@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from accounts.models import User
-from rooms.models import Room
+from config.realtime import publish_on_commit
+from rooms.events import room_group
+from rooms.models import Room, RoomMember
 
 from .conf import relay_token_secret
+from .events import rights_changed
 from .registry import WorkerLoad, registry_for_settings
 from .selectors import media_permissions, relay_room_name, voice_member_get
-from .tokens import issue_token
+from .tokens import issue_token, session_fingerprint
 
 
 def turn_credentials(*, user_id: int, secret: str, ttl: int, now: float) -> dict[str, str]:
@@ -69,8 +72,16 @@ def relay_whip_url(*, room: str, room_id: int) -> str:
     return (base or configured_worker(settings.MEDIA_RELAY_HTTP_URL, room_id=room_id)).rstrip("/") + f"/whip/{room}"
 
 
-def relay_grant(*, user: User, room: Room) -> dict:
-    """A bearer token for the relay room of `room` with the member's current rights.
+def relay_session_ended(*, user_id: int) -> None:
+    """A user's signed-in session ended: the workers hosting their rooms re-read the rooms' rights
+    after commit, which drops the peers that session opened (media_relay.platform)."""
+    room_ids = RoomMember.objects.filter(user_id=user_id).values_list("room_id", flat=True)
+    publish_on_commit([room_group(room_id) for room_id in room_ids], rights_changed())
+
+
+def relay_grant(*, user: User, room: Room, session_key: str | None = None) -> dict:
+    """A bearer token for the relay room of `room` with the member's current rights; asked with a
+    Django session (`session_key`), the relay drops the peer when that session ends.
 
     Raises 410 for a closed room, 403 for a non-member (banned: room_banned). The relay
     re-checks rights against the live room (media_relay.platform), so the token's perms are
@@ -81,9 +92,10 @@ def relay_grant(*, user: User, room: Room) -> dict:
     ttl = settings.MEDIA_RELAY_TOKEN_TTL
     name = relay_room_name(room.pk)
     perms = media_permissions(room=room, member=member)
+    secret = relay_token_secret()
     token = issue_token(
-        secret=relay_token_secret(), room=name, peer=str(user.pk), name=user.name,
-        perms=perms, ttl=ttl, now=now,
+        secret=secret, room=name, peer=str(user.pk), name=user.name, perms=perms, ttl=ttl, now=now,
+        session=session_fingerprint(session_key, secret=secret) if session_key else "",
     )
     return {
         "url": relay_worker_url(room=name, room_id=room.pk),

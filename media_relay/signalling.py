@@ -39,6 +39,7 @@ class PeerInfo:
     room: str
     name: str = ""
     permissions: frozenset[str] = field(default_factory=frozenset)
+    session: str = ""  # the Django session's fingerprint (tokens.session_fingerprint), "" if none
 
 
 Authorize = Callable[[PeerInfo, str], bool | Awaitable[bool]]

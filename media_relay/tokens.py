@@ -2,7 +2,9 @@
 
 Format: ``v1.<base64url(JSON claims)>.<base64url(HMAC-SHA256(secret, "v1." + claims part))>``.
 Claims: ``room`` (str), ``peer`` (str: the user id), ``name`` (display name),
-``perms`` (list of actions: see media_relay.signalling.Action), ``exp`` (unix seconds).
+``perms`` (list of actions: see media_relay.signalling.Action), ``exp`` (unix seconds),
+``sid`` (the fingerprint of the Django session the token was asked with, "" for an API token:
+the relay drops the peer when that session ends; media_relay.platform).
 
 The Django side issues them (media_relay.conf.relay_token_secret() gives the secret);
 the relay verifies them with no database access. Short-lived (minutes): a token only
@@ -33,6 +35,7 @@ class TokenClaims:
     name: str = ""
     perms: frozenset[str] = field(default_factory=frozenset)
     exp: int = 0
+    session: str = ""
 
 
 def _b64(data: bytes) -> str:
@@ -54,10 +57,13 @@ def issue_token(
     peer: str,
     perms: list[str] | set[str],
     name: str = "",
+    session: str = "",
     ttl: int = 300,
     now: float | None = None,
 ) -> str:
     claims = {"room": room, "peer": peer, "name": name, "perms": sorted(perms), "exp": int((now or time.time()) + ttl)}
+    if session:
+        claims["sid"] = session
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     signed_part = f"{VERSION}.{body}"
     return f"{signed_part}.{_sign(secret, signed_part)}"
@@ -77,7 +83,7 @@ def verify_token(token: str, *, secret: bytes, now: float | None = None) -> Toke
         raise TokenError("malformed claims") from exc
     if not isinstance(claims, dict):
         raise TokenError("malformed claims")
-    room, peer, name, perms, exp = (claims.get(k) for k in ("room", "peer", "name", "perms", "exp"))
+    room, peer, name, perms, exp, session = (claims.get(k) for k in ("room", "peer", "name", "perms", "exp", "sid"))
     if not (isinstance(room, str) and room and isinstance(peer, str) and peer and isinstance(exp, int)):
         raise TokenError("missing claims")
     if not isinstance(perms, list) or not all(isinstance(p, str) for p in perms):
@@ -85,5 +91,13 @@ def verify_token(token: str, *, secret: bytes, now: float | None = None) -> Toke
     if exp < (now or time.time()):
         raise TokenError("expired")
     return TokenClaims(
-        room=room, peer=peer, name=name if isinstance(name, str) else "", perms=frozenset(perms), exp=exp
+        room=room, peer=peer, name=name if isinstance(name, str) else "", perms=frozenset(perms), exp=exp,
+        session=session if isinstance(session, str) else "",
     )
+
+
+
+def session_fingerprint(session_key: str, *, secret: bytes) -> str:
+    """What a token says of the session it was asked with: never the key itself (the token is
+    readable by the page's scripts, the session cookie is not)."""
+    return hmac.new(secret, b"session:" + session_key.encode(), hashlib.sha256).hexdigest()[:32]

@@ -230,6 +230,7 @@ class WhipServer:
             room=claims.room,
             name=claims.name,
             permissions=claims.perms,
+            session=claims.session,
         )
         self._check_room(request, peer)
         await self._require(peer, Action.JOIN, Action.SUBSCRIBE)

@@ -8,11 +8,13 @@ from config.ws import CloseCode
 from .. import events
 from ..models import DeviceSession, User
 from ..selectors import session_store
+from ..signals import session_ended
 
 
 def _end(device_session: DeviceSession, *, reason: str) -> None:
     session_store(device_session.session_key).delete()
     device_session.delete()
+    session_ended.send(sender=User, user_id=device_session.user_id, session_key=device_session.session_key)
     publish_on_commit(
         session_group(device_session.session_key),
         events.session_force_logout(reason=reason),
@@ -36,6 +38,8 @@ def session_start(*, user: User, session_key: str, user_agent: str = "", ip_addr
 def session_end(*, session_key: str, reason: str = "signed_out") -> None:
     """The session was signed out: close its sockets. (Django already flushed the session.)"""
     with transaction.atomic():
+        for user_id in DeviceSession.objects.filter(session_key=session_key).values_list("user_id", flat=True):
+            session_ended.send(sender=User, user_id=user_id, session_key=session_key)
         DeviceSession.objects.filter(session_key=session_key).delete()
         publish_on_commit(
             session_group(session_key), events.session_force_logout(reason=reason), close_code=CloseCode.SESSION_ENDED

@@ -26,7 +26,9 @@ class MediaTokenView(APIView):
         summary="A token for the room's voice on the media relay (members)",
     )
     def post(self, request, code):
-        grant = relay_grant(user=request.user, room=room_get(code=code))
+        # a browser's grant is bound to its session (request.auth is the API token otherwise)
+        session_key = request.session.session_key if request.auth is None else None
+        grant = relay_grant(user=request.user, room=room_get(code=code), session_key=session_key)
         return Response(RelayGrantSerializer(grant).data)
 
 

@@ -62,15 +62,17 @@ class RelayHarness:
         self.url = f"ws://127.0.0.1:{server.port}/"
         self.clients: list[RelayClient] = []
 
-    def token(self, peer: str, *, room: str = "room-1", perms=None, ttl: int = 300) -> str:
+    def token(self, peer: str, *, room: str = "room-1", perms=None, ttl: int = 300, session: str = "") -> str:
         return issue_token(
-            secret=SECRET, room=room, peer=peer, name=peer.title(), perms=ALL_PERMS if perms is None else perms, ttl=ttl
+            secret=SECRET, room=room, peer=peer, name=peer.title(), perms=ALL_PERMS if perms is None else perms, ttl=ttl,
+            session=session,
         )
 
     async def client(
-        self, peer: str, *, room: str = "room-1", perms=None, join: bool = True, decode: bool = True
+        self, peer: str, *, room: str = "room-1", perms=None, join: bool = True, decode: bool = True,
+        session: str = "",
     ) -> RelayClient:
-        client = RelayClient(self.url, self.token(peer, room=room, perms=perms), name=peer)
+        client = RelayClient(self.url, self.token(peer, room=room, perms=perms, session=session), name=peer)
         client.decode = decode
         await client.connect()
         self.clients.append(client)

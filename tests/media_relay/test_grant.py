@@ -16,7 +16,7 @@ from media_relay.actions import Action
 from media_relay.conf import RelayConfig, relay_token_secret
 from media_relay.selectors import media_permissions, room_id_from_relay_room, room_media_rights, voice_member_get
 from media_relay.services import configured_worker, relay_grant, turn_credentials
-from media_relay.tokens import verify_token
+from media_relay.tokens import session_fingerprint, verify_token
 from rooms.models import RoomBan, RoomRole
 from rooms.services.membership import member_kick, room_close
 from tests.rooms.factories import RoomFactory, add_member
@@ -220,7 +220,12 @@ def test_api_with_the_session(room, bob):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert set(body) == {"url", "token", "room", "perms", "ice_servers", "expires_at"}
-    assert verify_token(body["token"], secret=SECRET).peer == str(bob.pk)
+    claims = verify_token(body["token"], secret=SECRET)
+    assert claims.peer == str(bob.pk)
+    # bound to the session it was asked with, by a fingerprint: the key itself is not in the token
+    session_key = client.session.session_key
+    assert claims.session == session_fingerprint(session_key, secret=SECRET) and len(claims.session) == 32
+    assert session_key not in base64.urlsafe_b64decode(body["token"].split(".")[1] + "==").decode()
 
 
 def test_api_with_an_api_token(room, bob):
@@ -228,6 +233,7 @@ def test_api_with_an_api_token(room, bob):
     response = APIClient().post(url(room), HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     assert set(response.json()["perms"]) == MEMBER
+    assert verify_token(response.json()["token"], secret=SECRET).session == ""  # no session to end with
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings as django_settings
 
+from accounts.services.sessions import session_end, session_start
 from media_relay import platform
 from media_relay.egress import recording_hand_off
 from media_relay.models import RecordingPart
@@ -22,11 +23,12 @@ from media_relay.recordings import recording_start, recording_stop
 from media_relay.selectors import whip_peer_id
 from media_relay.signalling import PeerInfo
 from media_relay.stream_keys import stream_key_create, stream_key_revoke
+from media_relay.tokens import session_fingerprint
 from rooms.models import RoomRole
 from rooms.services.membership import member_kick, member_mute, member_set_role, room_close, room_leave, room_update
 from tests.rooms.factories import RoomFactory, add_member
 
-from .conftest import ALL_PERMS, eventually, unique_room_id
+from .conftest import ALL_PERMS, SECRET, eventually, unique_room_id
 from .peers import ToneTrack
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("platform_isolation")]
@@ -62,10 +64,12 @@ def name(room) -> str:
     return f"room-{room.pk}"
 
 
-async def enter(relay_harness, room, user, *, perms=()):
-    """A peer whose token lists `perms` (none by default: the room decides); once in, the room's
-    events reach the relay (a change made before that shows up as `removed`, from the first re-read)."""
-    peer = await relay_harness.client(str(user.pk), room=name(room), perms=list(perms))
+async def enter(relay_harness, room, user, *, perms=(), session_key: str = ""):
+    """A peer whose token lists `perms` (none by default: the room decides), asked with the Django session
+    `session_key` if given; once in, the room's events reach the relay (a change made before that shows
+    up as `removed`, from the first re-read)."""
+    session = session_fingerprint(session_key, secret=SECRET) if session_key else ""
+    peer = await relay_harness.client(str(user.pk), room=name(room), perms=list(perms), session=session)
     link = getattr(relay_harness, "following", None)
     if link is not None:
         await eventually(lambda: name(room) in link.subscribed)
@@ -170,6 +174,28 @@ async def test_a_live_whip_stream_ends_when_its_key_is_revoked_or_rotated(relay_
     assert kicked["reason"] == ("stream_key_revoked" if end is stream_key_revoke else "stream_key_rotated")
     await eventually(lambda: whip_peer_id(alice.pk) not in relay_harness.router(name(room)).participants)
     assert browser.closed_code is None  # the leader's own voice stays
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("how", ["signed_in_elsewhere", "signed_out"])
+async def test_a_peer_whose_session_ends_is_dropped_others_stay(relay_harness, following, room, alice, bob, how):
+    await call(session_start, user=alice, session_key="alice-laptop")
+    await call(session_start, user=bob, session_key="bob-phone")
+    laptop = await enter(relay_harness, room, alice, session_key="alice-laptop")
+    cli = await relay_harness.client(f"{alice.pk}~whep-cli", room=name(room))  # an API token's grant: no session
+    phone = await enter(relay_harness, room, bob, session_key="bob-phone")
+
+    if how == "signed_in_elsewhere":
+        await call(session_start, user=alice, session_key="alice-tablet")
+    else:
+        await call(session_end, session_key="alice-laptop")
+
+    assert (await laptop.wait_for(lambda m: m["type"] == "kicked"))["reason"] == "signed_out"
+    await eventually(lambda: laptop.closed_code == 4403)
+    assert cli.closed_code is None and phone.closed_code is None
+    if how == "signed_in_elsewhere":  # the new session's token is let in at once
+        tablet = await enter(relay_harness, room, alice, session_key="alice-tablet")
+        assert tablet.closed_code is None
 
 
 @pytest.mark.asyncio
@@ -280,8 +306,8 @@ async def test_embedded_mode_rechecks_hosted_rooms_from_the_database(relay_harne
 
 
 @pytest.mark.asyncio
-async def test_embedded_mode_drops_a_revoked_whip_publisher_and_follows_the_recording(
-    relay_harness, recording_relay, room, alice
+async def test_embedded_mode_drops_revoked_whip_publishers_ended_sessions_and_follows_the_recording(
+    relay_harness, recording_relay, room, alice, bob
 ):
     link = RoomLink(relay_harness.relay, recheck_interval=0.1)
     link.start()
@@ -298,6 +324,11 @@ async def test_embedded_mode_drops_a_revoked_whip_publisher_and_follows_the_reco
         await call(stream_key_revoke, actor=alice, room=room)
         assert (await obs.wait_for(lambda m: m["type"] == "kicked", timeout=2))["reason"] == "removed"
         assert browser.closed_code is None
+
+        await call(session_start, user=bob, session_key="bob-1")
+        bob_peer = await enter(relay_harness, room, bob, session_key="bob-1")
+        await call(session_end, session_key="bob-1")
+        assert (await bob_peer.wait_for(lambda m: m["type"] == "kicked", timeout=2))["reason"] == "signed_out"
 
         await call(recording_stop, actor=alice, room=room)
         await eventually(lambda: name(room) not in recording_relay.recordings, timeout=2)
