@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.services.sessions import session_end, session_start
 from accounts.services.tokens import api_token_create
 from config.api import CallerRateThrottle
 from config.errors import ApplicationError
@@ -263,3 +264,16 @@ def test_api_is_throttled_like_the_rest(room, bob, monkeypatch):
     client = APIClient()
     client.force_login(bob)
     assert [client.post(url(room)).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_session_ending_tells_the_groups_of_the_users_rooms_to_re_read_rights(room, bob, published, commit):
+    other = RoomFactory()
+    add_member(other, bob)
+    RoomFactory()  # not bob's
+    session_start(user=bob, session_key="bob-laptop")
+
+    with commit():
+        session_end(session_key="bob-laptop")
+
+    sent = [(sorted(groups), event) for groups, event, _ in published if event["type"] == "media_relay.rights"]
+    assert sent == [(sorted([f"room.{room.pk}", f"room.{other.pk}"]), {"type": "media_relay.rights", "op": "changed"})]
