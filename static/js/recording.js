@@ -26,9 +26,10 @@ export async function refreshRecording() {
 
 button.addEventListener("click", async () => {
   button.disabled = true;
+  const start = !recording; // decided now: the room's event may arrive before the reply
   try {
-    await api(recording ? "DELETE" : "POST", url);
-    showRecording(!recording);
+    await api(start ? "POST" : "DELETE", url);
+    showRecording(start);
   } catch (error) {
     // someone else's click got there first: show what is true now
     if (error.code === "recording_in_progress") showRecording(true);

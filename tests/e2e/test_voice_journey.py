@@ -12,6 +12,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import User
+from media_relay.models import Recording
 from rooms.models import Room, RoomKind
 from tests.accounts.factories import UserFactory, make_friends
 from tests.e2e.test_room_sync_journey import sign_in
@@ -109,6 +111,23 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     expect_mode(leader, "p2p")
     expect_mode(guest, "p2p")
 
+    # the leader records: everyone sees it; both voices are in the stored part (each still publishes to
+    # the relay in a direct call)
+    expect(guest.locator("#voice-record")).to_be_hidden()
+    leader.click("#voice-record")
+    expect(guest.locator("#voice-recording")).to_be_visible(timeout=10_000)
+    expect(leader.locator("#voice-record")).to_have_text("■ Stop recording")
+    time.sleep(2)
+    leader.click("#voice-record")
+    expect(guest.locator("#voice-recording")).to_be_hidden(timeout=10_000)
+    recording = Recording.objects.get(room=room)
+    assert recording.stopped_by == lea
+    deadline = time.monotonic() + 10
+    while not recording.parts.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    part = recording.parts.get()
+    assert part.tracks == ["audio", "audio"] and part.duration > 1
+
     # the leader turns the room microphone off: the member is muted (in the relay, and the leader's
     # browser stops playing the direct track), the leader still talks
     leader.locator('#room-settings [data-setting="is_mic_enabled"]').uncheck()
@@ -172,8 +191,9 @@ def partners(asgi_server, new_page):
     return first, second
 
 
-def test_matched_partners_talk_directly_not_through_the_relay(relay, partners):
+def test_matched_partners_talk_directly_not_through_the_relay(relay, asgi_server, partners, new_page):
     first, second = partners
+    base = asgi_server.url
 
     join_voice(first)
     join_voice(second)
@@ -186,6 +206,14 @@ def test_matched_partners_talk_directly_not_through_the_relay(relay, partners):
     for page in (first, second):  # every byte heard came over the direct connection, none from the relay
         received = page.evaluate(RECEIVED_BYTES)
         assert received["direct"] > 0 and received["relay"] == 0, received
+
+    # the first partner signs in on another device: this page is signed out, and leaves voice with it
+    elsewhere = new_page("elsewhere")
+    sign_in(elsewhere, base, User.objects.get(handle="ana").email)
+    expect(first.get_by_text("You were signed out")).to_be_visible(timeout=10_000)
+    expect(first.locator("#voice-status")).to_have_text("Off", timeout=10_000)
+    expect(first.locator("#voice")).to_contain_text("signed out")
+    expect(second.locator("#voice-peers .voice-peer")).to_have_count(1, timeout=10_000)
 
 
 def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay, partners):
