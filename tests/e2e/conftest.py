@@ -24,9 +24,9 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
+def _free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -48,9 +48,15 @@ class LiveServer:
 
 
 @pytest.fixture
-def asgi_server(transactional_db, tmp_path):
+def server_host() -> str:
+    """The address daphne and the relay listen on; a module may override it (tests/e2e/test_voice_netns.py)."""
+    return "127.0.0.1"
+
+
+@pytest.fixture
+def asgi_server(transactional_db, tmp_path, server_host):
     """daphne serving config.asgi in its own process, as in production, on the test database."""
-    port = _free_port()
+    port = _free_port(server_host)
     mail_dir = tmp_path / "mail"
     env = {
         **os.environ,
@@ -58,14 +64,14 @@ def asgi_server(transactional_db, tmp_path):
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "MEDIA_ROOT": str(tmp_path / "media"),
-        "SITE_URL": f"http://127.0.0.1:{port}",
+        "SITE_URL": f"http://{server_host}:{port}",
     }
     log = (tmp_path / "daphne.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", server_host, "-p", str(port), "config.asgi:application"],
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{server_host}:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -86,23 +92,27 @@ def asgi_server(transactional_db, tmp_path):
 
 
 class RelayProcess:
-    """``manage.py run_relay`` on loopback, on the test database; ``restart()`` keeps its port."""
+    """``manage.py run_relay`` on ``host`` (announced as its ICE address), on the test database;
+    ``restart()`` keeps its port."""
 
-    def __init__(self, log_path: Path):
-        self.port, self.log_path, self.process = _free_port(), log_path, None
+    def __init__(self, log_path: Path, host: str = "127.0.0.1"):
+        self.host, self.port, self.log_path, self.process = host, _free_port(host), log_path, None
+        # recordings: parts written beside the log, stored where daphne serves media from (asgi_server)
+        self.storage = {"MEDIA_RELAY_RECORDING_DIR": str(log_path.parent / "recordings"),
+                        "MEDIA_ROOT": str(log_path.parent / "media")}
 
     def start(self) -> None:
         self.log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_relay", "--host", "127.0.0.1", "--port", str(self.port),
-             "--ice-address", "127.0.0.1", "--http-port", "0"],  # WHIP/WHEP on any free port: runs may overlap
-            cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url()},
+            [sys.executable, "manage.py", "run_relay", "--host", self.host, "--port", str(self.port),
+             "--ice-address", self.host, "--http-port", "0"],  # WHIP/WHEP on any free port: runs may overlap
+            cwd=settings.BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url(), **self.storage},
             stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                if probe.connect_ex((self.host, self.port)) == 0:
                     return
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the relay did not start: {self.log_path.read_text()[-2000:]}")
@@ -119,14 +129,14 @@ class RelayProcess:
 
 
 @pytest.fixture
-def relay(transactional_db, monkeypatch, tmp_path):
-    """A media relay worker on the test database, announcing 127.0.0.1.
+def relay(transactional_db, monkeypatch, tmp_path, server_host):
+    """A media relay worker on the test database, announcing ``server_host`` (127.0.0.1).
 
     Ask for it before ``asgi_server``: daphne reads MEDIA_RELAY_URL from the environment set here.
     """
-    worker = RelayProcess(tmp_path / "relay.log")
+    worker = RelayProcess(tmp_path / "relay.log", host=server_host)
     worker.start()
-    monkeypatch.setenv("MEDIA_RELAY_URL", f"ws://127.0.0.1:{worker.port}/")
+    monkeypatch.setenv("MEDIA_RELAY_URL", f"ws://{server_host}:{worker.port}/")
     yield worker
     worker.stop()
 
