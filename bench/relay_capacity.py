@@ -813,6 +813,8 @@ def main() -> None:
         help="py-spy the relay at the first ramp step with this many consumers (0: off)",
     )
     args = parser.parse_args()
+    if args.profile_at and not (Path(sys.executable).parent / "py-spy").exists():
+        parser.error("--profile-at needs py-spy: `.venv/bin/pip install py-spy` (bench only), or --profile-at 0")
     args.steps = [int(s) for s in args.steps.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
     print(

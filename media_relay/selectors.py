@@ -34,6 +34,11 @@ def whip_peer_id(user_id: int | str) -> str:
     return f"{user_id}{PEER_SUFFIX_SEPARATOR}whip"
 
 
+def is_whip_peer(peer_id: str) -> bool:
+    """A WHIP publisher's peer id: ``<user id>~whip``."""
+    return peer_id == whip_peer_id(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0])
+
+
 def relay_room_name(room_id: int) -> str:
     return f"{RELAY_ROOM_PREFIX}{room_id}"
 
@@ -75,7 +80,7 @@ class RoomMediaRights:
         member_id = self.member_id(peer_id)
         if session and self.sessions.get(member_id) != session:
             return frozenset()
-        if peer_id == whip_peer_id(member_id) and member_id not in self.streamers:
+        if is_whip_peer(peer_id) and member_id not in self.streamers:
             return frozenset()  # a WHIP publisher whose key was revoked or rotated
         return self.perms.get(member_id, frozenset())
 

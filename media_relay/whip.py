@@ -43,7 +43,7 @@ from .errors import RelayError, RelayErrorCode
 from .participants import Participant, describe_offer
 from .relay import Relay
 from .router import Producer
-from .selectors import PEER_SUFFIX_SEPARATOR, relay_room_name, whip_peer_id
+from .selectors import PEER_SUFFIX_SEPARATOR, is_whip_peer, relay_room_name, whip_peer_id
 from .signalling import PeerInfo
 from .stream_keys import stream_key_authenticate
 from .tokens import TokenError, verify_token
@@ -113,11 +113,6 @@ async def cors_and_errors(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(RelayError(code, exc.reason), status=exc.status, headers=allow)
     response.headers.update(CORS_HEADERS)
     return response
-
-
-def is_whip_peer(peer_id: str) -> bool:
-    """A WHIP publisher's peer id: ``<user id>~whip`` (selectors.whip_peer_id)."""
-    return peer_id == whip_peer_id(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0])
 
 
 def producers_by_preference(producers: Iterable[Producer]) -> list[Producer]:

@@ -81,25 +81,30 @@ def expect_mode(page, mode: str) -> None:
     expect(page.locator("#voice")).to_have_attribute("data-mode", mode, timeout=15_000)
 
 
-def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_relay(relay, asgi_server, new_page):
-    base = asgi_server.url
+def friends_in_a_new_voice_room(base: str, new_page, name: str):
+    """Lea makes a voice room through the page, her friend Gus joins it through the page (room services
+    can't be called here: they publish with async_to_sync, refused while Playwright's loop runs)."""
     lea, gus = UserFactory(handle="lea", display_name="Lea"), UserFactory(handle="gus", display_name="Gus")
     make_friends(lea, gus)
-
     leader, guest = new_page("leader"), new_page("guest")
     open_room(leader, base, lea.email)
     leader.goto(f"{base}/rooms/new/")
     leader.check('input[name=kind][value="voice"]')
-    leader.fill("input[name=name]", "English practice")
+    leader.fill("input[name=name]", name)
     expect(leader.locator("input[name=is_mic_enabled]")).to_be_checked()  # voice rooms start with microphones on
     leader.locator("#room-form button[type=submit]").click()
     leader.wait_for_url("**/r/*/")
-    room = Room.objects.get(name="English practice")
+    room = Room.objects.get(name=name)
     assert room.kind == RoomKind.VOICE and room.is_mic_enabled
-
     open_room(guest, base, gus.email, room.code)
     guest.click("#join-room")
     guest.wait_for_url(f"**/r/{room.code}/")
+    return room, (lea, leader), (gus, guest)
+
+
+def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_relay(relay, asgi_server, new_page):
+    base = asgi_server.url
+    room, (lea, leader), (gus, guest) = friends_in_a_new_voice_room(base, new_page, "English practice")
     join_voice(leader)
     join_voice(guest)
 

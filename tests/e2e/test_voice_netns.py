@@ -23,10 +23,14 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect
 
-from rooms.models import Room, RoomKind
-from tests.accounts.factories import UserFactory, make_friends
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_voice_journey import HEARD_LEVEL, RECEIVED_BYTES, expect_mode, join_voice, open_room
+from tests.e2e.test_voice_journey import (
+    HEARD_LEVEL,
+    RECEIVED_BYTES,
+    expect_mode,
+    friends_in_a_new_voice_room,
+    join_voice,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -176,23 +180,9 @@ def wait_for_audio_from_relay(page, timeout: float = 15) -> None:
 
 
 def test_two_people_hear_each_other_through_the_relay_over_a_veth_pair(veth, relay, asgi_server, new_page):
-    # given: friends, each signed in in a browser inside the namespace; one makes a voice room, the other joins.
-    # (Through the pages: room services publish with async_to_sync, refused while Playwright's loop runs here.)
+    # given: friends, each signed in in a browser inside the namespace, in a voice room
     base = asgi_server.url
-    lea, gus = UserFactory(handle="lea", display_name="Lea"), UserFactory(handle="gus", display_name="Gus")
-    make_friends(lea, gus)
-    leader, guest = new_page("leader"), new_page("guest")
-    open_room(leader, base, lea.email)
-    leader.goto(f"{base}/rooms/new/")
-    leader.check('input[name=kind][value="voice"]')
-    leader.fill("input[name=name]", "Across the veth")
-    leader.locator("#room-form button[type=submit]").click()
-    leader.wait_for_url("**/r/*/")
-    room = Room.objects.get(name="Across the veth")
-    assert room.kind == RoomKind.VOICE
-    open_room(guest, base, gus.email, room.code)
-    guest.click("#join-room")
-    guest.wait_for_url(f"**/r/{room.code}/")
+    _, (_, leader), (_, guest) = friends_in_a_new_voice_room(base, new_page, "Across the veth")
 
     # when: both join voice, giving a direct connection no time, so the call goes through the relay
     for page in (leader, guest):
