@@ -52,6 +52,7 @@ run: deps
 
 test: deps
 	bash scripts/ensure-chromium
+	mkdir -p var  # the embedded default's SQLite test database lives there
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps
