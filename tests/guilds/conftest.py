@@ -6,7 +6,7 @@ only what guilds need on top is here.
 
 import pytest
 
-from tests.rooms.conftest import commit, sockets  # noqa: F401 - fixtures shared with the rooms tests
+from tests.rooms.conftest import sockets  # noqa: F401 - a fixture shared with the rooms tests
 
 from .factories import GuildFactory
 
