@@ -63,8 +63,13 @@ def stream_ended(*, user_id: int, reason: str) -> dict[str, Any]:
     return {"type": "media_relay.stream", "op": "ended", "user_id": user_id, "reason": reason}
 
 
+def relay_group(room_id: int) -> str:
+    """The group only relay workers follow for a room (beside the room's own, which pages get too)."""
+    return f"media_relay.room.{room_id}"
+
+
 def rights_changed() -> dict[str, Any]:
-    """To a room's group: re-read the room's voice rights now (a member's session ended)."""
+    """To a room's relay group: re-read the room's voice rights now (a member's session ended)."""
     return {"type": "media_relay.rights", "op": "changed"}
 
 

@@ -38,6 +38,7 @@ from django.db import DatabaseError
 from rooms.events import room_group
 
 from .actions import Action
+from .events import relay_group
 from .relay import Relay
 from .selectors import RoomMediaRights, room_id_from_relay_room, room_media_rights, whip_peer_id
 from .signalling import PeerInfo
@@ -182,7 +183,8 @@ class RoomLink:
     def _room_opened(self, room: str) -> None:
         room_id = room_id_from_relay_room(room)
         if self.layer is not None and room_id is not None and room not in self._followers:
-            self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, room_group(room_id)))
+            groups = (room_group(room_id), relay_group(room_id))
+            self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, groups))
 
     def _room_closed(self, room: str) -> None:
         follower = self._followers.pop(room, None)
@@ -193,9 +195,10 @@ class RoomLink:
         now = self.clock()
         self._rights = {k: v for k, v in self._rights.items() if now - v[0] < self.cache_seconds}
 
-    async def _follow(self, room: str, group: str) -> None:
+    async def _follow(self, room: str, groups: tuple[str, ...]) -> None:
         channel = await self.layer.new_channel()
-        await self.layer.group_add(group, channel)
+        for group in groups:
+            await self.layer.group_add(group, channel)
         self.subscribed.add(room)
         try:
             message = None
@@ -206,11 +209,11 @@ class RoomLink:
                     else:
                         await self.apply_event(room, json.loads(message["text"]))
                 except Exception:  # one odd event or a database hiccup must not stop following the room
-                    logger.exception("media relay: could not apply an event of %s", group)
+                    logger.exception("media relay: could not apply an event of %s", room)
                 message = await self.layer.receive(channel)
         finally:
             self.subscribed.discard(room)
-            await asyncio.shield(self.layer.group_discard(group, channel))
+            await asyncio.shield(asyncio.gather(*(self.layer.group_discard(group, channel) for group in groups)))
 
     async def _recheck_forever(self) -> None:
         while True:

@@ -12,11 +12,10 @@ from django.conf import settings
 
 from accounts.models import User
 from config.realtime import publish_on_commit
-from rooms.events import room_group
 from rooms.models import Room, RoomMember
 
 from .conf import relay_token_secret
-from .events import rights_changed
+from .events import relay_group, rights_changed
 from .registry import WorkerLoad, registry_for_settings
 from .selectors import media_permissions, relay_room_name, voice_member_get
 from .tokens import issue_token, session_fingerprint
@@ -76,7 +75,7 @@ def relay_session_ended(*, user_id: int) -> None:
     """A user's signed-in session ended: the workers hosting their rooms re-read the rooms' rights
     after commit, which drops the peers that session opened (media_relay.platform)."""
     room_ids = RoomMember.objects.filter(user_id=user_id).values_list("room_id", flat=True)
-    publish_on_commit([room_group(room_id) for room_id in room_ids], rights_changed())
+    publish_on_commit([relay_group(room_id) for room_id in room_ids], rights_changed())
 
 
 def relay_grant(*, user: User, room: Room, session_key: str | None = None) -> dict:
