@@ -90,6 +90,7 @@ class Producer:
         self.packets_in = 0
         self.bytes_in = 0
         self.last_keyframe_request = -1e9
+        self.keyframe_pending = False  # asked for before the stream's first packet (its SSRC) arrived
         self.history = (
             PacketHistory(router.config.video_history_packets, router.config.video_history_seconds, router.clock)
             if kind == "video"
@@ -139,6 +140,8 @@ class Producer:
             seq = packet.sequence_number
             if self.media_ssrc is None:
                 self.media_ssrc = packet.ssrc
+                if self.keyframe_pending:
+                    self.router.spawn(self.request_keyframe())
             elif packet.ssrc != self.media_ssrc:
                 return  # one stream per producer (no simulcast): ignore strays
             if self._feed_stats is not None:
@@ -222,14 +225,17 @@ class Producer:
             self.router.close_producer(self, reason="bye")
 
     async def request_keyframe(self) -> bool:
+        """Ask the publisher for a keyframe (PLI), at most once per keyframe_request_interval. Before
+        the stream's first packet there is no SSRC to address: it is asked for when that arrives."""
+        if self.receiver is None or self.media_ssrc is None:
+            self.keyframe_pending = True
+            return False
         now = self._clock()
         if now - self.last_keyframe_request < self.router.config.keyframe_request_interval:
             return False
-        self.last_keyframe_request = now
-        if self.receiver is not None and self.media_ssrc is not None:
-            await hooks.send_pli(self.receiver, self.media_ssrc)
-            return True
-        return False
+        self.last_keyframe_request, self.keyframe_pending = now, False
+        await hooks.send_pli(self.receiver, self.media_ssrc)
+        return True
 
 
 class Consumer:
