@@ -55,10 +55,6 @@ class Recording(models.Model):
     def __str__(self) -> str:
         return f"Recording {self.pk} of room {self.room_id}"
 
-    @property
-    def is_going(self) -> bool:
-        return self.stopped_at is None
-
 
 class RecordingPart(models.Model):
     """One WebM file of a recording, stored by the relay worker that wrote it (stream copy: Opus, VP8)."""

@@ -96,7 +96,6 @@ def verify_token(token: str, *, secret: bytes, now: float | None = None) -> Toke
     )
 
 
-
 def session_fingerprint(session_key: str, *, secret: bytes) -> str:
     """What a token says of the session it was asked with: never the key itself (the token is
     readable by the page's scripts, the session cookie is not)."""

@@ -63,8 +63,17 @@ class StreamKeyView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class RecordingThrottle(StreamKeyThrottle):
+    """Starting and stopping is as rare as keys: 10 a minute, a bucket of its own."""
+
+    scope = "recording"
+
+
 class RoomRecordingView(APIView):
-    throttle_classes = [CallerRateThrottle, StreamKeyThrottle]  # starting and stopping is as rare as keys
+    def get_throttles(self):
+        # reading the state (after every reconnect) costs only the caller's usual bucket
+        rare = [] if self.request.method == "GET" else [RecordingThrottle()]
+        return [CallerRateThrottle(), *rare]
 
     @extend_schema(
         request=None,

@@ -27,7 +27,7 @@ from tests.races import outcome, run_together
 from tests.rooms.conftest import refused
 from tests.rooms.factories import RoomFactory, add_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("platform_isolation")]  # clears throttles
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_the_leader_starts_and_stops_a_recording_and_everyone_in_the_room_is_tol
 
     with commit():
         stopped = recording_stop(actor=alice, room=room)
-    assert stopped.pk == recording.pk and stopped.stopped_by == alice and not stopped.is_going
+    assert stopped.pk == recording.pk and stopped.stopped_by == alice and stopped.stopped_at is not None
     assert published.to(f"room.{room.pk}")[-1]["op"] == "stopped"
     assert published.events("media_relay.recording")[-1]["recording"]["stopped_at"] == stopped.stopped_at.isoformat()
     assert list(AuditEvent.objects.order_by("id").values_list("verb", "actor", "target_id")) == [
@@ -193,3 +193,12 @@ def test_the_room_page_shows_members_that_voice_is_recorded(room, alice, bob, cl
     page = client.get(f"/r/{room.code}/").content.decode()
     assert 'id="voice-recording" role="status">' in page
     assert "being recorded" in page
+
+
+def test_starting_and_stopping_is_throttled_reading_the_state_is_not(room, alice):
+    leader = signed_in(alice)
+    url = f"/api/v1/rooms/{room.code}/recording/"
+    assert {leader.get(url).status_code for _ in range(12)} == {200}  # a page re-reading after reconnects
+    starts_and_stops = [(leader.post(url) if i % 2 == 0 else leader.delete(url)).status_code for i in range(11)]
+    assert starts_and_stops == [201, 200] * 5 + [429]
+    assert leader.get(url).status_code == 200
