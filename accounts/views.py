@@ -3,9 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
 
 from config.errors import ApplicationError, NotFoundError
 
@@ -13,22 +11,6 @@ from . import selectors
 from .api.serializers import NotificationSerializer
 from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
 from .services import tokens, users
-
-
-@require_GET
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "home.html")
-    context = {
-        "friends": selectors.friends_list(owner=request.user, viewer=request.user)[:12],
-        "incoming": selectors.friend_requests_incoming(user=request.user)[:5],
-        "notifications": _with_actions(selectors.notifications_list(user=request.user)[:5]),
-    }
-    return render(request, "home.html", context)
 
 
 def profile(request, handle: str):
@@ -59,10 +41,10 @@ def friends(request):
 @login_required
 def notifications(request):
     return render(request, "accounts/notifications.html",
-                  {"notifications": _with_actions(selectors.notifications_list(user=request.user)[:100])})
+                  {"notifications": notifications_with_actions(selectors.notifications_list(user=request.user)[:100])})
 
 
-def _with_actions(notifications) -> list[tuple]:
+def notifications_with_actions(notifications) -> list[tuple]:
     """(notification, its serialized form): the same texts, links and buttons as the bell."""
     notifications = list(notifications)
     return list(zip(notifications, NotificationSerializer(notifications, many=True).data, strict=True))

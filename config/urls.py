@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts import views as account_views
 from config.errors import api_not_found
 from config.media import serve_media
+from web import views as web_views
 
 # Staff sign in through allauth's login, so the admin shares its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -25,8 +25,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),

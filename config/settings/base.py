@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "monetization",
     "moderation",
     "media_relay",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
             ],
+            "builtins": ["config.icons"],
         },
     },
 ]
