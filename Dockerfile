@@ -18,8 +18,8 @@ RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
 # Runtime dependencies only (every package ships a wheel; no compilers needed).
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements.lock .
+RUN pip install --require-hashes -r requirements.lock
 
 # Code stays owned by root (read-only for the app user).
 COPY . .

@@ -5,6 +5,7 @@
 #   make test           run the test suite (installs Debian chromium when missing)
 #   make test PYTEST_ARGS="-x -k rooms"
 #   make lint           ruff
+#   make lock           recompile requirements*.lock (hashed) from requirements*.txt
 #   make check-deploy   Django's deployment checks with production settings
 #
 # With no environment set everything runs embedded (SQLite, in-memory channel
@@ -19,25 +20,36 @@ VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+# A whole `make test` runs the consumers once more with the fast path off (stock channel layer and
+# daphne, config/settings/channels.py), so the platform is known to work without it.
+STOCK_PATH_TESTS := tests/accounts/test_consumers.py tests/guilds/test_consumers.py tests/rooms/test_room_consumers.py
 
 # Dummy production settings for `check-deploy` only (never used to serve anything).
 CHECK_DEPLOY_ENV := DJANGO_DEBUG=false \
 	DJANGO_SECRET_KEY=check-deploy-dummy-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
 	DJANGO_ALLOWED_HOSTS=example.com
 
-.PHONY: help venv deps run test lint check-deploy
+.PHONY: help venv deps lock run test lint check-deploy
 
 help:
-	@echo "Targets: deps (alias venv), run [PORT=8000], test [PYTEST_ARGS=...], lint, check-deploy"
+	@echo "Targets: deps (alias venv), lock, run [PORT=8000], test [PYTEST_ARGS=...], lint, check-deploy"
 
 # The virtualenv's interpreter; order-only below so its timestamp never forces a reinstall.
 $(VENV_PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when a requirements file is newer than the stamp.
-$(STAMP): requirements.txt requirements-dev.txt | $(VENV_PY)
-	$(VENV_PY) -m pip install -r requirements-dev.txt
+# Installs exactly the locked tree (every package pinned with its hashes), only when the lock is
+# newer than the stamp. requirements*.txt are the human-edited inputs; `make lock` recompiles.
+$(STAMP): requirements-dev.lock | $(VENV_PY)
+	$(VENV_PY) -m pip install --require-hashes -r requirements-dev.lock
 	touch $@
+
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
+
+# After editing requirements.txt or requirements-dev.txt: pin the whole tree again.
+lock: $(STAMP)
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-dev.txt -o requirements-dev.lock
 
 venv deps: $(STAMP)
 
@@ -54,6 +66,7 @@ test: deps
 	bash scripts/ensure-chromium
 	mkdir -p var  # the embedded default's SQLite test database lives there
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,WS_FAST_PATH=false $(VENV_PY) -m pytest -q $(STOCK_PATH_TESTS))
 
 lint: deps
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,7 @@
 """Media relay forwarding capacity: audio consumers per relay core, ours vs mediasoup.
 
 Processes (multiprocessing, spawn):
-  * the relay: media_relay.relay.Relay + its WebSocket signalling, in its own process
+  * the relay: media_relay.sfu.relay.Relay + its WebSocket signalling, in its own process
     (pinned to CPU 0 with --pin); its CPU is read from /proc/<pid>/stat;
   * load generators ("peer workers", pinned to the other CPUs with --pin): aiortc
     peers that join over WebSocket and speak the relay's protocol; the publishers in
@@ -11,7 +11,7 @@ Processes (multiprocessing, spawn):
     pre-encoded 20 ms Opus-sized packets (a track returning av.Packet, so no encoder
     CPU on the generator) whose payload carries the send time and a counter;
     subscribers consume through their own aiortc connections and take the packets
-    with media_relay.hooks.intercept_rtp (no decoding), recording per consumer which
+    with media_relay.sfu.hooks.intercept_rtp (no decoding), recording per consumer which
     counters arrived and the one-way latency (same machine, same clock).
 
 Per step it reports: consumers, relay packets in/out per second, relay CPU (% of one
@@ -102,10 +102,10 @@ def relay_main(conn, cpu: int | None, log_path: str) -> None:
         level=logging.WARNING, filename=log_path, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("media_relay").setLevel(logging.INFO)
-    from media_relay import router as router_module
-    from media_relay.conf import RelayConfig
-    from media_relay.relay import Relay
-    from media_relay.server import SignallingServer
+    from media_relay.sfu import router as router_module
+    from media_relay.sfu.conf import RelayConfig
+    from media_relay.sfu.relay import Relay
+    from media_relay.sfu.server import SignallingServer
 
     # fan-out time per incoming packet, measured inside the relay (perf_counter around on_rtp)
     fanout: list[float] = []
@@ -175,8 +175,8 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
     from aiortc.mediastreams import MediaStreamError
     from websockets.asyncio.client import connect
 
-    from media_relay import hooks
-    from media_relay.tokens import issue_token
+    from media_relay.sfu import hooks
+    from media_relay.sfu.tokens import issue_token
 
     hooks.restrict_host_addresses(["127.0.0.1"])
     window = {"t0": float("inf"), "t1": float("-inf")}
@@ -728,7 +728,7 @@ def summarize_profile(path: Path, top: int = 25) -> dict:
         ("SRTP unprotect (libsrtp)", ("unprotect (pylibsrtp", "unprotect_rtcp (pylibsrtp")),
         (
             "send wrapper (hooks write / aiortc _send_rtp / aioice chain)",
-            ("write (media_relay/hooks.py", "_send_rtp (aiortc", "send (aioice", "send_data (aioice"),
+            ("write (media_relay/sfu/hooks.py", "_send_rtp (aiortc", "send (aioice", "send_data (aioice"),
         ),
         (
             "rewrite + header build (Consumer.audio_packet, RtpRewriter, extensions)",

@@ -10,15 +10,13 @@ django_asgi_app = get_asgi_application()  # populate apps before importing consu
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.daphne_ws import DaphneSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": DaphneSocketMiddleware(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
-    }
-)
+websocket_app = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+if settings.WS_FAST_PATH:  # see config/settings/channels.py
+    websocket_app = DaphneSocketMiddleware(websocket_app)
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})

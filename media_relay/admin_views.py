@@ -1,4 +1,4 @@
-"""Back office: "Media relay workers", a read-only staff page of the Redis registry (media_relay.registry).
+"""Back office: "Media relay workers", a read-only staff page of the Redis registry (media_relay.sfu.registry).
 
 There is no model behind it, so it is not a ModelAdmin: the view is added to the default admin site's
 URLs (``AdminSite.get_urls``) and to its app list (``get_app_list``, so it shows on the index and in
@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from .registry import registry_for_settings
+from .relay_settings import registry_for_settings
 
 URL_NAME = "media_relay_workers"
 

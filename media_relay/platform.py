@@ -28,20 +28,29 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import DatabaseError
 
+from config.errors import ApplicationError
 from rooms.events import room_group
 
-from .actions import Action
+from .errors import RelayError, RelayErrorCode
 from .events import relay_group
-from .relay import Relay
-from .selectors import RoomMediaRights, room_id_from_relay_room, room_media_rights, whip_peer_id
-from .signalling import PeerInfo
+from .recordings import recording_part_store
+from .selectors import RoomMediaRights, relay_room_name, room_id_from_relay_room, room_media_rights
+from .sfu.actions import Action
+from .sfu.egress import PartFile
+from .sfu.peers import whip_peer_id
+from .sfu.relay import Relay
+from .sfu.signalling import PeerInfo
+from .stream_keys import stream_key_authenticate
 
 logger = logging.getLogger(__name__)
 
@@ -223,3 +232,27 @@ class RoomLink:
                     await self.reconcile(room)
                 except Exception:  # the database went away for a moment: try again next round
                     logger.exception("media relay: re-check of %s failed", room)
+
+
+async def platform_stream_key_peer(key: str) -> PeerInfo:
+    """The peer a stream key publishes as over WHIP (run_relay gives this to WhipServer): checked
+    against the database now, so a revoked key is refused at once. The peer id is the user's with a
+    ``~whip`` suffix, so the holder can be in the room's voice from a browser at the same time."""
+    try:
+        row = await database_sync_to_async(stream_key_authenticate)(key=key)
+    except ApplicationError as exc:
+        raise RelayError(RelayErrorCode.UNAUTHORIZED, exc.message, {"reason": exc.code}) from None
+    return PeerInfo(peer_id=whip_peer_id(row.user_id), room=relay_room_name(row.room_id), name=row.user.name)
+
+
+def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:
+    """A finished part leaves the relay host: into Django's default storage under
+    ``recordings/<room>/``, recorded as a RecordingPart of the recording ``tag`` names (the
+    platform's Recording id; media_relay.recordings.recording_part_store). Returns the stored name."""
+    with open(part.path, "rb") as source:
+        name = default_storage.save(f"recordings/{room}/{os.path.basename(part.path)}", File(source))
+    os.remove(part.path)
+    if tag is not None:
+        recording_part_store(recording_id=int(tag), name=name, part=part)
+    logger.info("recording of %s: part stored as %s", room, name)
+    return name

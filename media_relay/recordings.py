@@ -34,7 +34,7 @@ from .models import Recording, RecordingPart
 from .selectors import voice_leader_require
 
 if TYPE_CHECKING:  # the web process never imports the relay's media code (aiortc, PyAV)
-    from .egress import PartFile
+    from .sfu.egress import PartFile
 
 
 def recording_start(*, actor: User, room: Room) -> Recording:
@@ -79,7 +79,7 @@ def _stop(*, room: Room, actor: User | None) -> Recording | None:
 
 
 def recording_part_store(*, recording_id: int, name: str, part: PartFile) -> RecordingPart | None:
-    """A part the relay wrote and stored as `name` (media_relay.egress.recording_hand_off). None if the
+    """A part the relay wrote and stored as `name` (media_relay.platform.recording_hand_off). None if the
     recording is gone (its room was deleted meanwhile): then the file is of no one's and is deleted."""
     if not Recording.objects.filter(pk=recording_id).exists():
         RecordingPart.file.field.storage.delete(name)

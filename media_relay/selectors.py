@@ -17,26 +17,14 @@ from rooms.errors import RoomError
 from rooms.models import Room, RoomBan, RoomMember, RoomRole
 from rooms.selectors import member_get
 
-from .actions import Action
-from .conf import relay_token_secret
 from .errors import MediaError
 from .models import Recording, StreamKey
-from .tokens import session_fingerprint
+from .relay_settings import relay_token_secret
+from .sfu.actions import Action
+from .sfu.peers import PEER_SUFFIX_SEPARATOR, is_whip_peer
+from .sfu.tokens import session_fingerprint
 
 RELAY_ROOM_PREFIX = "room-"
-# A relay peer id is the user id, or the user id + this + a suffix for a user's other sessions in the
-# same room (WHIP publisher, WHEP players: media_relay.whip); rights are the user's either way.
-PEER_SUFFIX_SEPARATOR = "~"
-
-
-def whip_peer_id(user_id: int | str) -> str:
-    """The relay peer id of a user's WHIP publisher (their browser's is the plain user id)."""
-    return f"{user_id}{PEER_SUFFIX_SEPARATOR}whip"
-
-
-def is_whip_peer(peer_id: str) -> bool:
-    """A WHIP publisher's peer id: ``<user id>~whip``."""
-    return peer_id == whip_peer_id(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0])
 
 
 def relay_room_name(room_id: int) -> str:

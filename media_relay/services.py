@@ -14,11 +14,11 @@ from accounts.models import User
 from config.realtime import publish_on_commit
 from rooms.models import Room, RoomMember
 
-from .conf import relay_token_secret
 from .events import relay_group, rights_changed
-from .registry import WorkerLoad, registry_for_settings
+from .relay_settings import registry_for_settings, relay_token_secret
 from .selectors import media_permissions, relay_room_name, voice_member_get
-from .tokens import issue_token, session_fingerprint
+from .sfu.registry import WorkerLoad
+from .sfu.tokens import issue_token, session_fingerprint
 
 
 def turn_credentials(*, user_id: int, secret: str, ttl: int, now: float) -> dict[str, str]:
@@ -53,7 +53,7 @@ def configured_worker(urls: str, *, room_id: int) -> str:
 
 def _placed_worker(room: str) -> WorkerLoad | None:
     """With Redis (REDIS_URL): the worker the registry has the room on, placing it on the least-loaded
-    live worker on its first use (media_relay.registry). None embedded, or when no worker is alive."""
+    live worker on its first use (media_relay.sfu.registry). None embedded, or when no worker is alive."""
     registry = registry_for_settings()
     return registry.room_worker_place(room) if registry is not None else None
 

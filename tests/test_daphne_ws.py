@@ -1,7 +1,22 @@
-"""config/daphne_ws.py against the installed daphne and autobahn (the wire is in tests/e2e/test_fanout_daphne.py)."""
+"""config/daphne_ws.py against the installed daphne and autobahn (the wire is in tests/e2e/test_fanout_daphne.py).
+
+Upgrade check for the fast path (daphne, autobahn, Twisted and channels-redis are pinned together in
+requirements.txt because config/fanout.py and config/daphne_ws.py use their private internals):
+
+1. raise the pins in requirements.txt, `make lock`, `make deps`;
+2. run this module, tests/test_fanout.py and tests/e2e/test_fanout_daphne.py (and the real-server
+   close-code tests) — they fail on a moved internal;
+3. run the consumer tests with WS_FAST_PATH=false too (`make test` does), and
+   `bench/chat_fanout.py --sizes 10,500 --repeat 1` to see the fan-out ratio still holds;
+4. if an internal moved and cannot be followed, ship with WS_FAST_PATH=false (stock layer and
+   daphne) until it is.
+"""
 
 import asyncio
 import functools
+import os
+import subprocess
+import sys
 
 import pytest
 from autobahn.websocket.protocol import WebSocketProtocol
@@ -89,3 +104,17 @@ def test_a_socket_not_yet_open_is_refused_the_daphne_way(server):
     run(app, functools.partial(server.handle_reply, protocol))
     assert protocol.closes == []  # daphne rejects the handshake itself (HTTP 403)
     assert protocol.daphne_replies == [{"type": "websocket.close", "code": 4401, "reason": "authentication_required"}]
+
+
+@pytest.mark.parametrize("fast_path, layer, websocket_app", [
+    ("true", "config.fanout.FanoutChannelLayer", "DaphneSocketMiddleware"),
+    ("false", "channels_redis.pubsub.RedisPubSubChannelLayer", "OriginValidator"),
+])
+def test_the_fast_path_setting_picks_the_layer_and_the_socket_middleware(fast_path, layer, websocket_app):
+    code = ("from django.conf import settings; import config.asgi as asgi; "
+            "print(settings.CHANNEL_LAYERS['default']['BACKEND'], "
+            "type(asgi.application.application_mapping['websocket']).__name__)")
+    env = {**os.environ, "WS_FAST_PATH": fast_path, "REDIS_URL": "redis://127.0.0.1:6379/0",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [layer, websocket_app]

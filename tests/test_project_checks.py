@@ -2,8 +2,10 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -59,3 +61,25 @@ def test_seed_demo_loads_a_bit_of_everything_and_is_idempotent(settings, tmp_pat
     assert (User.objects.count(), Friendship.objects.count(), Room.objects.count(), Guild.objects.count()) == counts
     assert Room.objects.filter(visibility="public", source_kind="video").exists()
     assert User.objects.filter(handle="admin", is_staff=True).exists()
+
+
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of every `name==version` line (extras and comments dropped)."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==([^\s\\;#]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+    return pins
+
+
+@pytest.mark.parametrize("source, lock", [("requirements.txt", "requirements.lock"),
+                                          ("requirements-dev.txt", "requirements-dev.lock")])
+def test_the_lock_holds_every_pin_of_its_input_with_hashes(source, lock):
+    root = Path(settings.BASE_DIR)
+    wanted, locked = _pins(root / source), _pins(root / lock)
+    if source == "requirements-dev.txt":
+        wanted |= _pins(root / "requirements.txt")
+    assert {name: locked.get(name) for name in wanted} == wanted, f"run `make lock` after editing {source}"
+    unhashed = [line for line in (root / lock).read_text().splitlines() if re.match(r"^[a-z0-9]", line) and not line.rstrip().endswith("\\")]
+    assert not unhashed, f"{lock} has entries without hashes: {unhashed[:3]}"

@@ -4,10 +4,18 @@ from config.env import env
 
 from .base import REDIS_URL
 
+# The fast path (config/fanout.py, config/daphne_ws.py) writes group events straight to daphne's
+# sockets and sends close reasons daphne would drop; it relies on private internals of daphne,
+# autobahn, Twisted and channels_redis (pinned together in requirements.txt). Off, the platform
+# runs on the stock RedisPubSubChannelLayer and stock daphne (close codes arrive, reasons do not).
+WS_FAST_PATH = env.bool("WS_FAST_PATH", default=True)
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "config.fanout.FanoutChannelLayer",  # Redis pub/sub + one-pass local fan-out
+            # Redis pub/sub, plus one-pass local fan-out on the fast path.
+            "BACKEND": "config.fanout.FanoutChannelLayer" if WS_FAST_PATH
+            else "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

@@ -26,11 +26,11 @@ MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
 # Whether the relay may send to peers' private addresses (LAN, loopback): development only.
 MEDIA_RELAY_ALLOW_PRIVATE_PEERS = env.bool("MEDIA_RELAY_ALLOW_PRIVATE_PEERS", default=DEBUG)
 # With REDIS_URL: workers register in Redis and rooms are placed on the least-loaded one
-# (media_relay.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
+# (media_relay.sfu.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
 MEDIA_RELAY_PUBLIC_HTTP_URL = env("MEDIA_RELAY_PUBLIC_HTTP_URL", default="")  # its WHIP / WHEP (default http://<host>:<http port>/)
 MEDIA_RELAY_REGISTRY_PREFIX = env("MEDIA_RELAY_REGISTRY_PREFIX", default="relay:")
-# Where a worker writes recording parts before handing them to storage (media_relay.egress); local disk.
+# Where a worker writes recording parts before handing them to storage (media_relay.sfu.egress); local disk.
 MEDIA_RELAY_RECORDING_DIR = env("MEDIA_RELAY_RECORDING_DIR", default=str(VAR_DIR / "recordings"))
 
 # ICE servers handed to browsers with each relay token. The relay itself needs none (public address).

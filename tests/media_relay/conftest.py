@@ -14,11 +14,11 @@ import secrets
 import pytest
 import pytest_asyncio
 
-from media_relay import hooks
-from media_relay.conf import RelayConfig
-from media_relay.relay import Relay
-from media_relay.server import SignallingServer
-from media_relay.tokens import issue_token
+from media_relay.sfu import hooks
+from media_relay.sfu.conf import RelayConfig
+from media_relay.sfu.relay import Relay
+from media_relay.sfu.server import SignallingServer
+from media_relay.sfu.tokens import issue_token
 
 from .peers import RelayClient
 

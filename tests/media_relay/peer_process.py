@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from media_relay import hooks
+from media_relay.sfu import hooks
 from tests.media_relay.peers import RelayClient, ToneTrack
 
 

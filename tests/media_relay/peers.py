@@ -3,7 +3,7 @@ source and an audio sink that measures frequency.
 
 The client speaks the relay's protocol like a browser will: join, ``produce`` with
 its publish offer, ``consume`` producer ids and answer the relay's subscribe offers.
-Its subscribe receivers are tapped (media_relay.hooks.intercept_rtp with passthrough)
+Its subscribe receivers are tapped (media_relay.sfu.hooks.intercept_rtp with passthrough)
 to count RTP packets per consumer while aiortc still decodes them here, in the client.
 """
 
@@ -24,7 +24,7 @@ from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSes
 from aiortc.mediastreams import MediaStreamError
 from websockets.asyncio.client import connect
 
-from media_relay import hooks
+from media_relay.sfu import hooks
 
 SAMPLE_RATE = 48000
 FRAME_SAMPLES = 960  # 20 ms

@@ -18,9 +18,9 @@ from tests.media_relay import codec_audit
 
 AUDIT = codec_audit.install()  # before aiortc creates anything
 
-from media_relay.conf import RelayConfig  # noqa: E402
-from media_relay.relay import Relay  # noqa: E402
-from media_relay.server import SignallingServer  # noqa: E402
+from media_relay.sfu.conf import RelayConfig  # noqa: E402
+from media_relay.sfu.relay import Relay  # noqa: E402
+from media_relay.sfu.server import SignallingServer  # noqa: E402
 
 
 async def main(secret: bytes, directory: str, producers: int) -> None:

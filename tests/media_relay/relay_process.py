@@ -1,7 +1,7 @@
 """A relay worker in its own process, with codec auditing: ``python -m tests.media_relay.relay_process SECRET [KEY]``.
 
 Prints ``READY <port>`` once listening; with a stream KEY it also serves WHIP / WHEP
-(media_relay.whip; KEY publishes as peer ``whip`` in room ``tone``) and prints
+(media_relay.sfu.whip; KEY publishes as peer ``whip`` in room ``tone``) and prints
 ``HTTP <port>`` first. On SIGTERM it prints one JSON line with the
 codec audit (objects created, decode/encode/pack calls in *this* process) and the
 most packets it had forwarded, then exits.
@@ -18,9 +18,9 @@ from tests.media_relay import codec_audit
 
 AUDIT = codec_audit.install()  # before aiortc creates anything
 
-from media_relay.conf import RelayConfig  # noqa: E402
-from media_relay.relay import Relay  # noqa: E402
-from media_relay.server import SignallingServer  # noqa: E402
+from media_relay.sfu.conf import RelayConfig  # noqa: E402
+from media_relay.sfu.relay import Relay  # noqa: E402
+from media_relay.sfu.server import SignallingServer  # noqa: E402
 
 
 async def main(secret: bytes, stream_key: str | None = None) -> None:
@@ -51,10 +51,10 @@ async def main(secret: bytes, stream_key: str | None = None) -> None:
 async def start_whip(relay, secret: bytes, stream_key: str):
     import django
 
-    django.setup()  # media_relay.whip imports the stream-key models (the key check below needs no database)
+    django.setup()  # media_relay.sfu.whip imports the stream-key models (the key check below needs no database)
     from media_relay.errors import RelayError, RelayErrorCode
-    from media_relay.signalling import PeerInfo
-    from media_relay.whip import WhipServer
+    from media_relay.sfu.signalling import PeerInfo
+    from media_relay.sfu.whip import WhipServer
 
     async def check(key: str) -> PeerInfo:
         if key != stream_key:

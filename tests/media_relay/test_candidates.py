@@ -1,10 +1,10 @@
-"""media_relay.candidates: in production the relay never sends to a peer's private addresses."""
+"""media_relay.sfu.candidates: in production the relay never sends to a peer's private addresses."""
 
 import pytest
 
-from media_relay.candidates import candidate_address, is_private_address, without_private_candidates
-from media_relay.relay import Relay
-from media_relay.server import SignallingServer
+from media_relay.sfu.candidates import candidate_address, is_private_address, without_private_candidates
+from media_relay.sfu.relay import Relay
+from media_relay.sfu.server import SignallingServer
 
 from .conftest import SECRET, RelayHarness, relay_test_config
 from .peers import ToneTrack

@@ -3,8 +3,8 @@
 import pytest
 from aiortc import RTCRtpCodecParameters
 
-from media_relay.egress import RoomRecorder
-from media_relay.router import Producer, Router
+from media_relay.sfu.egress import RoomRecorder
+from media_relay.sfu.router import Producer, Router
 
 from .test_rtp import FakePeer
 

@@ -13,11 +13,11 @@ from accounts.services.sessions import session_end, session_start
 from accounts.services.tokens import api_token_create
 from config.api import CallerRateThrottle
 from config.errors import ApplicationError
-from media_relay.actions import Action
-from media_relay.conf import RelayConfig, relay_token_secret
+from media_relay.relay_settings import relay_config_from_settings, relay_token_secret
 from media_relay.selectors import media_permissions, room_id_from_relay_room, room_media_rights, voice_member_get
 from media_relay.services import configured_worker, relay_grant, turn_credentials
-from media_relay.tokens import session_fingerprint, verify_token
+from media_relay.sfu.actions import Action
+from media_relay.sfu.tokens import session_fingerprint, verify_token
 from rooms.models import RoomBan, RoomRole
 from rooms.services.membership import member_kick, room_close
 from tests.rooms.factories import RoomFactory, add_member
@@ -50,11 +50,11 @@ def test_relay_config_comes_from_django_settings_and_options_override(settings):
     settings.MEDIA_RELAY_ICE_ADDRESSES = ["203.0.113.7"]
     settings.MEDIA_RELAY_MEDIA_TIMEOUT, settings.MEDIA_RELAY_HEARTBEAT, settings.MEDIA_RELAY_MAX_ROOM_PEERS = 7.0, 2.0, 50
 
-    config = RelayConfig.from_settings()
+    config = relay_config_from_settings()
     assert (config.host, config.port, config.ice_addresses) == ("0.0.0.0", 9000, ["203.0.113.7"])
     assert (config.media_timeout, config.heartbeat_interval, config.max_room_peers) == (7.0, 2.0, 50)
 
-    overridden = RelayConfig.from_settings(host="127.0.0.1", port=0, ice_addresses=None, media_timeout=None)
+    overridden = relay_config_from_settings(host="127.0.0.1", port=0, ice_addresses=None, media_timeout=None)
     assert (overridden.host, overridden.port, overridden.ice_addresses) == ("127.0.0.1", 0, ["203.0.113.7"])
 
 

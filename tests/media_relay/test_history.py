@@ -6,11 +6,11 @@ import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from media_relay import rtp
-from media_relay.conf import RelayConfig
-from media_relay.history import LossTracker, PacketHistory
-from media_relay.router import Consumer, Producer, Router
-from media_relay.rtp import RawRtp
+from media_relay.sfu import rtp
+from media_relay.sfu.conf import RelayConfig
+from media_relay.sfu.history import LossTracker, PacketHistory
+from media_relay.sfu.router import Consumer, Producer, Router
+from media_relay.sfu.rtp import RawRtp
 
 from .test_rtp import FakeClock, FakePeer, FakeSink
 
@@ -143,7 +143,7 @@ async def test_keyframe_requests_are_throttled_per_producer():
         sent.append(ssrc)
 
     producer.receiver, producer.media_ssrc = object(), 42
-    import media_relay.router as router_module
+    import media_relay.sfu.router as router_module
 
     original = router_module.hooks.send_pli
     router_module.hooks.send_pli = fake_pli

@@ -1,4 +1,4 @@
-"""media_relay.hooks against the installed aiortc: fails loudly when its internals move.
+"""media_relay.sfu.hooks against the installed aiortc: fails loudly when its internals move.
 
 Each test drives real RTCPeerConnections over 127.0.0.1 and checks one private name
 the relay depends on, so an aiortc upgrade that breaks the relay breaks here first,
@@ -16,7 +16,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver
 from aiortc.rtp import RtcpSrPacket
 
-from media_relay import hooks, rtp
+from media_relay.sfu import hooks, rtp
 
 from . import codec_audit
 from .peers import ToneTrack
@@ -58,7 +58,7 @@ async def wait_until(predicate, timeout=5.0):
 
 def test_installed_aiortc_is_the_version_the_hooks_were_written_for():
     assert aiortc.__version__ == hooks.TESTED_AIORTC_VERSION, (
-        "aiortc changed: re-read media_relay/hooks.py against the new sources, then bump TESTED_AIORTC_VERSION"
+        "aiortc changed: re-read media_relay/sfu/hooks.py against the new sources, then bump TESTED_AIORTC_VERSION"
     )
 
 

@@ -5,8 +5,8 @@ import pytest
 from aiortc import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 
-from media_relay import hooks
-from media_relay.router import Producer, Router
+from media_relay.sfu import hooks
+from media_relay.sfu.router import Producer, Router
 
 from .test_rtp import FakePeer
 

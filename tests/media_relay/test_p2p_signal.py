@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from media_relay.relay import Relay
+from media_relay.sfu.relay import Relay
 
 from .conftest import relay_test_config
 from .test_signalling import session

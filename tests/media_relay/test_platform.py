@@ -16,14 +16,13 @@ from django.conf import settings as django_settings
 
 from accounts.services.sessions import session_end, session_start
 from media_relay import platform
-from media_relay.egress import recording_hand_off
 from media_relay.models import RecordingPart
-from media_relay.platform import RoomLink, load_rights
+from media_relay.platform import RoomLink, load_rights, recording_hand_off
 from media_relay.recordings import recording_start, recording_stop
-from media_relay.selectors import whip_peer_id
-from media_relay.signalling import PeerInfo
+from media_relay.sfu.peers import whip_peer_id
+from media_relay.sfu.signalling import PeerInfo
+from media_relay.sfu.tokens import session_fingerprint
 from media_relay.stream_keys import stream_key_create, stream_key_revoke
-from media_relay.tokens import session_fingerprint
 from rooms.models import RoomRole
 from rooms.services.membership import member_kick, member_mute, member_set_role, room_close, room_leave, room_update
 from tests.rooms.factories import RoomFactory, add_member

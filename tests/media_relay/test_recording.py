@@ -1,4 +1,4 @@
-"""Recording egress (media_relay.egress): a room's Opus (+ VP8) into WebM parts by stream copy.
+"""Recording egress (media_relay.sfu.egress): a room's Opus (+ VP8) into WebM parts by stream copy.
 
 The relay runs in its own process with the codec audit (tests/media_relay/recording_process.py), records
 room "tone" while aiortc peers publish tones (and a test pattern), and the test opens the parts with
@@ -16,17 +16,17 @@ from array import array
 import av
 import pytest
 
-from media_relay.egress import (
+from media_relay.models import RecordingPart
+from media_relay.platform import recording_hand_off
+from media_relay.sfu.egress import (
     Frame,
     OpusDepacketizer,
     PartFile,
     Vp8Depacketizer,
-    recording_hand_off,
     vp8_frame_size,
 )
-from media_relay.models import RecordingPart
-from media_relay.rtp import RawRtp, build_header
-from media_relay.tokens import issue_token
+from media_relay.sfu.rtp import RawRtp, build_header
+from media_relay.sfu.tokens import issue_token
 from tests.rooms.factories import RoomFactory
 
 from .conftest import SECRET

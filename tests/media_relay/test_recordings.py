@@ -10,7 +10,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
-from media_relay.egress import PartFile
 from media_relay.models import Recording
 from media_relay.recordings import (
     recording_going_get,
@@ -19,6 +18,7 @@ from media_relay.recordings import (
     recording_start,
     recording_stop,
 )
+from media_relay.sfu.egress import PartFile
 from moderation.models import AuditEvent
 from rooms.services.membership import room_close
 from tests.api import assert_error, signed_in

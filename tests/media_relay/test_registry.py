@@ -1,4 +1,4 @@
-"""The Redis registry (media_relay.registry): heartbeats, placement on the first grant, the admin page.
+"""The Redis registry (media_relay.sfu.registry): heartbeats, placement on the first grant, the admin page.
 
 Real Redis: skipped without REDIS_URL (CI sets it). Every test uses its own key prefix, so parallel
 runs sharing a Redis database never see each other's workers or rooms.
@@ -11,9 +11,11 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
-from media_relay import registry as registry_module
-from media_relay.registry import Registry, WorkerHeartbeat, WorkerLoad, estimate_capacity, registry_for_settings
+from media_relay import relay_settings
+from media_relay.relay_settings import registry_for_settings
 from media_relay.services import relay_grant
+from media_relay.sfu import registry as registry_module
+from media_relay.sfu.registry import Registry, WorkerHeartbeat, WorkerLoad, estimate_capacity
 from tests.accounts.factories import UserFactory
 from tests.rooms.factories import RoomFactory
 
@@ -165,5 +167,5 @@ def test_without_redis_there_is_no_registry(settings):
 
 
 def test_registry_keys_are_prefixed():
-    registry = Registry(registry_module._client("redis://127.0.0.1:6379/0"), prefix="x:")
+    registry = Registry(relay_settings._client("redis://127.0.0.1:6379/0"), prefix="x:")
     assert (registry.worker_key("w"), registry.room_key("r")) == ("x:worker:w", "x:room:r")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from media_relay import hooks, rtp
-from media_relay.tokens import issue_token
+from media_relay.sfu import hooks, rtp
+from media_relay.sfu.tokens import issue_token
 
 from .conftest import MODERATOR_PERMS, SECRET
 from .peers import RelayClient, ToneTrack, dominant_frequency, rms

@@ -9,10 +9,10 @@ import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
-from media_relay import rtp
-from media_relay.conf import RelayConfig
-from media_relay.router import Consumer, Producer, Router
-from media_relay.rtp import RawRtp, RtpRewriter
+from media_relay.sfu import rtp
+from media_relay.sfu.conf import RelayConfig
+from media_relay.sfu.router import Consumer, Producer, Router
+from media_relay.sfu.rtp import RawRtp, RtpRewriter
 
 OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from media_relay.relay import Relay
-from media_relay.signalling import PeerInfo, SignallingSession, validate
-from media_relay.tokens import TokenError, issue_token, verify_token
+from media_relay.sfu.relay import Relay
+from media_relay.sfu.signalling import PeerInfo, SignallingSession, validate
+from media_relay.sfu.tokens import TokenError, issue_token, verify_token
 
 from .conftest import relay_test_config
 from .test_rtp import FakeClock, FakePeer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from media_relay.speakers import ActiveSpeakerDetector
+from media_relay.sfu.speakers import ActiveSpeakerDetector
 
 
 def feed(detector, key, level, start, seconds, every=0.02):

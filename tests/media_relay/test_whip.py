@@ -1,4 +1,4 @@
-"""WHIP (publish) and WHEP (play) on the relay worker (media_relay.whip), stream keys and their API.
+"""WHIP (publish) and WHEP (play) on the relay worker (media_relay.sfu.whip), stream keys and their API.
 
 The standard-client flow is driven as OBS and a WHEP player do it: an aiortc RTCPeerConnection
 makes the offer and an HTTP client (aiohttp) POSTs it with a bearer token. The round trip runs
@@ -26,13 +26,13 @@ from rest_framework.test import APIClient
 
 from accounts.services.tokens import hash_key
 from config.errors import ApplicationError
-from media_relay import hooks
 from media_relay.models import StreamKey
-from media_relay.platform import RoomLink
-from media_relay.signalling import PeerInfo
+from media_relay.platform import RoomLink, platform_stream_key_peer
+from media_relay.sfu import hooks
+from media_relay.sfu.signalling import PeerInfo
+from media_relay.sfu.tokens import issue_token
+from media_relay.sfu.whip import WhipServer
 from media_relay.stream_keys import stream_key_authenticate, stream_key_create, stream_key_revoke
-from media_relay.tokens import issue_token
-from media_relay.whip import WhipServer, platform_stream_key_peer
 from rooms.models import Room, RoomMember, RoomRole
 from tests.rooms.factories import RoomFactory, add_member
 

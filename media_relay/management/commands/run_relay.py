@@ -4,14 +4,14 @@
 
 Run one per core (see docs/media_relay.md). Settings come from config/settings/webrtc.py
 (MEDIA_RELAY_*); the options below override them. Bearer tokens are verified with
-media_relay.conf.relay_token_secret(); the platform issues them (POST
+media_relay.relay_settings.relay_token_secret(); the platform issues them (POST
 /api/v1/rooms/<code>/media-token/, media_relay.services.relay_grant). Rights are answered
 from the live rooms and room events are applied at once (media_relay.platform.RoomLink);
 ``--standalone`` leaves rights to the tokens alone (no database: tests, benchmarks).
-With REDIS_URL the worker heartbeats its load to the registry (media_relay.registry) under
+With REDIS_URL the worker heartbeats its load to the registry (media_relay.sfu.registry) under
 ``<hostname>:<port>``, advertising ``--public-url`` (MEDIA_RELAY_PUBLIC_URL, default ws://<host>:<port>/);
-each finished recording part goes to media_relay.egress.recording_hand_off (storage + a RecordingPart).
-WHIP / WHEP (media_relay.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
+each finished recording part goes to media_relay.platform.recording_hand_off (storage + a RecordingPart).
+WHIP / WHEP (media_relay.sfu.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
 default 8780; any free port when ``--port 0``); standalone, WHIP refuses every stream key.
 """
 
@@ -25,13 +25,13 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from media_relay.conf import RelayConfig, relay_token_secret
-from media_relay.egress import recording_hand_off
-from media_relay.platform import RoomLink
-from media_relay.registry import WorkerHeartbeat, registry_for_settings
-from media_relay.relay import Relay
-from media_relay.server import SignallingServer
-from media_relay.whip import WhipServer, no_stream_keys, platform_stream_key_peer
+from media_relay.platform import RoomLink, platform_stream_key_peer, recording_hand_off
+from media_relay.relay_settings import registry_for_settings, relay_config_from_settings, relay_token_secret
+from media_relay.sfu.conf import RelayConfig
+from media_relay.sfu.registry import WorkerHeartbeat
+from media_relay.sfu.relay import Relay
+from media_relay.sfu.server import SignallingServer
+from media_relay.sfu.whip import WhipServer, no_stream_keys
 
 
 class Command(BaseCommand):
@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        config = RelayConfig.from_settings(
+        config = relay_config_from_settings(
             host=options["host"],
             port=options["port"],
             ice_addresses=options["ice_addresses"],

@@ -1,4 +1,5 @@
-"""Relay settings: one dataclass, filled from Django settings (config/settings/webrtc.py).
+"""Relay settings: one dataclass. Inside the project media_relay.relay_settings fills it from Django
+settings (config/settings/webrtc.py):
 
 Django settings (each read from the environment variable of the same name, see .env.example):
 
@@ -16,8 +17,6 @@ tests, benchmarks) build ``RelayConfig(...)`` directly.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass, field
 
 
@@ -27,7 +26,7 @@ class RelayConfig:
     port: int = 8765
     # ICE host candidates the relay announces; empty = aioice's default (all but loopback)
     ice_addresses: list[str] = field(default_factory=list)
-    # False in production: peers' private candidates are ignored (media_relay.candidates)
+    # False in production: peers' private candidates are ignored (media_relay.sfu.candidates)
     allow_private_peers: bool = True
     # signalling
     max_message_bytes: int = 128 * 1024  # bigger: an error frame, the connection stays
@@ -49,33 +48,3 @@ class RelayConfig:
     keyframe_request_interval: float = 0.3  # at most one PLI per producer per interval (PLI storms)
     video_history_packets: int = 1024
     video_history_seconds: float = 1.0
-
-    @classmethod
-    def from_settings(cls, settings=None, **overrides) -> RelayConfig:
-        """The worker's settings from Django settings; ``overrides`` that are not None win (CLI options)."""
-        if settings is None:
-            from django.conf import settings
-        values = {
-            "host": settings.MEDIA_RELAY_HOST,
-            "port": settings.MEDIA_RELAY_PORT,
-            "ice_addresses": list(settings.MEDIA_RELAY_ICE_ADDRESSES),
-            "media_timeout": settings.MEDIA_RELAY_MEDIA_TIMEOUT,
-            "heartbeat_interval": settings.MEDIA_RELAY_HEARTBEAT,
-            "max_room_peers": settings.MEDIA_RELAY_MAX_ROOM_PEERS,
-            "allow_private_peers": settings.MEDIA_RELAY_ALLOW_PRIVATE_PEERS,
-        }
-        values.update({name: value for name, value in overrides.items() if value is not None})
-        return cls(**values)
-
-
-def relay_token_secret() -> bytes:
-    """The secret shared by the platform (issuing tokens) and the relay (verifying them).
-
-    settings.MEDIA_RELAY_TOKEN_SECRET, else a key derived from Django's SECRET_KEY (so a
-    single-host deployment needs no extra setting).
-    """
-    from django.conf import settings  # only when the relay runs inside the Django project
-
-    if settings.MEDIA_RELAY_TOKEN_SECRET:
-        return settings.MEDIA_RELAY_TOKEN_SECRET.encode()
-    return hmac.new(settings.SECRET_KEY.encode(), b"media_relay.tokens", hashlib.sha256).digest()

@@ -1,6 +1,6 @@
 """WHIP (publish, RFC 9725) and WHEP (play) on the relay worker: HTTP (aiohttp) on its own port.
 
-The worker's signalling server (media_relay.server, ``websockets``) speaks only WebSocket
+The worker's signalling server (media_relay.sfu.server, ``websockets``) speaks only WebSocket
 upgrades, so the worker serves these on a second port, ``MEDIA_RELAY_HTTP_PORT``
 (``run_relay --http-port``). Both paths go through the same ``Relay`` as the signalling:
 a WHIP publisher is a participant whose offer goes to ``Participant.publish`` (its
@@ -34,18 +34,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from aiohttp import web
-from channels.db import database_sync_to_async
 
-from config.errors import ApplicationError
-
+from ..errors import RelayError, RelayErrorCode
 from .actions import Action
-from .errors import RelayError, RelayErrorCode
 from .participants import Participant, describe_offer
+from .peers import PEER_SUFFIX_SEPARATOR, is_whip_peer
 from .relay import Relay
 from .router import Producer
-from .selectors import PEER_SUFFIX_SEPARATOR, is_whip_peer, relay_room_name, whip_peer_id
 from .signalling import PeerInfo
-from .stream_keys import stream_key_authenticate
 from .tokens import TokenError, verify_token
 
 logger = logging.getLogger(__name__)
@@ -74,19 +70,6 @@ STATUS = {
 }
 
 StreamKeyCheck = Callable[[str], Awaitable[PeerInfo]]  # raises RelayError(UNAUTHORIZED)
-
-
-async def platform_stream_key_peer(key: str) -> PeerInfo:
-    """The peer a stream key publishes as (run_relay): checked against the database now, so a
-    revoked key is refused at once. The peer id is the user's with a ``~whip`` suffix, so the
-    holder can be in the room's voice from a browser at the same time."""
-    try:
-        row = await database_sync_to_async(stream_key_authenticate)(key=key)
-    except ApplicationError as exc:
-        raise RelayError(RelayErrorCode.UNAUTHORIZED, exc.message, {"reason": exc.code}) from None
-    return PeerInfo(
-        peer_id=whip_peer_id(row.user_id), room=relay_room_name(row.room_id), name=row.user.name
-    )
 
 
 async def no_stream_keys(key: str) -> PeerInfo:

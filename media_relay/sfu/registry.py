@@ -20,7 +20,6 @@ Without ``REDIS_URL`` there is no registry: one worker per ``MEDIA_RELAY_URL`` e
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -61,7 +60,7 @@ return 0
 class WorkerLoad:
     id: str
     url: str
-    http_url: str = ""  # its WHIP / WHEP endpoint (media_relay.whip)
+    http_url: str = ""  # its WHIP / WHEP endpoint (media_relay.sfu.whip)
     rooms: list[str] = field(default_factory=list)
     peers: int = 0
     consumers: int = 0
@@ -164,18 +163,6 @@ class Registry:
         return WorkerLoad(**json.loads(value)) if value is not None else None
 
 
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
-def registry_for_settings() -> Registry | None:
-    """The registry the settings ask for: None in the embedded default (no REDIS_URL)."""
-    from django.conf import settings
-
-    if not settings.REDIS_URL:
-        return None
-    return Registry(_client(settings.REDIS_URL), prefix=settings.MEDIA_RELAY_REGISTRY_PREFIX)
 
 
 # ------------------------------------------------------------------ the worker's heartbeat

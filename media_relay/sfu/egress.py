@@ -6,7 +6,7 @@ H.264 producers are left out). A WebM header lists its tracks up front, so a pro
 mid-way (someone starts talking, OBS goes live) starts a new part holding every current producer;
 the parts overlap by a moment instead of leaving a gap.
 
-Each producer of a part gets a recorder consumer: an ordinary Consumer (media_relay.router) whose
+Each producer of a part gets a recorder consumer: an ordinary Consumer (media_relay.sfu.router) whose
 numbering and clock are rewritten like a subscriber's; a video one starts at a keyframe (asked for
 at once), and a mute continues the clock with no gap. Its sink only queues the RTP packet
 (``queue.put_nowait``): the forwarding loop never waits for the disk; a full queue drops the packet
@@ -21,7 +21,7 @@ time. The output streams are created from codec *parameters* (``add_stream_from_
 never-opened stream of a scratch container), so PyAV opens no encoder; nothing is decoded either.
 
 Every finished part is handed off at once (``Relay.on_recording_part``); ``run_relay`` plugs in
-``recording_hand_off`` (below): the file goes to storage and becomes a RecordingPart row.
+``media_relay.platform.recording_hand_off``: the file goes to storage and becomes a RecordingPart row.
 """
 
 from __future__ import annotations
@@ -390,24 +390,3 @@ class RoomRecorder:
 
     def consumer_closed(self, consumer: Consumer) -> None:
         pass
-
-
-# ------------------------------------------------------------------ hand-off
-
-
-def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:
-    """A finished part leaves the relay host: into Django's default storage under
-    ``recordings/<room>/``, recorded as a RecordingPart of the recording ``tag`` names (the
-    platform's Recording id; media_relay.recordings.recording_part_store). Returns the stored name."""
-    from django.core.files import File
-    from django.core.files.storage import default_storage
-
-    from .recordings import recording_part_store
-
-    with open(part.path, "rb") as source:
-        name = default_storage.save(f"recordings/{room}/{os.path.basename(part.path)}", File(source))
-    os.remove(part.path)
-    if tag is not None:
-        recording_part_store(recording_id=int(tag), name=name, part=part)
-    logger.info("recording of %s: part stored as %s", room, name)
-    return name

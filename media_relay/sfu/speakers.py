@@ -2,7 +2,7 @@
 
 Input per audio packet: the ssrc-audio-level header extension (RFC 6464: 0 = 0 dBov,
 loudest, ... 127 = silence) when the publisher sends it (browsers and aiortc do), else
-a rough level from the Opus packet size (media_relay.rtp.estimate_level_from_size).
+a rough level from the Opus packet size (media_relay.sfu.rtp.estimate_level_from_size).
 
 Every ``interval`` (300 ms, like mediasoup's observer) each producer's mean level over
 the window decides whether the window was voiced (louder than ``speaking_level``).

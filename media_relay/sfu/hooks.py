@@ -122,7 +122,7 @@ def check_compatibility() -> None:
         raise HookError("aioice.ice.get_host_addresses is gone")
     if aiortc.__version__ != TESTED_AIORTC_VERSION:
         logger.warning(
-            "media_relay.hooks was written against aiortc %s, running %s: run tests/media_relay/test_hooks.py",
+            "media_relay.sfu.hooks was written against aiortc %s, running %s: run tests/media_relay/test_hooks.py",
             TESTED_AIORTC_VERSION,
             aiortc.__version__,
         )

@@ -2,14 +2,14 @@
 
 A Router owns the participants of one room, their Producers (a publisher's incoming
 audio or video stream) and Consumers (one producer forwarded to one subscriber).
-RTP arrives in ``Producer.on_rtp`` (installed by media_relay.hooks in place of aiortc's
+RTP arrives in ``Producer.on_rtp`` (installed by media_relay.sfu.hooks in place of aiortc's
 decoder path) and leaves as rewritten RTP through each active consumer's ``RtpSink``:
 no depayloading, no decoding, no encoding. Everything runs on the worker's event loop,
 so a flag set by mute/kick/close is seen by the very next packet: forwarding stops at
 once, with no packet of that producer in flight inside the relay.
 
-The WebRTC side (peer connections, SDP) lives in media_relay.participants; this module
-only sees receivers, senders and transceivers through media_relay.hooks, and takes a
+The WebRTC side (peer connections, SDP) lives in media_relay.sfu.participants; this module
+only sees receivers, senders and transceivers through media_relay.sfu.hooks, and takes a
 duck-typed participant (id, send(), touch(), producers, consumers), so it can be tested
 with fakes.
 """
@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import events, hooks
+from .. import events
+from . import hooks
 from .conf import RelayConfig
 from .history import LossTracker, PacketHistory
 from .rtp import (

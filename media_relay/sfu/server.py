@@ -3,7 +3,7 @@
 ws://<host>:<port>/  with ``Authorization: Bearer <token>`` (or ``?token=<token>`` for
 clients that cannot set headers). A missing, forged or expired token is refused at
 the handshake with HTTP 401; then every text frame is one JSON signalling message
-handled by media_relay.signalling. Close codes: 1000 left, 1009 frame over
+handled by media_relay.sfu.signalling. Close codes: 1000 left, 1009 frame over
 ``max_frame_bytes``, 4400 binary frame, 4403 kicked, 4408 media connection lost or
 timed out, 4409 replaced by a newer connection of the same peer, 4429 rate limit
 abuse, 4503 relay shutting down.

@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import RelayError, RelayErrorCode
 from .actions import Action
-from .errors import RelayError, RelayErrorCode
 from .participants import PUBLISH, SUBSCRIBE, describe_offer
 
 if TYPE_CHECKING:

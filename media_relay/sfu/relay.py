@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import RelayError, RelayErrorCode
 from . import hooks
 from .conf import RelayConfig
 from .egress import PartFile, RoomRecorder
-from .errors import RelayError, RelayErrorCode
 from .participants import Participant
 from .router import Router
 from .signalling import Authorize, PeerInfo, token_authorizer
@@ -38,9 +38,9 @@ class Relay:
         # The platform's hooks (media_relay.platform): a room starts / stops being hosted here.
         self.on_room_opened: Callable[[str], None] | None = None
         self.on_room_closed: Callable[[str], None] | None = None
-        # Recording egress (media_relay.egress): rooms being recorded (their recorders' tags), and what
+        # Recording egress (media_relay.sfu.egress): rooms being recorded (their recorders' tags), and what
         # takes each finished part (called in a thread with room=, tag=, part=; run_relay plugs in
-        # egress.recording_hand_off).
+        # media_relay.platform.recording_hand_off).
         self.recordings: dict[str, RoomRecorder] = {}
         self.on_recording_part: Callable[..., Any] | None = None
 

@@ -24,9 +24,9 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSe
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
+from ..errors import RelayError, RelayErrorCode
 from . import hooks
 from .candidates import candidate_address, is_private_address, without_private_candidates
-from .errors import RelayError, RelayErrorCode
 from .router import AUDIO_CODECS, VIDEO_CODECS, Consumer, Producer
 
 if TYPE_CHECKING:
@@ -537,7 +537,7 @@ class Participant:
             await pc.addIceCandidate(None)
             return
         if not self.config.allow_private_peers and is_private_address(candidate_address(candidate)):
-            return  # never sent to (media_relay.candidates)
+            return  # never sent to (media_relay.sfu.candidates)
         text = candidate[len("candidate:") :] if candidate.startswith("candidate:") else candidate
         try:
             parsed = candidate_from_sdp(text)

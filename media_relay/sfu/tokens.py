@@ -2,11 +2,11 @@
 
 Format: ``v1.<base64url(JSON claims)>.<base64url(HMAC-SHA256(secret, "v1." + claims part))>``.
 Claims: ``room`` (str), ``peer`` (str: the user id), ``name`` (display name),
-``perms`` (list of actions: see media_relay.signalling.Action), ``exp`` (unix seconds),
+``perms`` (list of actions: see media_relay.sfu.signalling.Action), ``exp`` (unix seconds),
 ``sid`` (the fingerprint of the Django session the token was asked with, "" for an API token:
 the relay drops the peer when that session ends; media_relay.platform).
 
-The Django side issues them (media_relay.conf.relay_token_secret() gives the secret);
+The Django side issues them (media_relay.sfu.conf.relay_token_secret() gives the secret);
 the relay verifies them with no database access. Short-lived (minutes): a token only
 admits a peer to one room; rights can be narrowed later through ``authorize``.
 """
