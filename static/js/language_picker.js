@@ -1,6 +1,6 @@
 // A searchable chip picker for every <select data-language-picker> (multiple or single), loaded on
 // every page by base.html. The <select> stays in the form, hidden, and holds the value; without
-// JavaScript it is the plain select. Keyboard: type to filter, Up/Down to move, Enter to pick,
+// JavaScript it is the plain select. Keyboard: type to filter (or Down to list all), Up/Down to move, Enter to pick,
 // Escape to close, Backspace in an empty search to drop the last chip. data-max caps the picks.
 import { icon } from "./icons.js";
 
@@ -82,9 +82,13 @@ export function enhance(select) {
 
   function renderList() {
     const query = search.value.trim().toLowerCase();
-    shown = options.filter(
-      (option) => !option.selected && (option.textContent.toLowerCase().includes(query) || option.value.toLowerCase() === query),
-    );
+    // Names that start with the query first ("span": Spanish before Argentinian Spanish), then the rest.
+    const rank = (option) => {
+      const name = option.textContent.toLowerCase();
+      if (name.startsWith(query) || option.value.toLowerCase() === query) return 0;
+      return name.includes(query) ? 1 : 2;
+    };
+    shown = options.filter((option) => !option.selected && rank(option) < 2).sort((a, b) => rank(a) - rank(b));
     active = shown.length ? Math.max(0, Math.min(active, shown.length - 1)) : -1;
     if (multiple && full()) {
       const note = document.createElement("li");
@@ -131,8 +135,7 @@ export function enhance(select) {
     search.value = "";
     renderChips();
     announce();
-    if (multiple && !full()) renderList();
-    else open(false);
+    open(false); // an open list would cover the fields below; typing or Down opens it again
   }
 
   function unpick(option) {
@@ -148,7 +151,7 @@ export function enhance(select) {
     active = 0;
     open(true);
   });
-  search.addEventListener("focus", () => open(true));
+  search.addEventListener("click", () => open(true));
   search.addEventListener("blur", () => open(false));
   search.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
