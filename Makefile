@@ -54,13 +54,12 @@ lock: $(STAMP)
 venv deps: $(STAMP)
 
 run: deps
-	mkdir -p var/media var/celery/processed
 	$(VENV_PY) manage.py migrate --noinput
 	$(VENV_PY) manage.py seed_demo
 	@echo
 	@echo "  WatchTogether is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker, beat and relay)"
 	@echo
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/start-processes -f Procfile.dev -p $(PORT)
 
 test: deps
 	bash scripts/ensure-chromium

@@ -2,11 +2,10 @@ from zoneinfo import available_timezones
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
-from django.conf import global_settings
 
+from .languages import LANGUAGE_CHOICES
 from .models import Audience, FriendRequestPolicy
-
-LANGUAGE_CHOICES = list(global_settings.LANGUAGES)
+from .services.users import MAX_LANGUAGES
 
 
 class SignupForm(AllauthSignupForm):
@@ -17,11 +16,17 @@ class SignupForm(AllauthSignupForm):
         self.fields["username"].widget.attrs["placeholder"] = "your_handle"
 
 
+def language_field(*, max_choices: int, **kwargs) -> forms.MultipleChoiceField:
+    """A multiple choice of languages, enhanced into a searchable picker by static/js/language_picker.js."""
+    widget = forms.SelectMultiple(attrs={"data-language-picker": "", "data-max": max_choices})
+    return forms.MultipleChoiceField(choices=LANGUAGE_CHOICES, required=False, widget=widget, **kwargs)
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=30, required=False)
     bio = forms.CharField(max_length=160, required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    native_languages = forms.MultipleChoiceField(choices=LANGUAGE_CHOICES, required=False)
-    learning_languages = forms.MultipleChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    native_languages = language_field(max_choices=MAX_LANGUAGES, label="Languages I speak")
+    learning_languages = language_field(max_choices=MAX_LANGUAGES, label="Languages I'm learning")
     timezone_name = forms.ChoiceField(choices=[(tz, tz) for tz in sorted(available_timezones())], label="Time zone")
 
 

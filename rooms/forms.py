@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.forms import LANGUAGE_CHOICES
+from accounts.forms import language_field
 
 from .models import ChatMode, PlaybackControl, RoomKind, Visibility
 
@@ -9,7 +9,7 @@ class RoomCreateForm(forms.Form):
     kind = forms.ChoiceField(choices=RoomKind.choices, widget=forms.RadioSelect)
     name = forms.CharField(max_length=60)
     topic = forms.CharField(max_length=120, required=False)
-    languages = forms.MultipleChoiceField(choices=LANGUAGE_CHOICES, required=False)
+    languages = language_field(max_choices=5)
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.FRIENDS)
     max_members = forms.IntegerField(min_value=2, max_value=50, initial=10, help_text="Watch parties 2–50, voice rooms 2–12.")
     is_mic_enabled = forms.BooleanField(required=False, label="Microphones on")

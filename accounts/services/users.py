@@ -3,7 +3,6 @@
 from datetime import timedelta
 from zoneinfo import available_timezones
 
-from django.conf import global_settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,6 +10,7 @@ from config.errors import ApplicationError
 
 from ..avatars import avatar_from_upload
 from ..errors import AccountError
+from ..languages import LANGUAGE_NAMES
 from ..models import Audience, FriendRequestPolicy, User
 from ..selectors import handle_check_available
 from ..signals import user_active
@@ -19,7 +19,7 @@ from .sessions import sessions_end_all
 HANDLE_CHANGE_INTERVAL = timedelta(days=90)
 DEACTIVATION_GRACE = timedelta(days=30)
 MAX_LANGUAGES = 5
-LANGUAGE_CODES = frozenset(code for code, _ in global_settings.LANGUAGES)
+LANGUAGE_CODES = frozenset(LANGUAGE_NAMES)
 TIMEZONES = frozenset(available_timezones())
 
 

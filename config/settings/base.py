@@ -2,7 +2,9 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import BASE_DIR, VAR_DIR, env
+from config.env import BASE_DIR, VAR_DIR, ensure_dir, env
+
+ensure_dir(VAR_DIR)  # the SQLite database and the test database live there
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -123,12 +125,24 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="WatchTogether <noreply@watchtogether.local>")
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+# Loggers that say something for every ICE candidate, request or periodic task run: their lines show
+# with LOG_LEVEL=DEBUG, otherwise only their warnings.
+CHATTY_LOGGERS = [
+    "django.channels.server",
+    "aioice",  # every candidate pair checked
+    "aiortc",
+    "celery.beat",  # "Scheduler: Sending due task" (the room sweep runs every 15 s)
+    "celery.app.trace",  # "Task ... succeeded"
+    "celery.worker.strategy",  # "Task ... received"
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {name: {"level": "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"} for name in CHATTY_LOGGERS},
 }
 
 # whitenoise serves static files from daphne too; on the embedded default straight from the apps' folders.

@@ -2,7 +2,7 @@
 
 from celery.schedules import crontab
 
-from config.env import VAR_DIR, env
+from config.env import VAR_DIR, ensure_dir, env
 
 from .base import REDIS_URL
 
@@ -15,6 +15,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_queue_dir / "processed"),
         "store_processed": False,
     }
+    ensure_dir(_queue_dir / "processed")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -1,6 +1,6 @@
 """Media storage: S3-compatible when AWS_STORAGE_BUCKET_NAME is set, local files otherwise."""
 
-from config.env import VAR_DIR, env
+from config.env import VAR_DIR, ensure_dir, env
 
 from .base import DEBUG
 
@@ -38,6 +38,7 @@ if AWS_STORAGE_BUCKET_NAME:
     }
 else:
     STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}, "staticfiles": _static}
+    ensure_dir(MEDIA_ROOT)
 
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 AVATAR_SIZE = 256

@@ -2,6 +2,7 @@
 // task ticks and toasts. On every (re)connect the page re-reads its events from the API, since
 // the channel layer is at-most-once (docs/realtime.md).
 import { api } from "./api.js";
+import { icon } from "./icons.js";
 import { toast } from "./toast.js";
 
 const UNITS = { watch_hours: "h", join_rooms: "rooms", send_messages: "messages", make_friends: "friends", sponsored_video: "videos", login_days: "days" };
@@ -21,7 +22,7 @@ function setTask(taskId, progress, goal, completed) {
   item.querySelector('[data-field="label"]').textContent = progressLabel(item.dataset.kind, shown, Number(item.dataset.target));
   if (completed && !item.classList.contains("done")) {
     item.classList.add("done", "just-done");
-    item.querySelector(".task-check").textContent = "✓";
+    item.querySelector(".task-check").replaceChildren(icon("check", { size: 14 }));
     const card = item.closest(".event-card");
     const done = card.querySelector('[data-field="done"]');
     if (done) done.textContent = String(card.querySelectorAll(".task.done").length);
@@ -40,12 +41,12 @@ if (realtime) {
       setTask(event.task_id, event.progress, event.goal, event.op === "completed");
       if (event.op === "completed") {
         const title = document.querySelector(`.task[data-task-id="${event.task_id}"] strong`)?.textContent || "A task";
-        toast(`✓ ${title} — done!`);
+        toast(`${title}: done!`, "success");
       }
     })
     .on("gamification.event", (event) => {
       document.getElementById(`event-${event.event_id}`)?.classList.add("is-completed");
-      toast(`🎉 You completed “${event.title}”!`);
+      toast(`You completed “${event.title}”!`, "success");
     })
     .on("hello", () => resync().catch(() => {}));
 }

@@ -66,7 +66,7 @@ function renderAll(messages) {
     const empty = document.createElement("li");
     empty.className = "gchat-empty muted";
     empty.id = "chat-empty";
-    empty.textContent = "No messages yet. Say hi 👋";
+    empty.textContent = "No messages yet. Say hi!";
     log.append(empty);
   }
   scrollToEnd();

@@ -6,6 +6,7 @@ const list = document.getElementById("hallway-list");
 const form = document.getElementById("hallway-filters");
 const template = document.getElementById("room-card-template");
 const KIND_LABELS = { watch: "Watch party", voice: "Voice room" };
+const LANGUAGE_NAMES = JSON.parse(document.getElementById("language-names").textContent); // accounts/languages.py
 
 function card(room) {
   const el = template.content.firstElementChild.cloneNode(true);
@@ -15,7 +16,7 @@ function card(room) {
   el.querySelector('[data-field="name"]').textContent = room.name;
   el.querySelector('[data-field="topic"]').textContent = room.topic;
   el.querySelector('[data-field="members"]').textContent = `${room.member_count}/${room.max_members}`;
-  el.querySelector('[data-field="languages"]').textContent = room.languages.join(", ");
+  el.querySelector('[data-field="languages"]').textContent = room.languages.map((code) => LANGUAGE_NAMES[code] || code).join(", ");
   return el;
 }
 

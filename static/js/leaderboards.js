@@ -2,10 +2,11 @@
 // and 2 s after the viewer's own XP changes (gamification.xp on /ws/me/). Why polling rather
 // than a pushed "leaderboard changed" event: docs/realtime.md, "Gamification".
 import { api } from "./api.js";
+import { icon } from "./icons.js";
 
 export const POLL_MS = 15000;
 const AFTER_OWN_XP_MS = 2000;
-const MEDALS = { 1: "🥇", 2: "🥈", 3: "🥉" };
+const PLACES = { 1: "1st", 2: "2nd", 3: "3rd" }; // a medal in the podium colour (templates/gamification/_board_row.html)
 
 const board = document.getElementById("board");
 const number = new Intl.NumberFormat();
@@ -42,9 +43,7 @@ function who(row) {
     const line = el("span", "player-line");
     line.append(el("strong", "", p.display_name || p.handle));
     if (p.is_premium) {
-      const star = el("span", "premium-star", "★");
-      star.title = "Premium";
-      line.append(star);
+      line.append(icon("star", { label: "Premium", size: 14, className: "premium-star" }));
     }
     name.append(line);
     const sub = el("span", "muted", `@${p.handle}`);
@@ -70,7 +69,12 @@ export function rowElement(row, metric) {
   if (row.is_me) tr.classList.add("is-me");
   if (row.rank <= 3) tr.classList.add("podium", `podium-${row.rank}`);
   const rank = el("td", "rank");
-  if (MEDALS[row.rank]) rank.append(el("span", "medal-rank", MEDALS[row.rank]));
+  if (PLACES[row.rank]) {
+    const medal = el("span", `medal-rank medal-rank-${row.rank}`);
+    medal.title = PLACES[row.rank];
+    medal.append(icon("medal", { label: PLACES[row.rank], size: 22 }));
+    rank.append(medal);
+  }
   else rank.textContent = number.format(row.rank);
   const person = el("td", "who");
   person.append(who(row));

@@ -131,7 +131,7 @@ document.addEventListener("click", async (event) => {
   button.disabled = true;
   try {
     await api(method, url, button.dataset.body ? JSON.parse(button.dataset.body) : undefined);
-    if (button.dataset.done) toast(button.dataset.done);
+    if (button.dataset.done) toast(button.dataset.done, "success");
     const region = button.closest("[data-live-refresh]");
     if (button.dataset.then) location.href = button.dataset.then;
     else if (button.closest("#bell-list")) await loadBell();

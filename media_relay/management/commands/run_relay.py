@@ -18,7 +18,6 @@ default 8780; any free port when ``--port 0``); standalone, WHIP refuses every s
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import socket
 
@@ -56,7 +55,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         config = relay_config_from_settings(
             host=options["host"],
             port=options["port"],
