@@ -95,9 +95,12 @@ def test_voice_room_seats_rings_hands_and_the_hosts_menu(relay, asgi_server, new
     menu.locator('[data-action="Lower hand"]').click()
     expect(guest.locator("#hand-raise")).to_have_attribute("aria-pressed", "false")
     expect(seat(host, "gus").locator(".seat-hand")).to_have_count(0)
-    seat(host, "gus").locator(".seat-menu-btn").click()
+    guest.click("#voice-mute")  # the guest talks again ...
+    expect(seat(host, "gus").locator(".seat-mic-off")).to_have_count(0, timeout=10_000)
+    seat(host, "gus").locator(".seat-menu-btn").click()  # ... and the host mutes them
     seat(host, "gus").locator('[data-action="Mute"]').click()
     expect(guest.locator("#voice-mute")).to_be_disabled(timeout=10_000)
+    expect(seat(host, "gus").locator(".seat-mic-off")).to_be_visible()
     expect(guest.locator("#voice-note")).to_contain_text("muted")
 
     # the host's page on a phone: the menu opens inside the screen
