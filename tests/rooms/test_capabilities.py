@@ -184,3 +184,25 @@ def test_the_partner_page_picks_languages_by_name(client, alice):
     html = client.get("/partner/").content.decode()
     assert "data-language-picker" in html
     assert '<option value="en" selected>English</option>' in html and '<option value="fr" selected>French</option>' in html
+
+
+@pytest.mark.parametrize("chat_mode", ["all", "mods", "off"])
+@pytest.mark.parametrize("role", ["leader", "moderator", "member"])
+@pytest.mark.parametrize("is_muted", [False, True])
+def test_can_chat_agrees_with_what_sending_does(alice, bob, chat_mode, role, is_muted):
+    from config.errors import ApplicationError
+    from rooms.services.chat import message_send
+
+    room = RoomFactory(created_by=alice, chat_mode=chat_mode)
+    if role == "leader":
+        me = leader_of(room)
+        RoomMember.objects.filter(pk=me.pk).update(is_muted=is_muted)
+    else:
+        me = add_member(room, bob, role=role, is_muted=is_muted)
+    me.refresh_from_db()
+    try:
+        message_send(author=me.user, room=room, body="hello")
+        sent = True
+    except ApplicationError:
+        sent = False
+    assert member_capabilities(room=room, member=me)["can_chat"] is sent
