@@ -112,6 +112,10 @@ def test_voice_room_seats_rings_hands_and_the_hosts_menu(relay, asgi_server, new
     assert_fits_a_phone(host)
     shot(host, "voice-room-phone-menu")
     host.keyboard.press("Escape")
+    seat(host, "ida").locator(".seat-menu-btn").click()  # the right-hand column's menu opens inwards
+    box = seat(host, "ida").locator(".seat-menu").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    host.keyboard.press("Escape")
     host.set_viewport_size(DESKTOP)
     shot(host, "voice-room-desktop", full_page=True)
 
