@@ -42,6 +42,10 @@ class DriftSerializer(serializers.Serializer):
     drift_ms = serializers.IntegerField(min_value=-86_400_000, max_value=86_400_000)
 
 
+class HandSerializer(serializers.Serializer):
+    is_raised = serializers.BooleanField()
+
+
 class RoomConsumer(BaseConsumer):
     """/ws/rooms/<code>/: playback sync, chat, roster, queue for one room's members."""
 
@@ -109,6 +113,10 @@ class RoomConsumer(BaseConsumer):
     @handles("chat.delete", ChatDeleteSerializer)
     async def handle_chat_delete(self, data, ref):
         await run(chat.message_delete)(actor=self.user, room=self.room, message_id=data["id"])
+
+    @handles("hand.raise", HandSerializer)
+    async def handle_hand_raise(self, data, ref):
+        await run(membership.member_hand_raise)(user=self.user, room=self.room, is_raised=data["is_raised"])
 
     @handles("queue.skip_vote")
     async def handle_skip_vote(self, data, ref):

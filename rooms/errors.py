@@ -45,4 +45,5 @@ class QueueError(StrEnum):
 class MatchError(StrEnum):
     ALREADY_WAITING = "already_waiting"
     NOT_WAITING = "not_waiting"
+    NOT_MATCHED = "not_matched"
     LANGUAGES_REQUIRED = "languages_required"

@@ -1,5 +1,7 @@
 """Shapes of the real-time events the rooms app publishes (docs/realtime.md)."""
 
+from rest_framework.fields import DateTimeField
+
 from accounts.api.serializers import UserSummarySerializer
 
 from .api.serializers import (
@@ -31,6 +33,18 @@ def state_updated(room) -> dict:
 def member_changed(member, *, op: str) -> dict:
     """op: joined, left, updated, kicked."""
     return {"type": "rooms.member", "op": op, "member": MemberSerializer(member).data}
+
+
+def hand_changed(member) -> dict:
+    """op: raised, lowered (by the member, or a moderator)."""
+    raised_at = DateTimeField().to_representation(member.hand_raised_at) if member.hand_raised_at else None
+    return {"type": "rooms.hand", "op": "raised" if raised_at else "lowered", "user_id": member.user_id,
+            "hand_raised_at": raised_at}
+
+
+def me_changed(me: dict) -> dict:
+    """To one member's own sockets when their role, mute or the room's rules change what they may do."""
+    return {"type": "rooms.me", "op": "updated", "me": me}
 
 
 def room_changed(room, *, op: str, reason: str = "") -> dict:

@@ -2,13 +2,26 @@
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from accounts.models import User
 from accounts.selectors import are_friends, is_blocked_between
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 
 from .errors import RoomError
-from .models import ChatMessage, QueueItem, Room, RoomBan, RoomInvite, RoomMember, RoomRole, SkipVote, Visibility
+from .models import (
+    ChatMessage,
+    ChatMode,
+    PlaybackControl,
+    QueueItem,
+    Room,
+    RoomBan,
+    RoomInvite,
+    RoomMember,
+    RoomRole,
+    SkipVote,
+    Visibility,
+)
 
 HISTORY_SIZE = 50
 
@@ -141,6 +154,73 @@ def room_socket_member(*, code: str, user: User) -> tuple[Room, RoomMember]:
     return room, member_require(room=room, user=user)
 
 
+# -- capabilities: who may do what (the pages receive these as data, never recompute them) ----------------
+MEMBER_ACTIONS = ("mute", "kick", "lower_hand", "role", "transfer")
+
+
+def can_control_playback(*, room: Room, member: RoomMember | None) -> bool:
+    """Play, pause, seek, load, reorder the queue, skip now."""
+    return member is not None and (room.playback_control == PlaybackControl.ANYONE or member.can_moderate)
+
+
+def can_moderate(*, member: RoomMember | None) -> bool:
+    """Room settings, invites to a private room, anyone's chat message or queue item."""
+    return member is not None and member.can_moderate
+
+
+def can_lead(*, member: RoomMember | None) -> bool:
+    """Close the room, set roles, hand leadership on, record the room's voice."""
+    return member is not None and member.role == RoomRole.LEADER
+
+
+def can_chat(*, room: Room, member: RoomMember | None) -> bool:
+    if member is None or member.is_muted or room.chat_mode == ChatMode.OFF:
+        return False
+    return room.chat_mode != ChatMode.MODS or member.can_moderate
+
+
+def outranks(*, actor: RoomMember, target: RoomMember) -> bool:
+    """Moderators act on members; the leader on members and moderators; nobody on the leader."""
+    if target.role == RoomRole.LEADER:
+        return False
+    return actor.role == RoomRole.LEADER or (actor.role == RoomRole.MODERATOR and target.role == RoomRole.MEMBER)
+
+
+def member_actions(*, room: Room, actor: RoomMember | None, target: RoomMember) -> list[str]:
+    """What `actor` may do to `target` (a seat's menu): some of MEMBER_ACTIONS, in that order.
+
+    A 1:1 partner call has none: each side leaves, or moves on to the next partner.
+    """
+    if actor is None or actor.user_id == target.user_id or room.is_matchmade or not outranks(actor=actor, target=target):
+        return []
+    actions = ["mute", "kick", "lower_hand"]
+    if can_lead(member=actor):
+        actions += ["role", "transfer"]
+    return actions
+
+
+def member_capabilities(*, room: Room, member: RoomMember | None) -> dict:
+    """The flags a page needs for `member`; `member_actions` by the target's role (never on oneself)."""
+    return {
+        "can_control": can_control_playback(room=room, member=member),
+        "can_moderate": can_moderate(member=member),
+        "can_lead": can_lead(member=member),
+        "can_chat": can_chat(room=room, member=member),
+        "member_actions": {
+            role: member_actions(room=room, actor=member, target=RoomMember(role=role)) for role in RoomRole.values
+        },
+    }
+
+
+def me_snapshot(*, room: Room, member: RoomMember) -> dict:
+    """`me` in a room's hello and in rooms.me events: my standing and what I may do."""
+    return {
+        "role": member.role, "is_muted": member.is_muted,
+        "hand_raised_at": DateTimeField().to_representation(member.hand_raised_at) if member.hand_raised_at else None,
+        **member_capabilities(room=room, member=member),
+    }
+
+
 def room_snapshot(*, room: Room, user: User) -> dict:
     """Everything a client needs on (re)connect, from the database. Seven queries."""
     from .api.serializers import (
@@ -150,15 +230,13 @@ def room_snapshot(*, room: Room, user: User) -> dict:
         QueueItemSerializer,
         RoomSettingsSerializer,
     )
-    from .services.playback import can_control
-
     room = Room.objects.get(pk=room.pk)
     members = list(members_list(room=room))
     me = next((m for m in members if m.user_id == user.pk), None)
     votes, needed = skip_tally(room=room)
     return {
         "room": RoomSettingsSerializer(room).data,
-        "me": {"role": me.role, "is_muted": me.is_muted, "can_control": can_control(room, me)} if me else None,
+        "me": me_snapshot(room=room, member=me) if me else None,
         "state": PlaybackSerializer(room).data,
         "members": MemberSerializer(members, many=True).data,
         "queue": QueueItemSerializer(queue_list(room=room), many=True).data,
@@ -168,17 +246,30 @@ def room_snapshot(*, room: Room, user: User) -> dict:
     }
 
 
+def match_waiting_count(*, user: User) -> int:
+    """How many others are waiting for a partner now."""
+    from .models import MatchRequest, MatchStatus
+
+    return MatchRequest.objects.filter(status=MatchStatus.WAITING).exclude(user=user).count()
+
+
 def match_status(*, user: User) -> dict:
+    """Where `user` stands in partner matching; `speaks`/`learns` are their last request's (else their profile's)."""
     from .models import MatchRequest
 
     request = MatchRequest.objects.filter(user=user).select_related("room", "partner").order_by("-id").first()
+    waiting_count = match_waiting_count(user=user)
     if request is None:
-        return {"status": "idle", "room": None, "partner": None, "waiting_since": None}
+        return {"status": "idle", "room": None, "partner": None, "waiting_since": None, "waiting_count": waiting_count,
+                "speaks": list(user.native_languages), "learns": list(user.learning_languages)}
     return {
         "status": request.status,
         "room": request.room.code if request.room else None,
         "partner": request.partner,
         "waiting_since": request.created_at if request.status == "waiting" else None,
+        "waiting_count": waiting_count,
+        "speaks": request.speaks,
+        "learns": request.learns,
     }
 
 

@@ -1,5 +1,6 @@
 """Website pages for rooms: the hallway, creating a room, a room (or its preview), invite links, partner matching."""
 
+from django.conf import global_settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -66,7 +67,11 @@ def room(request, code: str):
     if request.method == "POST":
         return redirect("room", code=room.code)
     room_link = request.build_absolute_uri(reverse("room", kwargs={"code": room.code}))
-    return render(request, "rooms/room.html", {"room": room, "member": member, "room_link": room_link})
+    return render(request, "rooms/room.html", {
+        "room": room, "member": member, "room_link": room_link,
+        "me": selectors.me_snapshot(room=room, member=member),
+        "waiting_count": selectors.match_waiting_count(user=request.user) if room.is_matchmade else None,
+    })
 
 
 @login_required
@@ -84,4 +89,6 @@ def invite(request, code: str):
 
 @login_required
 def partner(request):
-    return render(request, "rooms/partner.html", {"status": selectors.match_status(user=request.user)})
+    return render(request, "rooms/partner.html", {
+        "status": selectors.match_status(user=request.user), "languages": global_settings.LANGUAGES,
+    })

@@ -101,7 +101,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoomMember
-        fields = ["user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms"]
+        fields = ["user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms", "hand_raised_at"]
 
     def get_is_connected(self, member) -> bool:
         return member.connections > 0
@@ -194,3 +194,6 @@ class MatchStatusSerializer(serializers.Serializer):
     room = serializers.CharField(allow_null=True)
     partner = UserSummarySerializer(allow_null=True)
     waiting_since = serializers.DateTimeField(allow_null=True)
+    waiting_count = serializers.IntegerField(help_text="Others waiting for a partner now.")
+    speaks = serializers.ListField(child=serializers.CharField())
+    learns = serializers.ListField(child=serializers.CharField())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("rooms/<str:code>/members/<str:handle>/mute/", views.MemberMuteView.as_view(), name="api-room-mute"),
     path("rooms/<str:code>/members/<str:handle>/role/", views.MemberRoleView.as_view(), name="api-room-role"),
     path("rooms/<str:code>/members/<str:handle>/transfer/", views.LeadershipTransferView.as_view(), name="api-room-transfer"),
+    path("rooms/<str:code>/members/<str:handle>/lower-hand/", views.MemberHandLowerView.as_view(), name="api-room-lower-hand"),
     path("rooms/<str:code>/invites/", views.InviteCreateView.as_view(), name="api-room-invites"),
     path("rooms/<str:code>/invites/friends/", views.InviteFriendView.as_view(), name="api-room-invite-friend"),
     path("rooms/<str:code>/messages/", views.MessageListView.as_view(), name="api-room-messages"),
@@ -24,4 +25,5 @@ urlpatterns = [
     path("rooms/<str:code>/playback/", views.PlaybackView.as_view(), name="api-room-playback"),
     path("room-invites/<str:code>/", views.InvitePreviewView.as_view(), name="api-room-invite"),
     path("matchmaking/", views.MatchmakingView.as_view(), name="api-matchmaking"),
+    path("matchmaking/next/", views.MatchNextView.as_view(), name="api-matchmaking-next"),
 ]

@@ -161,6 +161,13 @@ class LeadershipTransferView(MemberActionView):
         return Response(MemberSerializer(member).data)
 
 
+class MemberHandLowerView(MemberActionView):
+    @extend_schema(request=None, responses=MemberSerializer, summary="Put this member's raised hand down (moderators)")
+    def post(self, request, code, handle):
+        member = membership.member_hand_lower(actor=request.user, room=self.room(), target=self.target())
+        return Response(MemberSerializer(member).data)
+
+
 class InviteCreateView(RoomView):
     @extend_schema(request=InviteCreateSerializer, responses={201: InviteSerializer}, summary="Create an invite link")
     def post(self, request, code):
@@ -297,6 +304,14 @@ class MatchmakingView(APIView):
     def delete(self, request):
         matching.match_request_cancel(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MatchNextView(APIView):
+    @extend_schema(request=None, responses={201: MatchStatusSerializer},
+                   summary="Next partner: leave your 1:1 room and wait again with the same languages")
+    def post(self, request):
+        matching.match_next(user=request.user)
+        return Response(MatchStatusSerializer(selectors.match_status(user=request.user)).data, status=status.HTTP_201_CREATED)
 
 
 class InvitePreviewView(APIView):

@@ -111,6 +111,7 @@ class RoomMember(models.Model):
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
     is_buffering = models.BooleanField(default=False)
     drift_ms = models.IntegerField(null=True, blank=True, help_text="Last reported offset from the room clock.")
+    hand_raised_at = models.DateTimeField(null=True, blank=True, help_text="Set while the member's hand is up.")
 
     class Meta:
         constraints = [

@@ -16,6 +16,8 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import MatchError
 from ..models import MatchRequest, MatchStatus, Room, RoomKind, RoomMember, RoomRole, Visibility
+from ..selectors import member_get
+from .membership import room_leave
 
 WAIT_LIMIT = timedelta(minutes=5)
 SCAN_LIMIT = 500
@@ -75,6 +77,16 @@ def _pair(first: MatchRequest, second: MatchRequest) -> None:
         notification_create(recipient=request.user, kind=NotificationKind.PARTNER_FOUND, actor=partner,
                             data={"room": room.code})
         publish_on_commit(user_group(request.user_id), events.partner_found(room=room, partner=partner))
+
+
+def match_next(*, user: User) -> MatchRequest:
+    """"Next partner": leave the 1:1 room of one's last match and wait again with the same languages."""
+    last = MatchRequest.objects.filter(user=user, status=MatchStatus.MATCHED).select_related("room").order_by("-id").first()
+    if last is None:
+        raise NotFoundError(MatchError.NOT_MATCHED, "You have no partner to move on from.")
+    if last.room is not None and member_get(room=last.room, user=user) is not None:
+        room_leave(user=user, room=last.room)
+    return match_request_create(user=user, speaks=last.speaks, learns=last.learns)
 
 
 def match_request_cancel(*, user: User) -> None:

@@ -15,7 +15,17 @@ from config.ws import CloseCode
 from .. import events
 from ..errors import RoomError
 from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
-from ..selectors import member_count, member_get, room_join_check, with_summary
+from ..selectors import (
+    can_lead,
+    can_moderate,
+    me_snapshot,
+    member_actions,
+    member_count,
+    member_get,
+    outranks,
+    room_join_check,
+    with_summary,
+)
 from ..signals import room_closed, room_joined
 from ..sources import parse_source
 from .playback import playback_release_hold, resume_if_ready
@@ -28,6 +38,8 @@ HEARTBEAT_STALE = timedelta(seconds=90)
 DEFAULT_MAX = {RoomKind.WATCH: 10, RoomKind.VOICE: 12}
 MAX_MAX = {RoomKind.WATCH: 50, RoomKind.VOICE: 12}
 
+# Settings that change what members may do: each member is told their new capabilities (rooms.me).
+CAPABILITY_SETTINGS = {"playback_control", "chat_mode"}
 SETTINGS_FIELDS = ("name", "topic", "languages", "visibility", "max_members", "is_mic_enabled", "playback_control",
                    "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready")
 
@@ -88,6 +100,9 @@ def room_update(*, actor: User, room: Room, **changes) -> Room:
         room.save(update_fields=list(changes))
         publish_on_commit(events.room_group(room.pk), events.room_changed(room, op="updated"))
         publish_hallway(room, "updated")
+        if CAPABILITY_SETTINGS & set(changes):
+            for member in RoomMember.objects.filter(room=room):
+                publish_me(room, member)
     return room
 
 
@@ -157,11 +172,22 @@ def member_changed_publish(room: Room, member: RoomMember) -> None:
     publish_on_commit(events.room_group(room.pk), events.member_changed(member, op="updated"))
 
 
+def publish_me(room: Room, member: RoomMember) -> None:
+    """`room` fresh (locked): the member's own sockets learn what they may do now."""
+    publish_on_commit(events.room_user_group(room.pk, member.user_id), events.me_changed(me_snapshot(room=room, member=member)))
+
+
+def standing_changed_publish(room: Room, member: RoomMember) -> None:
+    """A member's role or mute changed: everyone sees it, and they learn their new capabilities."""
+    member_changed_publish(room, member)
+    publish_me(room, member)
+
+
 def _hand_over(room: Room, successor: RoomMember) -> None:
     RoomMember.objects.filter(room=room, role=RoomRole.LEADER).exclude(pk=successor.pk).update(role=RoomRole.MODERATOR)
     successor.role = RoomRole.LEADER
     successor.save(update_fields=["role"])
-    member_changed_publish(room, successor)
+    standing_changed_publish(room, successor)
 
 
 def room_leave(*, user: User, room: Room) -> None:
@@ -176,26 +202,29 @@ def room_leave(*, user: User, room: Room) -> None:
 # -- leader powers ------------------------------------------------------------------------------
 def _require_moderator(room: Room, actor: User) -> RoomMember:
     member = member_get(room=room, user=actor)
-    if member is None or not member.can_moderate:
+    if not can_moderate(member=member):
         raise ForbiddenError(RoomError.NOT_ALLOWED, "Only the leader and moderators can do that.")
     return member
 
 
 def _require_leader(room: Room, actor: User) -> RoomMember:
     member = member_get(room=room, user=actor)
-    if member is None or member.role != RoomRole.LEADER:
+    if not can_lead(member=member):
         raise ForbiddenError(RoomError.NOT_ALLOWED, "Only the leader can do that.")
     return member
 
 
-def _target(room: Room, actor_member: RoomMember, target: User) -> RoomMember:
+def _target(room: Room, actor_member: RoomMember, target: User, action: str) -> RoomMember:
+    """The member `actor_member` does `action` (one of selectors.MEMBER_ACTIONS) to, or why not."""
     member = member_get(room=room, user=target)
     if member is None:
         raise NotFoundError(RoomError.TARGET_INVALID, f"@{target.handle} is not in this room.")
     if member.pk == actor_member.pk:
         raise ApplicationError(RoomError.TARGET_INVALID, "You can't do that to yourself.")
-    if member.role == RoomRole.LEADER or (member.role == RoomRole.MODERATOR and actor_member.role != RoomRole.LEADER):
+    if not outranks(actor=actor_member, target=member):
         raise ForbiddenError(RoomError.NOT_ALLOWED, "You can't do that to someone of your rank or above.")
+    if action not in member_actions(room=room, actor=actor_member, target=member):
+        raise ForbiddenError(RoomError.NOT_ALLOWED, "Not in a 1:1 partner call.")
     return member
 
 
@@ -203,7 +232,7 @@ def member_kick(*, actor: User, room: Room, target: User, ban_for: timedelta | N
     """Remove a member; they can't rejoin until the ban ends (None: for good)."""
     with transaction.atomic():
         room = _lock(room)
-        member = _target(room, _require_moderator(room, actor), target)
+        member = _target(room, _require_moderator(room, actor), target, "kick")
         RoomBan.objects.update_or_create(
             room=room, user=target, defaults={"until": timezone.now() + ban_for if ban_for else None, "created_by": actor}
         )
@@ -213,10 +242,10 @@ def member_kick(*, actor: User, room: Room, target: User, ban_for: timedelta | N
 def member_mute(*, actor: User, room: Room, target: User, is_muted: bool) -> RoomMember:
     with transaction.atomic():
         room = _lock(room)
-        member = _target(room, _require_moderator(room, actor), target)
+        member = _target(room, _require_moderator(room, actor), target, "mute")
         member.is_muted = is_muted
         member.save(update_fields=["is_muted"])
-        member_changed_publish(room, member)
+        standing_changed_publish(room, member)
     return member
 
 
@@ -225,13 +254,14 @@ def member_set_role(*, actor: User, room: Room, target: User, role: RoomRole) ->
         return leadership_transfer(actor=actor, room=room, target=target)
     with transaction.atomic():
         room = _lock(room)
-        _require_leader(room, actor)
+        leader = _require_leader(room, actor)
         member = member_get(room=room, user=target)
         if member is None or member.role == RoomRole.LEADER:
             raise NotFoundError(RoomError.TARGET_INVALID, "Pick another member of the room.")
+        _target(room, leader, target, "role")
         member.role = role
         member.save(update_fields=["role"])
-        member_changed_publish(room, member)
+        standing_changed_publish(room, member)
     return member
 
 
@@ -242,11 +272,39 @@ def leadership_transfer(*, actor: User, room: Room, target: User) -> RoomMember:
         successor = member_get(room=room, user=target)
         if successor is None or successor.pk == leader.pk:
             raise NotFoundError(RoomError.TARGET_INVALID, "Pick another member of the room.")
+        _target(room, leader, target, "transfer")
         _hand_over(room, successor)
         leader.refresh_from_db()
-        member_changed_publish(room, leader)
+        standing_changed_publish(room, leader)
         publish_hallway(room, "updated")
     return successor
+
+
+# -- raised hands -------------------------------------------------------------------------------
+def member_hand_raise(*, user: User, room: Room, is_raised: bool) -> RoomMember:
+    """Raise or lower one's own hand; raising again keeps one's place (the first raise's time)."""
+    with transaction.atomic():
+        member = RoomMember.objects.select_for_update().filter(room=room, user=user).first()
+        if member is None:
+            raise NotFoundError(RoomError.NOT_A_MEMBER, "You are not in this room.")
+        return _set_hand(room, member, is_raised)
+
+
+def member_hand_lower(*, actor: User, room: Room, target: User) -> RoomMember:
+    """A moderator puts someone's hand down (they were heard, or it was a mistake)."""
+    with transaction.atomic():
+        room = _lock(room)
+        member = _target(room, _require_moderator(room, actor), target, "lower_hand")
+        return _set_hand(room, member, False)
+
+
+def _set_hand(room: Room, member: RoomMember, is_raised: bool) -> RoomMember:
+    if (member.hand_raised_at is not None) == is_raised:
+        return member  # no change, no event
+    member.hand_raised_at = timezone.now() if is_raised else None
+    member.save(update_fields=["hand_raised_at"])
+    publish_on_commit(events.room_group(room.pk), events.hand_changed(member))
+    return member
 
 
 # -- connections and the sweep ----------------------------------------------------------------
@@ -303,6 +361,6 @@ def rooms_sweep(*, now=None) -> int:
             if leader is not None and successor is not None:
                 _hand_over(room, successor)
                 leader.refresh_from_db()
-                member_changed_publish(room, leader)
+                standing_changed_publish(room, leader)
                 changed += 1
     return changed

@@ -10,8 +10,8 @@ from config.realtime import publish_on_commit
 
 from .. import events
 from ..errors import PlaybackError
-from ..models import PlaybackControl, Room, RoomMember
-from ..selectors import member_require
+from ..models import Room, RoomMember
+from ..selectors import can_control_playback, member_require
 from ..sources import Source, parse_source
 from ..sync import MAX_RATE, MIN_RATE, PlaybackState
 
@@ -22,13 +22,9 @@ def _lock(room: Room) -> Room:
     return Room.objects.select_for_update().get(pk=room.pk)
 
 
-def can_control(room: Room, member: RoomMember) -> bool:
-    return room.playback_control == PlaybackControl.ANYONE or member.can_moderate
-
-
 def require_control(room: Room, user: User) -> RoomMember:
     member = member_require(room=room, user=user)
-    if not can_control(room, member):
+    if not can_control_playback(room=room, member=member):
         raise ForbiddenError(PlaybackError.NO_RIGHTS, "Only the leader and moderators control playback here.")
     return member
 

@@ -19,7 +19,7 @@
 //
 // Events (EventTarget, `detail`): "state" {state: connecting|connected|reconnecting|closed,
 // code, reason}, "mode" {mode: relay|p2p-trying|p2p}, "peers" {peers: Map peer_id → {name}},
-// "speakers" {speaking: Set of peer ids, dominant}, "track" {peerId, track, kind, via},
+// "speakers" {speaking: Set of peer ids, dominant}, "producers" {producers}, "track" {peerId, track, kind, via},
 // "trackended" {peerId}, "muted" {muted, byModerator}, "error" {code, message}.
 // No page DOM here: rooms (static/js/voice.js) and streams pages drive it.
 
@@ -367,6 +367,7 @@ export class VoiceClient extends EventTarget {
   // In a direct call the relay cannot stop the partner's media; their relay producer's state
   // (paused by them or a moderator, or refused / closed) decides whether we play it.
   applyRemoteMutes() {
+    this.emit("producers", { producers: this.producers }); // who is muted changed (the page's seats)
     if (!this.p2p) return;
     const live = new Set([...this.producers.values()]
       .filter((p) => p.peer_id === this.p2p.partner && !p.paused).map((p) => p.kind));

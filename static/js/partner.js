@@ -1,12 +1,16 @@
-// Partner matching: wait in line, get paired live (rooms.match on the per-user socket).
+// Partner matching: pick languages, wait in line, get paired live (rooms.match on the per-user socket).
 import { api } from "./api.js";
+
+// The searchable picker enhances every <select data-language-picker>; without it the selects work as they are.
+import("./language_picker.js").catch(() => {});
 
 const box = document.getElementById("partner");
 const form = document.getElementById("partner-form");
 const start = document.getElementById("partner-start");
 const cancel = document.getElementById("partner-cancel");
 const state = document.getElementById("partner-state");
-const codes = (value) => value.split(",").map((code) => code.trim().toLowerCase()).filter(Boolean);
+const waitingCount = document.getElementById("waiting-count");
+const WAITING_POLL_MS = 15_000;
 
 function show(status) {
   box.dataset.status = status.status;
@@ -18,6 +22,10 @@ function show(status) {
     expired: "Nobody matched within 5 minutes — try again, or add languages.",
   };
   state.textContent = messages[status.status] || "";
+  if (typeof status.waiting_count === "number") {
+    waitingCount.dataset.count = String(status.waiting_count);
+    waitingCount.querySelector("span").textContent = `${status.waiting_count} waiting for a partner`;
+  }
 }
 
 // The one who completes a match hears it twice (the API reply and the live event): go once.
@@ -32,7 +40,7 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = new FormData(form);
   try {
-    const status = await api("POST", "/api/v1/matchmaking/", { speaks: codes(data.get("speaks")), learns: codes(data.get("learns")) });
+    const status = await api("POST", "/api/v1/matchmaking/", { speaks: data.getAll("speaks"), learns: data.getAll("learns") });
     if (status.status === "matched") goToRoom(status.room);
     else show(status);
   } catch (error) {
@@ -50,3 +58,11 @@ window.WT.realtime.on("rooms.match", (event) => {
   else show({ status: "expired" });
 });
 show({ status: box.dataset.status });
+setInterval(async () => {
+  if (document.visibilityState !== "visible") return;
+  try {
+    show(await api("GET", "/api/v1/matchmaking/"));
+  } catch {
+    /* the next poll tries again */
+  }
+}, WAITING_POLL_MS);

@@ -4,6 +4,7 @@
 // hello snapshot (rooms.selectors.room_snapshot) and events (rooms/events.py).
 import { api } from "./api.js";
 import { createPlayer } from "./players.js";
+import { Seats, actionRequest, actionsFor } from "./seats.js";
 import { Realtime } from "./realtime.js";
 import { allowRecording, refreshRecording, showRecording } from "./recording.js";
 import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime } from "./sync.js";
@@ -45,6 +46,8 @@ const code = root.dataset.code;
 const myId = Number(document.body.dataset.userId);
 const myHandle = document.body.dataset.userHandle || "";
 const API = `/api/v1/rooms/${encodeURIComponent(code)}`;
+// A voice room shows seats and a voice bar instead of the player, queue and roster (templates/rooms/_voice_room.html).
+const isWatch = Boolean($("#player-box"));
 
 // -- small DOM helpers ---------------------------------------------------------------------------------
 function el(tag, attributes = {}, ...children) {
@@ -96,9 +99,10 @@ class RoomSocket extends Realtime {
 // -- state ----------------------------------------------------------------------------------------------
 const app = {
   room: null, // RoomSettingsSerializer
-  me: null, // {role, is_muted, can_control}
+  me: null, // rooms.selectors.me_snapshot: {role, is_muted, hand_raised_at, can_control, can_moderate, can_lead, can_chat, member_actions}
   state: null, // PlaybackSerializer: the authoritative playback state
   members: new Map(), // user id → MemberSerializer
+  voice: { inVoice: new Set(), speaking: new Set(), micOff: new Set() }, // from voice.js ("voice:state"), by user id string
   queue: [],
   skipVotes: 0,
   skipNeeded: 1,
@@ -133,17 +137,17 @@ window.WTRoom = app; // for the browser tests and the bench
 const socket = new RoomSocket(`/ws/rooms/${encodeURIComponent(code)}/`);
 app.socket = socket;
 
+// What I may do: flags computed by the server (hello's `me`, then rooms.me events), never recomputed here.
 function canControl() {
-  if (!app.me || !app.room) return false;
-  return app.room.playback_control === "anyone" || ["leader", "moderator"].includes(app.me.role);
+  return Boolean(app.me && app.me.can_control);
 }
 
 function canModerate() {
-  return Boolean(app.me) && ["leader", "moderator"].includes(app.me.role);
+  return Boolean(app.me && app.me.can_moderate);
 }
 
-function isLeader() {
-  return Boolean(app.me) && app.me.role === "leader";
+function canLead() {
+  return Boolean(app.me && app.me.can_lead);
 }
 
 // -- clock sync ------------------------------------------------------------------------------------------
@@ -192,6 +196,7 @@ function applyState(state) {
   if (app.state && state.version < app.state.version) return; // a stale copy (hello raced an event)
   const previous = app.state;
   app.state = state;
+  if (!isWatch) return;
   if (!previous || previous.version !== state.version) app.corrector.reset(); // a discrete change: no cooldown
   const url = state.source ? state.source.url : null;
   if (url !== app.playerSourceUrl) loadSource(state.source);
@@ -285,6 +290,7 @@ function seekPlayer(seconds, { learn }) {
 
 /** The correction loop: one step towards the room's position. */
 function tick() {
+  if (!isWatch) return;
   const { player, state } = app;
   renderTime();
   if (!player || !app.playerReady || !state || !state.source) return;
@@ -371,7 +377,7 @@ function command(type, fields = {}) {
   socket.request({ type, ...fields }, { kind: "control" });
 }
 
-$("#play-toggle").addEventListener("click", () => {
+$("#play-toggle")?.addEventListener("click", () => {
   if (!app.state) return;
   if (app.state.is_playing) {
     const position = app.player && app.player.isSyncable ? app.player.currentTime() : null;
@@ -385,21 +391,22 @@ $("#play-toggle").addEventListener("click", () => {
   }
 });
 
-$("#seek-bar").addEventListener("input", () => {
+$("#seek-bar")?.addEventListener("input", () => {
   app.isSeekDragging = true;
   $("#time-current").textContent = formatTime(Number($("#seek-bar").value));
 });
-$("#seek-bar").addEventListener("change", () => {
+$("#seek-bar")?.addEventListener("change", () => {
   app.isSeekDragging = false;
   command("sync.seek", { position: Number($("#seek-bar").value) });
 });
-$("#rate-select").addEventListener("change", () => command("sync.rate", { rate: Number($("#rate-select").value) }));
-$("#unmute").addEventListener("click", () => {
+$("#rate-select")?.addEventListener("change", () => command("sync.rate", { rate: Number($("#rate-select").value) }));
+$("#unmute")?.addEventListener("click", () => {
   app.player?.unmute?.();
   $("#unmute").hidden = true;
 });
 
 function renderControls() {
+  if (!isWatch) return;
   const { state } = app;
   const control = canControl();
   const playing = Boolean(state && state.is_playing);
@@ -460,31 +467,25 @@ setInterval(() => {
 const ROLE_LABEL = { leader: "👑 Leader", moderator: "🛡 Moderator", member: "" };
 
 function memberActions(member) {
-  const user = member.user;
-  if (user.id === myId || !canModerate() || member.role === "leader") return null;
-  if (member.role === "moderator" && !isLeader()) return null;
-  const handle = encodeURIComponent(user.handle);
-  const act = (label, method, path, body, confirmText) =>
-    el("button", { type: "button", className: "btn btn-sm", "data-action": label, onclick: () => memberAction(method, `${API}/members/${handle}/${path}/`, body, confirmText) }, label);
-  const actions = [
-    act(member.is_muted ? "Unmute" : "Mute", "POST", "mute", { is_muted: !member.is_muted }),
-    act("Kick", "POST", "kick", undefined, `Remove @${user.handle} from the room for 10 minutes?`),
-  ];
-  if (isLeader()) {
-    actions.push(act(member.role === "moderator" ? "Make member" : "Make moderator", "POST", "role", { role: member.role === "moderator" ? "member" : "moderator" }));
-    actions.push(act("Make leader", "POST", "transfer", undefined, `Hand leadership to @${user.handle}? You'll become a moderator.`));
-  }
-  return el("div", { className: "row-actions member-actions" }, actions);
+  const actions = actionsFor(app.me, member, myId);
+  if (!actions.length) return null;
+  return el("div", { className: "row-actions member-actions" }, actions.map((action) => {
+    const { label } = actionRequest(action, member);
+    return el("button", { type: "button", className: "btn btn-sm", "data-action": label, onclick: () => memberAction(action, member) }, label);
+  }));
 }
 
-async function memberAction(method, url, body, confirmText) {
-  if (confirmText && !window.confirm(confirmText)) return;
+async function memberAction(action, member) {
+  const request = actionRequest(action, member);
+  if (request.confirm && !window.confirm(request.confirm)) return;
   try {
-    await api(method, url, body);
+    await api(request.method, `${API}/${request.path}`, request.body);
   } catch (error) {
     toast(error.message || "That didn't work.", "error");
   }
 }
+
+const seats = isWatch ? null : new Seats($("#seats"), { onAction: memberAction });
 
 function memberNode(member) {
   const user = member.user;
@@ -518,7 +519,22 @@ function memberNode(member) {
   );
 }
 
+function renderSeats() {
+  seats.render({ members: app.members.values(), me: app.me, myId, voice: app.voice });
+  const inVoice = [...app.members.keys()].filter((id) => app.voice.inVoice.has(String(id))).length;
+  $("#seat-count").textContent = `${app.members.size} in the room · ${inVoice} in voice`;
+}
+
+window.addEventListener("voice:state", (event) => {
+  app.voice = event.detail;
+  if (seats) renderSeats();
+});
+
 function renderRoster() {
+  if (seats) {
+    renderSeats();
+    return;
+  }
   const members = [...app.members.values()].sort((a, b) => {
     const rank = { leader: 0, moderator: 1, member: 2 };
     return rank[a.role] - rank[b.role] || String(a.joined_at).localeCompare(String(b.joined_at));
@@ -528,6 +544,10 @@ function renderRoster() {
 }
 
 function renderMember(userId) {
+  if (seats) {
+    renderSeats();
+    return;
+  }
   const member = app.members.get(userId);
   const current = document.querySelector(`#roster [data-member="${userId}"]`);
   if (!member) current?.remove();
@@ -654,6 +674,7 @@ function queueNode(item, index) {
 }
 
 function renderQueue() {
+  if (!isWatch) return;
   $("#queue-list").replaceChildren(...app.queue.map(queueNode));
   $("#queue-empty").hidden = app.queue.length > 0;
   $("#skip-tally").textContent = `Skip votes ${app.skipVotes}/${app.skipNeeded}`;
@@ -672,7 +693,7 @@ async function queueRequest(method, url, body) {
   }
 }
 
-$("#queue-form").addEventListener("submit", async (event) => {
+$("#queue-form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const url = $("#queue-url").value.trim();
   if (!url) return;
@@ -685,7 +706,7 @@ $("#queue-form").addEventListener("submit", async (event) => {
   }
 });
 
-$("#queue-play-now").addEventListener("click", () => {
+$("#queue-play-now")?.addEventListener("click", () => {
   const url = $("#queue-url").value.trim();
   if (!url) {
     showError("#queue-error", "Paste a link first.");
@@ -697,13 +718,13 @@ $("#queue-play-now").addEventListener("click", () => {
   $("#queue-title").value = "";
 });
 
-$("#skip-vote").addEventListener("click", () => {
+$("#skip-vote")?.addEventListener("click", () => {
   app.hasVoted = true;
   renderQueue();
   socket.request({ type: "queue.skip_vote" }, { kind: "queue", vote: true });
 });
 
-$("#skip-now").addEventListener("click", () => queueRequest("POST", `${API}/queue/skip/`).catch(() => {}));
+$("#skip-now")?.addEventListener("click", () => queueRequest("POST", `${API}/queue/skip/`).catch(() => {}));
 
 // -- leader panel ------------------------------------------------------------------------------------------------------------
 function renderLeaderPanel() {
@@ -716,7 +737,7 @@ function renderLeaderPanel() {
     if (input.type === "checkbox") input.checked = Boolean(value);
     else input.value = String(value ?? "");
   }
-  $("#close-room").hidden = !isLeader();
+  $("#close-room").hidden = !canLead();
 }
 
 $("#room-settings").addEventListener("change", async (event) => {
@@ -788,12 +809,25 @@ function renderRoom() {
   $("#room-topic").textContent = app.room.topic || "";
   $("#room-topic").hidden = !app.room.topic;
   $("#room-locked").hidden = !app.room.is_locked;
-  const chatOff = app.room.chat_mode === "off" || (app.room.chat_mode === "mods" && !canModerate());
-  $("#chat-input").placeholder = chatOff ? (app.room.chat_mode === "off" ? "Chat is off." : "Only moderators can chat right now.") : "Say something… (@handle to mention)";
+  const why = { off: "Chat is off.", mods: "Only moderators can chat right now." }[app.room.chat_mode] || "You are muted in this room.";
+  $("#chat-input").placeholder = app.me && !app.me.can_chat ? why : "Say something… (@handle to mention)";
   renderLeaderPanel();
   renderControls();
   renderQueue();
 }
+
+// -- raised hand (voice rooms) --------------------------------------------------------------------------------------------------
+function renderHand() {
+  const button = $("#hand-raise");
+  if (!button || !app.me) return;
+  const raised = Boolean(app.me.hand_raised_at);
+  button.setAttribute("aria-pressed", String(raised));
+  button.querySelector("[data-label]").textContent = raised ? "Lower hand" : "Raise hand";
+}
+
+$("#hand-raise")?.addEventListener("click", () => {
+  socket.request({ type: "hand.raise", is_raised: !app.me?.hand_raised_at }, { kind: "hand" });
+});
 
 function gone(title, text) {
   socket.stopped = true;
@@ -845,7 +879,8 @@ socket
     catchUpChat(hello.messages);
     renderRoom();
     renderRoster();
-    allowRecording(isLeader());
+    renderHand();
+    allowRecording(canLead());
     if (app.hellos > 1) refreshRecording().catch(() => {}); // events missed while disconnected
     app.reportedBuffering = false;
     if (app.player && app.player.isBuffering) onBuffering(true);
@@ -857,21 +892,10 @@ socket
       app.members.delete(member.user.id);
       if (member.user.id === myId && event.op === "kicked") gone("You were removed", "A moderator removed you from this room.");
     } else {
-      app.members.set(member.user.id, member);
-      if (member.user.id === myId && app.me) {
-        const roleChanged = app.me.role !== member.role;
-        app.me = { ...app.me, role: member.role, is_muted: member.is_muted, can_control: canControl() };
-        if (roleChanged) {
-          allowRecording(isLeader());
-          renderRoom();
-          renderRoster();
-          renderMessagesAgain();
-          return;
-        }
-      }
+      app.members.set(member.user.id, member); // my own new powers follow as rooms.me
     }
     renderMember(member.user.id);
-    $("#member-count").textContent = `(${app.members.size})`;
+    if (isWatch) $("#member-count").textContent = `(${app.members.size})`;
   })
   .on("rooms.room", (event) => {
     if (event.op === "closed") {
@@ -884,10 +908,24 @@ socket
     }
     if (event.room) {
       app.room = event.room;
-      if (app.me) app.me.can_control = canControl();
       renderRoom();
       renderRoster();
     }
+  })
+  .on("rooms.me", (event) => {
+    app.me = event.me;
+    allowRecording(canLead());
+    renderRoom();
+    renderRoster();
+    renderMessagesAgain();
+    renderHand();
+  })
+  .on("rooms.hand", (event) => {
+    const member = app.members.get(event.user_id);
+    if (member) app.members.set(event.user_id, { ...member, hand_raised_at: event.hand_raised_at });
+    if (event.user_id === myId && app.me) app.me = { ...app.me, hand_raised_at: event.hand_raised_at };
+    renderRoster();
+    renderHand();
   })
   .on("rooms.chat", (event) => {
     if (event.op === "created") addMessages([event.message]);

@@ -1,7 +1,9 @@
 // The room page's voice card: runs a VoiceClient (static/js/media_relay.js) with grants from
 // POST /api/v1/rooms/<code>/media-token/, and shows its state (connecting / live / listening /
 // reconnecting / off), the route of a 1:1 call (direct or through the server), who is in voice,
-// who is speaking, our mic state and a microphone picker.
+// who is speaking, our mic state and a microphone picker. In a voice room the card is the seats'
+// stage (templates/rooms/_voice_room.html): who is in voice, speaking or muted goes to the seats
+// as a "voice:state" window event (room.js draws them), instead of the card's own list.
 
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
@@ -36,7 +38,24 @@ function showError(message) {
   $("voice-error").hidden = !message;
 }
 
+/** The relay peer ids (user ids as strings) whose audio is off: no audio producer, or it is paused. */
+function micOffPeers() {
+  const live = new Set([...client.producers.values()].filter((p) => p.kind === "audio" && !p.paused).map((p) => String(p.peer_id)));
+  const off = new Set([...client.peers.keys()].map(String).filter((peerId) => !live.has(peerId)));
+  if (client.peerId && (client.muted || !client.publishing)) off.add(String(client.peerId));
+  return off;
+}
+
+function announce() {
+  const inVoice = new Set(client ? [...client.peers.keys()].map(String) : []);
+  if (client && client.peerId) inVoice.add(String(client.peerId));
+  const detail = { inVoice, speaking: new Set([...speaking].map(String)), micOff: client ? micOffPeers() : new Set() };
+  window.dispatchEvent(new CustomEvent("voice:state", { detail }));
+}
+
 function renderPeers() {
+  announce();
+  if (!$("voice-peers")) return;
   const rows = [];
   if (client && client.peerId) rows.push([client.peerId, "You", client.muted || !client.publishing]);
   for (const [peerId, peer] of client ? client.peers : []) rows.push([peerId, peer.name || "Someone", false]);
@@ -76,7 +95,7 @@ async function fillDevices() {
 }
 
 function renderMute(muted, byModerator) {
-  $("voice-mute").textContent = muted ? "Unmute" : "Mute";
+  ($("voice-mute").querySelector("[data-label]") || $("voice-mute")).textContent = muted ? "Unmute" : "Mute";
   $("voice-mute").setAttribute("aria-pressed", String(muted));
   $("voice-mute").disabled = byModerator && muted;
   $("voice-note").textContent = byModerator && muted ? "You were muted (by a moderator or because the room microphone is off)." : "";
@@ -134,6 +153,7 @@ async function join() {
   client.addEventListener("state", (e) => onState(e.detail));
   client.addEventListener("mode", (e) => showRoute(e.detail.mode));
   client.addEventListener("peers", renderPeers);
+  client.addEventListener("producers", renderPeers);
   client.addEventListener("track", (e) => playTrack(e.detail));
   client.addEventListener("trackended", (e) => stopTrack(e.detail));
   client.addEventListener("speakers", (e) => { speaking = e.detail.speaking; renderPeers(); });

@@ -109,12 +109,12 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     join_voice(guest)
 
     # each sees the other in voice, hears them, and sees them speak (the fake microphone beeps)
-    expect(guest.locator("#voice-peers .voice-peer")).to_have_count(2)
-    expect(guest.locator("#voice-peers")).to_contain_text("Lea")
-    expect(leader.locator("#voice-peers")).to_contain_text("Gus")
+    expect(guest.locator("#seats .seat.in-voice")).to_have_count(2)
+    expect(guest.locator('#seats .seat.in-voice[data-handle="lea"]')).to_contain_text("Lea")
+    expect(leader.locator('#seats .seat.in-voice[data-handle="gus"]')).to_contain_text("Gus")
     assert guest.evaluate(HEARD_LEVEL) > 0.05
     assert leader.evaluate(HEARD_LEVEL) > 0.05
-    expect(guest.locator(f'#voice-peers [data-peer="{lea.pk}"].is-speaking')).to_be_attached(timeout=10_000)
+    expect(guest.locator(f'#seats [data-member="{lea.pk}"].is-speaking')).to_be_attached(timeout=10_000)
     # ... over a direct connection: two in voice talk peer-to-peer
     expect_mode(leader, "p2p")
     expect_mode(guest, "p2p")
@@ -162,22 +162,23 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
 
     # the leader kicks the member: their voice connection closes at once
     leader.once("dialog", lambda dialog: dialog.accept())  # "Remove @gus from the room for 10 minutes?"
-    leader.locator('#roster [data-handle="gus"] [data-action="Kick"]').click()
+    leader.locator('#seats [data-handle="gus"] .seat-menu-btn').click()  # the host's menu on Gus's seat
+    leader.locator('#seats [data-handle="gus"] [data-action="Kick"]').click()
     expect(guest.locator("#voice-status")).to_have_text("Off", timeout=10_000)
-    expect(leader.locator("#voice-peers .voice-peer")).to_have_count(2, timeout=10_000)  # Lea and Ida
-    expect(leader.locator("#voice-peers")).not_to_contain_text("Gus")
+    expect(leader.locator("#seats .seat.in-voice")).to_have_count(2, timeout=10_000)  # Lea and Ida
+    expect(leader.locator("#seats")).not_to_contain_text("Gus")
 
 
 def matched_partners(base: str, first, second) -> str:
     """Two people ask for a language partner on /partner/ and land in their private voice room."""
     first.goto(f"{base}/partner/")
-    first.fill("input[name=speaks]", "en")
-    first.fill("input[name=learns]", "fr")
+    first.locator("select[name=speaks]").select_option(["en"])
+    first.locator("select[name=learns]").select_option(["fr"])
     first.click("#partner-start")
     expect(first.locator("#partner-state")).to_contain_text("Waiting")
     second.goto(f"{base}/partner/")
-    second.fill("input[name=speaks]", "fr")
-    second.fill("input[name=learns]", "en")
+    second.locator("select[name=speaks]").select_option(["fr"])
+    second.locator("select[name=learns]").select_option(["en"])
     second.click("#partner-start")
     second.wait_for_url("**/r/*/")  # from the API's reply (static/js/partner.js goes once, not again on the event)
     first.wait_for_url("**/r/*/", timeout=15_000)  # told live, over its per-user socket
@@ -220,7 +221,7 @@ def test_matched_partners_talk_directly_not_through_the_relay(relay, asgi_server
     sign_in(elsewhere, base, User.objects.get(handle="ana").email)
     expect(first.locator("#session-ended")).to_be_visible(timeout=10_000)
     expect(first.locator("#voice-status")).to_have_text("Off", timeout=10_000)  # the page left, or the relay dropped it
-    expect(second.locator("#voice-peers .voice-peer")).to_have_count(1, timeout=10_000)
+    expect(second.locator("#seats .seat.in-voice")).to_have_count(1, timeout=10_000)
 
 
 def test_a_direct_connection_that_does_not_come_up_falls_back_to_the_relay(relay, partners):
@@ -267,7 +268,7 @@ def test_partners_switch_microphones_and_come_back_after_the_relay_restarts(rela
     for page in (first, second):
         expect(page.locator("#voice-status")).to_have_text("Live", timeout=30_000)
         assert "reconnecting" in page.evaluate("window.__states")
-    expect(first.locator("#voice-peers .voice-peer")).to_have_count(2, timeout=15_000)
+    expect(first.locator("#seats .seat.in-voice")).to_have_count(2, timeout=15_000)
     expect_mode(first, "p2p")
     expect_mode(second, "p2p")
     assert first.evaluate(HEARD_LEVEL) > 0.05

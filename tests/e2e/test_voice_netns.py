@@ -191,7 +191,7 @@ def test_two_people_hear_each_other_through_the_relay_over_a_veth_pair(veth, rel
     join_voice(guest)
     for page in (leader, guest):
         expect_mode(page, "relay")
-        expect(page.locator("#voice-peers .voice-peer")).to_have_count(2)
+        expect(page.locator("#seats .seat.in-voice")).to_have_count(2)
         wait_for_audio_from_relay(page)
 
     # then: each hears the other, from the relay only ...

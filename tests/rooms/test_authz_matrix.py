@@ -219,6 +219,8 @@ CASES = [
     Case("api-room-role", "post", MIA + "/role/", expect(owner=200, other=403), data={"role": "moderator"},
          check=mia_is(role="moderator")),
     Case("api-room-transfer", "post", MIA + "/transfer/", expect(owner=200, other=403), check=mia_is(role="leader")),
+    Case("api-room-lower-hand", "post", MIA + "/lower-hand/", expect(owner=200, other=403),
+         check=mia_is(hand_raised_at=None)),
     # -- invites: members invite; the invite's code is the key to its preview
     Case("api-room-invites", "post", R + "/invites/", expect(owner=201, other=403), data={"expires_in": 600},
          check=check_invite),
@@ -250,6 +252,7 @@ CASES = [
     Case("api-matchmaking", "post", "/matchmaking/", expect(owner=409, other=201),
          data={"speaks": ["ja"], "learns": ["ko"]}, check=check_match_queued),
     Case("api-matchmaking", "delete", "/matchmaking/", expect(owner=204, other=404), check=check_match_cancelled),
+    Case("api-matchmaking-next", "post", "/matchmaking/next/", expect(owner=404, other=404)),  # nobody was matched
 ]
 
 

@@ -37,7 +37,7 @@ from .factories import YOUTUBE_ID, YOUTUBE_URL, RoomFactory, add_member, add_mem
 
 pytestmark = pytest.mark.django_db
 
-MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms"}
+MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms", "hand_raised_at"}
 USER_KEYS = {"id", "handle", "display_name", "avatar_url"}
 ROOM_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "is_mic_enabled",
              "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade",
@@ -438,10 +438,12 @@ def test_mute(crew, alice, bob, carol, published, commit):
     with commit():
         member = member_mute(actor=bob, room=crew, target=carol, is_muted=True)
     assert member.is_muted and RoomMember.objects.get(room=crew, user=carol).is_muted
-    assert len(published) == 1
+    assert len(published) == 2
     groups, event, _ = published[0]
     assert groups == [room_group(crew.pk)]
     assert_member_event(event, "updated", "carol", is_muted=True)
+    groups, event, _ = one(published, "rooms.me", "updated")  # carol learns she can't chat now
+    assert (groups, event["me"]["is_muted"], event["me"]["can_chat"]) == ([room_user_group(crew.pk, carol.pk)], True, False)
     member_mute(actor=alice, room=crew, target=carol, is_muted=False)
     assert not RoomMember.objects.get(room=crew, user=carol).is_muted
 
@@ -452,8 +454,9 @@ def test_set_role_is_for_the_leader(crew, alice, bob, carol, published, commit):
     with commit():
         member_set_role(actor=alice, room=crew, target=carol, role=RoomRole.MODERATOR)
     assert members_of(crew)["carol"] == "moderator"
-    assert len(published) == 1
+    assert len(published) == 2
     assert_member_event(published[0][1], "updated", "carol", role="moderator")
+    assert one(published, "rooms.me", "updated")[0] == [room_user_group(crew.pk, carol.pk)]
     member_set_role(actor=alice, room=crew, target=bob, role=RoomRole.MEMBER)
     assert members_of(crew)["bob"] == "member"
     with refused("member_invalid", 404):
@@ -472,9 +475,11 @@ def test_leadership_transfer(crew, alice, bob, carol, published, commit):
         leadership_transfer(actor=alice, room=crew, target=carol)
     assert members_of(crew) == {"alice": "moderator", "bob": "moderator", "carol": "leader", "dave": "member"}
     updates = published.events("rooms.member", "updated")
-    assert len(updates) == 2 and len(published) == 3
+    assert len(updates) == 2 and len(published) == 5
     assert_member_event(updates[0], "updated", "carol", role="leader")
     assert_member_event(updates[1], "updated", "alice", role="moderator")
+    assert [(groups, e["me"]["role"]) for groups, e, _ in published if e["type"] == "rooms.me"] == [
+        ([room_user_group(crew.pk, carol.pk)], "leader"), ([room_user_group(crew.pk, alice.pk)], "moderator")]
     assert one(published, "rooms.hallway", "updated")[1]["room"]["leader"]["handle"] == "carol"
     with refused("member_invalid", 404):
         leadership_transfer(actor=carol, room=crew, target=carol)
@@ -553,7 +558,8 @@ def test_leader_leaving_hands_over_to_the_connected_longest_present_member(room,
     roles = dict(RoomMember.objects.filter(room=room).values_list("pk", "role"))
     assert roles == {carol.pk: "member", bob.pk: "leader", dave.pk: "member"}
     assert sorted((e["type"], e["op"]) for _, e, _ in published) == [
-        ("rooms.hallway", "updated"), ("rooms.member", "left"), ("rooms.member", "updated"), ("rooms.room", "removed"),
+        ("rooms.hallway", "updated"), ("rooms.me", "updated"), ("rooms.member", "left"), ("rooms.member", "updated"),
+        ("rooms.room", "removed"),
     ]
     assert_member_event(one(published, "rooms.member", "updated")[1], "updated", bob.user.handle, role="leader")
     assert one(published, "rooms.hallway", "updated")[1]["room"]["leader"]["handle"] == bob.user.handle
@@ -618,7 +624,7 @@ def test_sweep_hands_over_from_an_absent_leader(room, alice, published, commit):
 
     assert members_of(room) == {"alice": "moderator", offline.user.handle: "member", online.user.handle: "leader"}
     updates = published.events("rooms.member", "updated")
-    assert len(published) == 2 and len(updates) == 2
+    assert len(published) == 4 and len(updates) == 2 and len(published.events("rooms.me", "updated")) == 2
     assert_member_event(updates[0], "updated", online.user.handle, role="leader", is_connected=True)
     assert_member_event(updates[1], "updated", "alice", role="moderator", is_connected=False)
 

@@ -37,7 +37,7 @@ ROOM_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_me
              "created_at", "closed_at"}
 HALLWAY_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "member_count",
                 "is_locked", "is_mic_enabled", "leader", "source_kind", "created_at"}
-MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms"}
+MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms", "hand_raised_at"}
 MESSAGE_KEYS = {"id", "author", "body", "mentions", "created_at", "is_deleted"}
 STATE_KEYS = {"version", "source", "is_playing", "position", "at", "rate", "duration", "is_waiting_for_ready"}
 
@@ -383,7 +383,8 @@ def test_playback(room, alice, bob, carol):
 
 # -- matchmaking --------------------------------------------------------------------------------------------
 def test_matchmaking(alice, bob):
-    assert ok(signed_in(alice).get(f"{API}/matchmaking/")) == {"status": "idle", "room": None, "partner": None, "waiting_since": None}
+    assert ok(signed_in(alice).get(f"{API}/matchmaking/")) == {
+        "status": "idle", "room": None, "partner": None, "waiting_since": None, "waiting_count": 0, "speaks": [], "learns": []}
     waiting = ok(signed_in(alice).post(f"{API}/matchmaking/", {"speaks": ["en"], "learns": ["es"]}, format="json"), 201)
     assert (waiting["status"], waiting["room"], waiting["partner"]) == ("waiting", None, None)
     assert waiting["waiting_since"] is not None
@@ -525,7 +526,7 @@ def test_detail_endpoint_query_count(busy, bob, django_assert_num_queries, path,
 def test_match_status_query_count(alice, bob, django_assert_num_queries):
     MatchRequest.objects.create(user=alice, speaks=["en"], learns=["es"], status="matched", partner=bob,
                                 room=RoomFactory(created_by=alice))
-    with django_assert_num_queries(1):  # the request, room and partner joined
+    with django_assert_num_queries(2):  # the request, room and partner joined; how many wait
         assert ok(authenticated(alice).get(f"{API}/matchmaking/"))["partner"]["handle"] == "bob"
 
 
@@ -555,4 +556,7 @@ def test_selector_query_counts(busy, alice, bob, django_assert_num_queries):
     with django_assert_num_queries(6):  # room, members, votes, connected, queue, messages
         snapshot = selectors.room_snapshot(room=busy, user=bob)
     assert (len(snapshot["members"]), len(snapshot["queue"]), len(snapshot["messages"])) == (ROWS + 2, ROWS + 2, ROWS + 2)
-    assert snapshot["me"] == {"role": "member", "is_muted": False, "can_control": False}
+    assert snapshot["me"] == {
+        "role": "member", "is_muted": False, "hand_raised_at": None, "can_control": False, "can_moderate": False,
+        "can_lead": False, "can_chat": True, "member_actions": {"leader": [], "moderator": [], "member": []},
+    }

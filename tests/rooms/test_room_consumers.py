@@ -29,7 +29,7 @@ from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, YOUTUBE_URL, RoomFactory, a
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HELLO_KEYS = {"type", "server_time", "room", "me", "state", "members", "queue", "skip_votes", "skip_needed", "messages"}
-ROOM_HANDLERS = ["chat.delete", "chat.send", "ping", "queue.skip_vote", "sync.buffering", "sync.drift", "sync.duration",
+ROOM_HANDLERS = ["chat.delete", "chat.send", "hand.raise", "ping", "queue.skip_vote", "sync.buffering", "sync.drift", "sync.duration",
                  "sync.ended", "sync.load", "sync.pause", "sync.play", "sync.rate", "sync.seek"]
 
 
@@ -122,8 +122,10 @@ async def test_member_gets_hello_and_the_others_see_them_connect(sockets, room, 
     hello = to_bob.hello
     assert set(hello) == HELLO_KEYS
     assert hello["room"]["code"] == room.code
-    assert hello["me"] == {"role": "member", "is_muted": False, "can_control": False}
-    assert to_alice.hello["me"] == {"role": "leader", "is_muted": False, "can_control": True}
+    assert {k: hello["me"][k] for k in ("role", "is_muted", "can_control", "can_lead")} == {
+        "role": "member", "is_muted": False, "can_control": False, "can_lead": False}
+    assert {k: to_alice.hello["me"][k] for k in ("role", "is_muted", "can_control", "can_lead")} == {
+        "role": "leader", "is_muted": False, "can_control": True, "can_lead": True}
     assert hello["state"]["source"]["url"] == YOUTUBE_URL and hello["state"]["is_playing"] is True
     assert [(m["user"]["handle"], m["role"], m["is_connected"]) for m in hello["members"]] == [
         ("alice", "leader", True), ("bob", "member", True)]
@@ -615,3 +617,35 @@ def test_service_query_counts(django_assert_num_queries, alice, bob):
             message_send(author=bob, room=room, body="hi @alice")
         with django_assert_num_queries(SYNC_PLAY_QUERIES + 2):
             playback_command(actor=alice, room=room, action="play", position=3.0)
+
+
+@pytest.mark.asyncio
+async def test_hand_raise_reaches_every_member_and_shows_in_a_fresh_hello(room, both, alice, bob):
+    from rooms.selectors import room_snapshot
+
+    to_alice, to_bob = await both()
+    await to_bob.send_json_to({"type": "hand.raise", "is_raised": True})
+    raised = [await frame(to_alice), await frame(to_bob)]
+    for event in raised:
+        assert (event["type"], event["op"], event["user_id"]) == ("rooms.hand", "raised", bob.pk)
+        assert event["hand_raised_at"]
+    await to_bob.send_json_to({"type": "hand.raise", "is_raised": True})  # already up: nothing new
+    await quiet(to_alice)
+    fresh = await call(room_snapshot, room=room, user=alice)  # what a reconnecting socket's hello shows
+    assert next(m for m in fresh["members"] if m["user"]["id"] == bob.pk)["hand_raised_at"] == raised[0]["hand_raised_at"]
+    await to_bob.send_json_to({"type": "hand.raise", "is_raised": False})
+    assert (await frame(to_bob))["op"] == "lowered"
+
+
+@pytest.mark.asyncio
+async def test_rooms_me_reaches_only_the_member_whose_powers_changed(room, both, alice, bob):
+    from rooms.services.membership import member_set_role
+
+    to_alice, to_bob = await both()
+    await call(member_set_role, actor=alice, room=room, target=bob, role="moderator")
+    got = [await frame(to_bob), await frame(to_bob)]
+    me = next(event for event in got if event["type"] == "rooms.me")
+    assert (me["me"]["role"], me["me"]["can_moderate"], me["me"]["member_actions"]["member"]) == (
+        "moderator", True, ["mute", "kick", "lower_hand"])
+    assert (await frame(to_alice))["type"] == "rooms.member"
+    await quiet(to_alice)  # alice's powers did not change: no rooms.me for her
