@@ -25,10 +25,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
+from django.urls import path
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rest_framework.views import APIView
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from config import realtime
+from config.outages import WebSocketOutageGuard
 from config.realtime import RESYNC_CLOSE_CODE
 from rooms.models import ChatMessage
 from tests.e2e.conftest import _database_url, _free_port
@@ -96,6 +102,104 @@ def session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+# -- the pieces, without an outage ------------------------------------------------------------------------
+def fail_with(error: Exception):
+    def view(request):
+        raise error
+
+    return view
+
+
+class BrokenApiView(APIView):
+    authentication_classes, permission_classes = [], []
+
+    def get(self, request):
+        raise RuntimeError("a bug, with a secret in its traceback")
+
+
+urlpatterns = [  # this module is the URLconf of the `failing_views` tests
+    path("api/v1/bug/", BrokenApiView.as_view()),
+    path("api/v1/db-down/", fail_with(OperationalError("connection refused"))),
+    path("db-down/", fail_with(OperationalError("connection refused"))),
+    path("redis-down/", fail_with(RedisConnectionError("Connection refused"))),
+    path("bug/", fail_with(RuntimeError("a bug"))),
+]
+
+
+@pytest.fixture
+def failing_views(settings):
+    settings.ROOT_URLCONF = __name__
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_an_unhandled_api_error_is_a_500_in_the_error_shape_with_no_traceback_debug_or_not(failing_views, settings, debug):
+    settings.DEBUG = debug
+    response = failing_views.get("/api/v1/bug/")
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "server_error", "message": "Something went wrong on our side. It has been logged.",
+                               "extra": {}}
+
+
+def test_a_website_bug_is_still_djangos_500(failing_views, settings):
+    settings.DEBUG = False
+    assert failing_views.get("/bug/").status_code == 500
+
+
+@pytest.mark.parametrize("path", ["/api/v1/db-down/", "/db-down/", "/redis-down/"])
+def test_the_database_or_redis_down_is_a_503_with_retry_after(failing_views, path):
+    response = failing_views.get(path)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    if path.startswith("/api/"):
+        assert response.json()["code"] == "service_unavailable"
+    else:
+        assert response["Content-Type"].startswith("text/html") and b"Back in a moment" in response.content
+
+
+class FlakyLayer:
+    def __init__(self, failures: int):
+        self.failures, self.sent = failures, []
+
+    async def group_send(self, group, message):
+        self.sent.append((group, message))
+        if len(self.sent) <= self.failures:
+            raise RedisConnectionError("Connection closed by server.")
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_an_event_that_could_not_be_published_closes_its_groups_sockets_to_resync(monkeypatch, failures):
+    layer = FlakyLayer(failures)
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: layer)
+    event = {"type": realtime.EVENT_HANDLER, "text": "{}"}
+    realtime.send_now(["room.1"], event)  # with Redis down, the retry fails too: logged, not raised
+    assert layer.sent == [("room.1", event), ("room.1", realtime.resync_message())]
+    assert realtime.resync_message()["close"] == {"code": RESYNC_CLOSE_CODE, "reason": "resync"}
+
+
+@pytest.mark.parametrize("fails_after", [None, "websocket.accept", "websocket.close"])
+def test_a_socket_that_needs_redis_while_it_is_down_closes_4503_not_500(fails_after):
+    sent = []
+
+    async def app(scope, receive, send):
+        if fails_after:
+            await send({"type": fails_after})
+        raise RedisConnectionError("Connection refused")
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(WebSocketOutageGuard(app)({"type": "websocket"}, receive, send))
+    close = {"type": "websocket.close", "code": RESYNC_CLOSE_CODE, "reason": "unavailable"}
+    assert sent == {
+        None: [{"type": "websocket.accept"}, close],  # the handshake: accepted, then closed with the code
+        "websocket.accept": [{"type": "websocket.accept"}, close],
+        "websocket.close": [{"type": "websocket.close"}],  # already closed: nothing more
+    }[fails_after]
+
+
 # -- figure 8: Redis restarted mid-chat ------------------------------------------------------------------
 class RedisServer:
     """A redis-server of this test's own, without persistence: a restart loses everything, as a crash does."""
@@ -160,6 +264,17 @@ class ChatClient:
                 self.refused_with_http.append(refused.response.status_code)
             await asyncio.sleep(0.2 + 0.3 * random.random())
 
+    async def handshake(self) -> tuple:
+        """How a new connection is answered: (close code, reason) or ("http", status)."""
+        try:
+            async with connect(self.ws_url, additional_headers=self.headers) as ws:
+                await ws.recv()
+                return "open", None
+        except ConnectionClosed as closed:
+            return closed.rcvd.code, closed.rcvd.reason
+        except InvalidStatus as refused:
+            return "http", refused.response.status_code
+
     async def exchange(self, ws, total: int, everyone_done) -> None:
         hello = json.loads(await ws.recv())
         assert hello["type"] == "hello", hello
@@ -203,6 +318,7 @@ def test_figure_8_redis_restarted_mid_chat_every_message_persists_and_every_tran
             await asyncio.sleep(OUTAGE_AFTER)
             outage["start"] = time.time()
             await asyncio.to_thread(own_redis.stop)
+            outage["handshake"] = await clients[0].handshake()
             await asyncio.sleep(OUTAGE_SECONDS)
             outage["end"] = time.time()
             await asyncio.to_thread(own_redis.start)
@@ -223,7 +339,9 @@ def test_figure_8_redis_restarted_mid_chat_every_message_persists_and_every_tran
 
         asyncio.run(scenario())
 
-    # then: every message is stored once, some of them while Redis was down (nothing waited on it)
+    # then: a handshake during the outage was refused with the documented code, not HTTP 500
+    assert outage["handshake"] == (RESYNC_CLOSE_CODE, "unavailable")
+    # and every message is stored once, some of them while Redis was down (nothing waited on it)
     stored = dict(ChatMessage.objects.filter(room=room).values_list("id", "body"))
     assert sorted(stored.values()) == sorted(f"c{i}-{n}" for i in range(CLIENTS) for n in range(MESSAGES_EACH))
     during = ChatMessage.objects.filter(room=room, created_at__range=[datetime.fromtimestamp(outage[edge], UTC)
