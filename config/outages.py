@@ -33,10 +33,22 @@ def remember_unhandled_exception(sender, request=None, **kwargs):
 
 
 class OutageMiddleware:
-    """First in MIDDLEWARE: replaces the 500 of an outage or of an API error (Django's debug page included)."""
+    """First in MIDDLEWARE: replaces the 500 of an outage or of an API error (Django's debug page included).
+
+    An outage met in a view is answered at once (process_exception), without a traceback logged
+    or a debug page rendered per request while it lasts; one met in a middleware comes back here
+    as Django's 500.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_DOWN + REDIS_DOWN):
+            return None
+        logger.warning("outage: %s %s answered 503 (%s: %s)", request.method, request.path[:200],
+                       type(exception).__name__, exception)
+        return service_unavailable(request)
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -126,9 +126,19 @@ urlpatterns = [  # this module is the URLconf of the `failing_views` tests
 ]
 
 
+def database_down_in_a_middleware(get_response):
+    def middleware(request):
+        if request.path.endswith("/in-middleware/"):
+            raise OperationalError("connection refused")  # e.g. the session or the user, loaded before the view
+        return get_response(request)
+
+    return middleware
+
+
 @pytest.fixture
 def failing_views(settings):
     settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.database_down_in_a_middleware"]
     return Client(raise_request_exception=False)
 
 
@@ -146,7 +156,7 @@ def test_a_website_bug_is_still_djangos_500(failing_views, settings):
     assert failing_views.get("/bug/").status_code == 500
 
 
-@pytest.mark.parametrize("path", ["/api/v1/db-down/", "/db-down/", "/redis-down/"])
+@pytest.mark.parametrize("path", ["/api/v1/db-down/", "/db-down/", "/redis-down/", "/api/v1/in-middleware/", "/in-middleware/"])
 def test_the_database_or_redis_down_is_a_503_with_retry_after(failing_views, path):
     response = failing_views.get(path)
     assert response.status_code == 503 and response["Retry-After"] == "5"
@@ -154,6 +164,16 @@ def test_the_database_or_redis_down_is_a_503_with_retry_after(failing_views, pat
         assert response.json()["code"] == "service_unavailable"
     else:
         assert response["Content-Type"].startswith("text/html") and b"Back in a moment" in response.content
+
+
+def test_a_missing_server_binary_skips_here_and_fails_under_ci(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require(None, "redis-server")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        require(None, "redis-server")
+    require("/usr/bin/redis-server", "redis-server")  # present: runs
 
 
 class FlakyLayer:
