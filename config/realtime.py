@@ -73,4 +73,4 @@ def send_now(groups: list[str], message: dict) -> None:
             except PUBLISH_ERRORS:
                 # Redis is down: every subscriber lost its connection too, and closes its
                 # sockets to resync once it is back (config.fanout).
-                logger.warning("realtime: could not ask group %s to resync", group, exc_info=True)
+                logger.warning("realtime: could not ask group %s to resync either", group)

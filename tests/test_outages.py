@@ -368,6 +368,8 @@ def test_figure_8_redis_restarted_mid_chat_every_message_persists_and_every_tran
                                                                       for edge in ("start", "end")])
     for client_index in range(CLIENTS):
         assert during.filter(body__startswith=f"c{client_index}-").exists(), "a message sent during the outage waited"
+    print(f"figure 8: {len(stored)} messages stored, {during.count()} during the {OUTAGE_SECONDS:.0f} s Redis outage; "
+          f"closes seen by each client: {[c.closes for c in clients]}")
     for client in clients:
         # every client was told to resync (closed with the documented code), never refused with a 500,
         # and after the resync its transcript is the database's
@@ -524,6 +526,8 @@ def test_figure_9_postgres_stopped_mid_requests_answers_clean_503s_and_leaves_no
     for response in pages_down:
         assert response["type"].startswith("text/html") and response["retry_after"] == "5"
         assert "Back in a moment" in response["body"] and "Traceback" not in response["body"]
+    print(f"figure 9: {len(traffic.responses)} responses, {len(api_down)} API and {len(pages_down)} page 503s "
+          f"during the {OUTAGE_DB_SECONDS:.0f} s PostgreSQL outage, no other status than 200/201/503")
     # and no partial writes: every room created has its leader, and every 201 left its room
     rooms = dict(own_postgres.query(
         "SELECT r.code, count(m.id) FROM rooms_room r LEFT JOIN rooms_roommember m ON m.room_id = r.id "
