@@ -1,7 +1,5 @@
 """Domain signals from accounts and rooms → gamification services (one call each)."""
 
-from functools import partial
-
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -37,7 +35,8 @@ def on_watch_time_credited(sender, user, room, seconds, **kwargs):
 def on_chat_message_sent(sender, message, **kwargs):
     # After the message commits, in its own transaction: XP can wait, and a failure here
     # (Redis or the database briefly down) is logged and costs the XP, never the message.
-    transaction.on_commit(partial(activity.chat_message_record, user=message.author), robust=True)
+    author = message.author  # a lambda, not a partial: robust on_commit logs the callback's __qualname__
+    transaction.on_commit(lambda: activity.chat_message_record(user=author), robust=True)
 
 
 @receiver(room_joined)

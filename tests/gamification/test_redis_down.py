@@ -39,3 +39,17 @@ def test_a_chat_message_is_stored_while_redis_is_down_and_counts_once_it_committ
     assert callbacks and ChatMessage.objects.filter(pk=message.pk).exists()
     assert DailyActivity.objects.get(user=room.created_by).chat_messages == 1
     assert EventTaskProgress.objects.get(user=room.created_by, task=task).progress == 1
+
+
+def test_xp_that_fails_to_count_after_commit_costs_the_xp_not_the_message(monkeypatch, commit, published):
+    from gamification.services import activity
+
+    def fail(**kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(activity, "chat_message_record", fail)
+    room = RoomFactory()
+    with commit():
+        message = message_send(author=room.created_by, room=room, body="still here")
+    assert ChatMessage.objects.filter(pk=message.pk).exists()
+    assert published.events("rooms.chat", "created")  # the events after it still go out
