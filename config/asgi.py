@@ -13,9 +13,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from config.daphne_ws import DaphneSocketMiddleware  # noqa: E402
+from config.outages import WebSocketOutageGuard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
-websocket_app = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+websocket_app = WebSocketOutageGuard(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
 if settings.WS_FAST_PATH:  # see config/settings/channels.py
     websocket_app = DaphneSocketMiddleware(websocket_app)
 

@@ -1,13 +1,24 @@
 """One error shape everywhere: {"code", "message", "extra"} over HTTP and WebSocket."""
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.response import Response
+
+
+class ServerError(StrEnum):
+    """Codes of the failures that are ours, not the client's."""
+
+    SERVER_ERROR = "server_error"
+    UNAVAILABLE = "service_unavailable"
+
+
+RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait: an outage we ride out is seconds long
 
 
 class ApplicationError(Exception):
@@ -96,3 +107,26 @@ class ErrorSerializer(serializers.Serializer):
 
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such API endpoint.", {"path": request.path[:200]}), status=404)
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_server_error() -> JsonResponse:
+    """An unhandled error under /api/: the error shape, never a traceback (DEBUG on or off)."""
+    return JsonResponse(error_body(ServerError.SERVER_ERROR.value, "Something went wrong on our side. It has been logged."), status=500)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """PostgreSQL or Redis is down: 503 and Retry-After, in the error shape under /api/, else a plain page."""
+    if is_api(request):
+        response = JsonResponse(
+            error_body(ServerError.UNAVAILABLE.value, "The service is briefly unavailable. Try again in a moment.",
+                       {"retry_after": RETRY_AFTER_SECONDS}),
+            status=503,
+        )
+    else:  # standalone: base.html needs the signed-in user, from the database that is down
+        response = HttpResponse(render_to_string("unavailable.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

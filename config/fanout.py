@@ -18,13 +18,17 @@ The socket objects come from config/daphne_ws.py; sockets served by any other AS
 """
 
 import asyncio
+import logging
 
 from autobahn.websocket.protocol import PreparedMessage
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
-from channels_redis.utils import _wrap_close, decode_hosts
+from channels_redis.utils import _wrap_close, create_pool, decode_hosts
+from redis import asyncio as aioredis
 
 from config.daphne_ws import SCOPE_KEY, DirectSocket
-from config.realtime import EVENT_HANDLER
+from config.realtime import EVENT_HANDLER, resync_message
+
+logger = logging.getLogger(__name__)
 
 
 class FanoutLoopLayer(RedisPubSubLoopLayer):
@@ -80,6 +84,13 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
         for socket in sockets:
             socket.write_staged()
 
+    def resync_sockets(self) -> None:
+        """Redis pub/sub reconnected: whatever was published while it was away is lost, so every
+        local socket closes with RESYNC_CLOSE_CODE to reconnect and resync from the database."""
+        if self.channels:
+            logger.warning("realtime: Redis pub/sub reconnected, closing %d sockets to resync", len(self.channels))
+            self.deliver(list(self.channels), self.channel_layer.serialize(resync_message()))
+
     def _frame(self, data: bytes) -> bytes:
         """The WebSocket frame of a plain event, or b"" for anything that must be handled by the consumer."""
         message = self.channel_layer.deserialize(data)
@@ -88,7 +99,24 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
         return PreparedMessage(message["text"].encode(), False, False, False).payloadHybi
 
 
+class ResyncingPubSub(aioredis.client.PubSub):
+    """redis-py calls on_connect when the subscription's connection is re-established (not the first time)."""
+
+    def __init__(self, *args, on_reconnect, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_reconnect = on_reconnect
+
+    async def on_connect(self, connection):
+        await super().on_connect(connection)  # subscribes again to every channel and group
+        self.on_reconnect()
+
+
 class FanoutShard(RedisSingleShardConnection):
+    def _ensure_redis(self):
+        if self._redis is None:
+            self._redis = aioredis.Redis(connection_pool=create_pool(self.host))
+            self._pubsub = ResyncingPubSub(self._redis.connection_pool, on_reconnect=self.channel_layer.resync_sockets)
+
     def _receive_message(self, message):
         if message is None:
             return

@@ -3,7 +3,8 @@
 Services build events with their app's events.py and call publish_on_commit. The
 payload is encoded to JSON here, at the call site, so a bad payload fails where it
 is sent, and consumers forward the encoded text as it is (no re-encoding per client).
-The channel layer is at-most-once: clients resync from the database on reconnect.
+The channel layer is at-most-once: clients resync from the database on reconnect, and a
+socket that may have missed an event is closed with RESYNC_CLOSE_CODE to make it reconnect.
 """
 
 import json
@@ -22,6 +23,16 @@ logger = logging.getLogger(__name__)
 
 # The consumer method that receives every event (see config.ws.BaseConsumer).
 EVENT_HANDLER = "realtime.event"
+
+# Close code (docs/realtime.md) of a socket that may have missed events or cannot be served
+# while Redis is down: the client reconnects with backoff and resyncs from the database.
+RESYNC_CLOSE_CODE = 4503
+PUBLISH_ERRORS = (ChannelFull, RedisError, OSError)
+
+
+def resync_message() -> dict:
+    """A channel-layer message that closes every receiving socket with RESYNC_CLOSE_CODE."""
+    return {"type": EVENT_HANDLER, "text": None, "close": {"code": RESYNC_CLOSE_CODE, "reason": "resync"}}
 
 
 def user_group(user_id: int) -> str:
@@ -54,6 +65,12 @@ def send_now(groups: list[str], message: dict) -> None:
     for group in groups:
         try:
             async_to_sync(layer.group_send)(group, message)
-        except (ChannelFull, RedisError, OSError):
-            # The write is committed; clients catch up from the database on reconnect.
-            logger.warning("realtime: dropped event for group %s", group, exc_info=True)
+        except PUBLISH_ERRORS:
+            # The write is committed; the group's sockets must reconnect to catch up from the database.
+            logger.warning("realtime: dropped event for group %s, closing its sockets to resync", group, exc_info=True)
+            try:
+                async_to_sync(layer.group_send)(group, resync_message())
+            except PUBLISH_ERRORS:
+                # Redis is down: every subscriber lost its connection too, and closes its
+                # sockets to resync once it is back (config.fanout).
+                logger.warning("realtime: could not ask group %s to resync either", group)

@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from config.errors import ApplicationError, error_body
 from config.fanout import FanoutChannelLayer
-from config.realtime import EVENT_HANDLER, encode, session_group
+from config.realtime import EVENT_HANDLER, RESYNC_CLOSE_CODE, encode, session_group
 
 
 class CloseCode(IntEnum):
@@ -28,6 +28,7 @@ class CloseCode(IntEnum):
     GONE = 4410  # the room (or stream) closed
     MESSAGE_TOO_BIG = 4413
     RATE_LIMITED = 4429
+    RESYNC = RESYNC_CLOSE_CODE  # events may be lost or Redis is down: reconnect with backoff, then resync
 
 
 def handles(message_type: str, serializer_class: type[serializers.Serializer] | None = None):
@@ -216,7 +217,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         """Every event published through config.realtime arrives here, already encoded."""
         if self.is_closing:  # e.g. kicked: events queued before we left the groups are not for this socket
             return
-        await self.send(text_data=message["text"])
+        if message["text"] is not None:  # config.realtime.resync_message only closes
+            await self.send(text_data=message["text"])
         if "close" in message:
             await self.close(code=message["close"]["code"], reason=message["close"]["reason"])
 

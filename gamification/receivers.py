@@ -1,5 +1,6 @@
 """Domain signals from accounts and rooms → gamification services (one call each)."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -32,7 +33,10 @@ def on_watch_time_credited(sender, user, room, seconds, **kwargs):
 
 @receiver(chat_message_sent)
 def on_chat_message_sent(sender, message, **kwargs):
-    activity.chat_message_record(user=message.author)
+    # After the message commits, in its own transaction: XP can wait, and a failure here
+    # (Redis or the database briefly down) is logged and costs the XP, never the message.
+    author = message.author  # a lambda, not a partial: robust on_commit logs the callback's __qualname__
+    transaction.on_commit(lambda: activity.chat_message_record(user=author), robust=True)
 
 
 @receiver(room_joined)

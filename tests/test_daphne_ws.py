@@ -108,7 +108,7 @@ def test_a_socket_not_yet_open_is_refused_the_daphne_way(server):
 
 @pytest.mark.parametrize("fast_path, layer, websocket_app", [
     ("true", "config.fanout.FanoutChannelLayer", "DaphneSocketMiddleware"),
-    ("false", "channels_redis.pubsub.RedisPubSubChannelLayer", "OriginValidator"),
+    ("false", "channels_redis.pubsub.RedisPubSubChannelLayer", "WebSocketOutageGuard"),
 ])
 def test_the_fast_path_setting_picks_the_layer_and_the_socket_middleware(fast_path, layer, websocket_app):
     code = ("from django.conf import settings; import config.asgi as asgi; "

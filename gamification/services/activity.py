@@ -1,7 +1,8 @@
 """What users do, turned into XP by the rules: daily login, watching, parties, chat, friends, streaks.
 
 Called by gamification.receivers from the domain signals of accounts and rooms, inside
-the sender's transaction. Days are the user's own calendar days (their time zone).
+the sender's transaction, except chat messages: those count after the message commits.
+Days are the user's own calendar days (their time zone).
 """
 
 from datetime import date, timedelta

@@ -11,6 +11,8 @@ A guild event's tasks count only for members of its guild: one query for the use
 made only when a running task of the action's kind belongs to a guild.
 """
 
+import contextlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from config.outages import REDIS_DOWN
 from config.realtime import publish_on_commit, user_group
 from guilds.models import GuildMember
 
@@ -28,6 +31,8 @@ from ..models import Badge, Decoration, EventTask, EventTaskProgress, UnlockSour
 from ..rules import Reason, TaskKind, task_goal
 from .collection import badge_award, decoration_unlock
 from .xp import xp_award
+
+logger = logging.getLogger(__name__)
 
 SCHEDULE_CACHE_KEY = "gamification:event-schedule:v2"
 SCHEDULE_CACHE_SECONDS = 60
@@ -54,20 +59,30 @@ class ScheduledTask:
 
 
 def schedule() -> list[ScheduledTask]:
-    tasks = cache.get(SCHEDULE_CACHE_KEY)
+    """The running tasks, from the cache; from the database while the cache (Redis) is down."""
+    try:
+        tasks = cache.get(SCHEDULE_CACHE_KEY)
+    except REDIS_DOWN:
+        logger.warning("event tasks: the schedule cache is unreachable, reading the database", exc_info=True)
+        return _schedule_from_db()
     if tasks is None:
-        rows = EventTask.objects.filter(event__is_published=True, event__ends_at__gt=timezone.now()).select_related("event")
-        tasks = [
-            ScheduledTask(
-                id=t.pk, event_id=t.event_id, event_title=t.event.title, guild_id=t.event.guild_id, kind=t.kind, goal=task_goal(t.kind, t.target),
-                ref=t.ref, xp_reward=t.xp_reward, badge_id=t.badge_id, starts_at=t.event.starts_at,
-                ends_at=t.event.ends_at, event_badge_id=t.event.reward_badge_id,
-                event_decoration_id=t.event.reward_decoration_id,
-            )
-            for t in rows
-        ]
-        cache.set(SCHEDULE_CACHE_KEY, tasks, SCHEDULE_CACHE_SECONDS)
+        tasks = _schedule_from_db()
+        with contextlib.suppress(*REDIS_DOWN):
+            cache.set(SCHEDULE_CACHE_KEY, tasks, SCHEDULE_CACHE_SECONDS)
     return tasks
+
+
+def _schedule_from_db() -> list[ScheduledTask]:
+    rows = EventTask.objects.filter(event__is_published=True, event__ends_at__gt=timezone.now()).select_related("event")
+    return [
+        ScheduledTask(
+            id=t.pk, event_id=t.event_id, event_title=t.event.title, guild_id=t.event.guild_id, kind=t.kind, goal=task_goal(t.kind, t.target),
+            ref=t.ref, xp_reward=t.xp_reward, badge_id=t.badge_id, starts_at=t.event.starts_at,
+            ends_at=t.event.ends_at, event_badge_id=t.event.reward_badge_id,
+            event_decoration_id=t.event.reward_decoration_id,
+        )
+        for t in rows
+    ]
 
 
 def schedule_changed() -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from gamification.models import Event, EventTask, EventTaskProgress, XpEntry
@@ -57,8 +58,10 @@ def create(actor, guild, **overrides) -> Event:
 
 
 def chat(user, times: int) -> None:
+    """Messages sent and committed: chat activity counts once the message commits."""
     for _ in range(times):
-        chat_message_sent.send(sender=None, message=SimpleNamespace(author=user))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            chat_message_sent.send(sender=None, message=SimpleNamespace(author=user))
 
 
 # -- who creates ------------------------------------------------------------------------------------
