@@ -17,10 +17,8 @@ EMOJI = re.compile("[\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2b00-\u2bff\u3030\
 NOT_YET_CONVERTED = {
     "templates/home.html",
     "templates/rooms/room.html",
-    "templates/rooms/_voice.html",
     "static/js/room.js",
     "static/js/voice.js",
-    "static/js/recording.js",
 }
 
 

@@ -12,7 +12,7 @@ let recording = !badge.hidden;
 export function showRecording(isRecording) {
   recording = isRecording;
   badge.hidden = !recording;
-  button.textContent = recording ? "■ Stop recording" : "● Record";
+  button.textContent = recording ? "Stop recording" : "Record";
   button.setAttribute("aria-pressed", String(recording));
 }
 

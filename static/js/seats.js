@@ -5,6 +5,8 @@
 // speaking or muted there. What you may do comes from the server (rooms.selectors.member_capabilities):
 // `actionsFor` below only looks it up, and is the one place the page reads those rules.
 
+import { icon } from "./icons.js";
+
 const LABELS = {
   mute: (member) => (member.is_muted ? "Unmute" : "Mute"),
   lower_hand: () => "Lower hand",
@@ -43,12 +45,6 @@ export function seatOrder(members) {
   const hand = (m) => (m.hand_raised_at ? 0 : 1);
   return [...members].sort((a, b) => rank[a.role] - rank[b.role] || hand(a) - hand(b)
     || String(a.hand_raised_at || a.joined_at).localeCompare(String(b.hand_raised_at || b.joined_at)));
-}
-
-/** An icon from the page's <template id="icons"> (drawn server-side by {% icon %}), so JS-built DOM has no emoji. */
-export function icon(name) {
-  const source = document.getElementById("icons")?.content.querySelector(`[data-icon="${name}"] svg`);
-  return source ? source.cloneNode(true) : document.createElement("span");
 }
 
 function el(tag, className, ...children) {
@@ -106,10 +102,10 @@ export class Seats {
       avatar.alt = "";
     }
     const badges = el("span", "seat-avatar-wrap", avatar);
-    if (micOff) badges.append(el("span", "seat-badge seat-mic-off", icon("mic-off")));
-    if (member.hand_raised_at) badges.append(el("span", "seat-badge seat-hand", icon("hand")));
-    const role = member.role === "leader" ? el("span", "seat-role is-leader", icon("crown"))
-      : member.role === "moderator" ? el("span", "seat-role is-moderator", icon("shield")) : null;
+    if (micOff) badges.append(el("span", "seat-badge seat-mic-off", icon("mic-off", { size: 14 })));
+    if (member.hand_raised_at) badges.append(el("span", "seat-badge seat-hand", icon("hand", { size: 14 })));
+    const role = member.role === "leader" ? el("span", "seat-role is-leader", icon("crown", { size: 14 }))
+      : member.role === "moderator" ? el("span", "seat-role is-moderator", icon("shield", { size: 14 })) : null;
     if (role) {
       role.title = member.role === "leader" ? "Leader" : "Moderator";
       badges.append(role);
@@ -132,7 +128,7 @@ export class Seats {
 
   menu(member, actions, name) {
     const id = member.user.id;
-    const button = el("button", "seat-menu-btn", icon("ellipsis-vertical"));
+    const button = el("button", "seat-menu-btn", icon("ellipsis-vertical", { size: 18 }));
     button.type = "button";
     button.setAttribute("aria-label", `Actions for ${name}`);
     button.setAttribute("aria-haspopup", "menu");

@@ -124,7 +124,7 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
     expect(guest.locator("#voice-record")).to_be_hidden()
     leader.click("#voice-record")
     expect(guest.locator("#voice-recording")).to_be_visible(timeout=10_000)
-    expect(leader.locator("#voice-record")).to_have_text("■ Stop recording")
+    expect(leader.locator("#voice-record")).to_have_text("Stop recording")
     time.sleep(2)
     leader.click("#voice-record")
     expect(guest.locator("#voice-recording")).to_be_hidden(timeout=10_000)

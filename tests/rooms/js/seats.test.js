@@ -19,7 +19,7 @@ function voice({ inVoice = [], speaking = [], micOff = [] } = {}) {
 
 function stage() {
   const box = document.getElementById("stage");
-  box.innerHTML = '<template id="icons"><span data-icon="mic-off"><svg class="icon i-mic-off"></svg></span><span data-icon="hand"><svg class="icon i-hand"></svg></span>'
+  box.innerHTML = '<template id="js-icons"><span data-icon="mic-off"><svg class="icon i-mic-off"></svg></span><span data-icon="hand"><svg class="icon i-hand"></svg></span>'
     + '<span data-icon="crown"><svg class="icon i-crown"></svg></span><span data-icon="shield"><svg></svg></span><span data-icon="ellipsis-vertical"><svg class="icon i-more"></svg></span></template><ul id="seats"></ul>';
   return box.querySelector("#seats");
 }
