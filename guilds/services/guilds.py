@@ -9,9 +9,9 @@ from django.utils.text import slugify
 from accounts.avatars import avatar_from_upload
 from accounts.models import NotificationKind, User
 from accounts.services.notifications import notifications_withdraw
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError
 from config.realtime import publish_on_commit
-from config.ws import CloseCode
 from moderation.models import AuditVerb
 from moderation.services import audit_record
 
@@ -149,7 +149,7 @@ def guild_disband(*, actor: User, guild: Guild, by_staff: bool = False) -> None:
         audit_record(actor=actor, verb=AuditVerb.GUILD_DISBANDED, target=guild,
                      details={"name": guild.name, "slug": guild.slug, "member_ids": member_ids, "by_staff": by_staff})
         publish_on_commit(events.guild_group(guild.pk), events.guild_changed(guild, op="disbanded"),
-                          close_code=CloseCode.GONE)
+                          disconnect=Disconnect.GONE)
         for kind in (NotificationKind.GUILD_INVITE, NotificationKind.GUILD_JOIN_REQUEST):  # their buttons would 404
             notifications_withdraw(kind=kind, data_filter={"guild": guild.slug})
         avatar, storage = (guild.avatar.name, guild.avatar.storage) if guild.avatar else (None, None)

@@ -17,9 +17,9 @@ from django.utils import timezone
 from accounts.models import NotificationKind, User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notifications_withdraw
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
-from config.ws import CloseCode
 from moderation.models import AuditVerb
 from moderation.services import audit_record
 
@@ -98,7 +98,7 @@ def _remove(guild: Guild, member: GuildMember, *, op: str, actor: User) -> None:
         guild_activity_record(guild=guild, kind=ActivityKind.LEFT, actor=member.user)
     publish_on_commit(events.guild_group(guild.pk), events.member_changed(member, op=op))
     publish_on_commit(events.guild_user_group(guild.pk, member.user_id), events.guild_removed(guild, reason=op),
-                      close_code=CloseCode.FORBIDDEN)
+                      disconnect=Disconnect.FORBIDDEN)
 
 
 def leader_require(guild: Guild, actor: User) -> GuildMember:

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Block, User
-from config.ws import CloseCode
+from config.disconnects import Disconnect
 from guilds.events import guild_group, guild_user_group
 from guilds.models import ActivityKind, Guild, GuildActivity, GuildBan, GuildMember, GuildMessage, GuildRole
 from guilds.services.guilds import guild_create, guild_disband, guild_update
@@ -168,7 +168,7 @@ def test_a_member_leaves_and_their_guild_sockets_close(guild, bob, published, co
     assert [(groups, e["type"], e["op"], close) for groups, e, close in published] == [
         ([guild_group(guild.pk)], "guilds.member", "left", None),
         ([guild_user_group(guild.pk, bob.pk)], "guilds.guild", "removed",
-         {"code": CloseCode.FORBIDDEN, "reason": "left"}),
+         {"disconnect": Disconnect.FORBIDDEN, "reason": "left"}),
     ]
 
 
@@ -249,7 +249,7 @@ def test_an_officer_kicks_a_member_audited_and_banned(ranks, bob, carol, publish
     assert (activity.kind, activity.actor, activity.subject) == (ActivityKind.KICKED, bob, carol)
     assert [(groups, e["op"], close) for groups, e, close in published] == [
         ([guild_group(ranks.pk)], "kicked", None),
-        ([guild_user_group(ranks.pk, carol.pk)], "removed", {"code": CloseCode.FORBIDDEN, "reason": "kicked"}),
+        ([guild_user_group(ranks.pk, carol.pk)], "removed", {"disconnect": Disconnect.FORBIDDEN, "reason": "kicked"}),
     ]
 
 
@@ -407,7 +407,7 @@ def test_the_leader_disbands_audited(guild, alice, bob, published, commit):
         alice, str(guild.pk), "Night Owls", sorted([alice.pk, bob.pk]), False)
     [(groups, event, close)] = published
     assert (groups, event["type"], event["op"], close) == (
-        [guild_group(guild.pk)], "guilds.guild", "disbanded", {"code": CloseCode.GONE, "reason": ""})
+        [guild_group(guild.pk)], "guilds.guild", "disbanded", {"disconnect": Disconnect.GONE, "reason": ""})
 
 
 def test_officers_cannot_disband(guild, bob):
