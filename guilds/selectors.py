@@ -116,9 +116,10 @@ def manager_require(*, guild: Guild, user: User) -> GuildMember:
     return member
 
 
-def is_guild_member(*, guild_id: int, user: User) -> bool:
-    """For rooms.services.membership.room_join: guild members may enter their guild's rooms."""
-    return user.is_authenticated and GuildMember.objects.filter(guild_id=guild_id, user=user).exists()
+def is_in_rooms_guild(*, room: Room, user: User) -> bool:
+    """Registered in rooms.selectors.insider_checks: guild members may enter their guild's rooms."""
+    return (room.guild_id is not None and user.is_authenticated
+            and GuildMember.objects.filter(guild_id=room.guild_id, user=user).exists())
 
 
 def member_count(*, guild: Guild) -> int:
