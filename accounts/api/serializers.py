@@ -2,9 +2,6 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gamification.api.serializers import DecorationSerializer
-from gamification.api.serializers import EarnedBadgeSerializer as ShowcaseBadgeSerializer
-
 from ..models import (
     ApiToken,
     Audience,
@@ -36,13 +33,6 @@ class FriendSerializer(UserSummarySerializer):
         fields = [*UserSummarySerializer.Meta.fields, "is_online", "last_seen_at"]
 
 
-class WatchHoursSerializer(serializers.Serializer):
-    this_week = serializers.FloatField()
-    this_month = serializers.FloatField()
-    this_year = serializers.FloatField()
-    all_time = serializers.FloatField()
-
-
 class RelationshipSerializer(serializers.Serializer):
     is_self = serializers.BooleanField()
     is_friend = serializers.BooleanField(required=False)
@@ -50,34 +40,6 @@ class RelationshipSerializer(serializers.Serializer):
     is_blocked = serializers.BooleanField(required=False)
     outgoing_request_id = serializers.IntegerField(allow_null=True, required=False)
     incoming_request_id = serializers.IntegerField(allow_null=True, required=False)
-
-
-class PlayerStatsSerializer(serializers.Serializer):
-    level = serializers.IntegerField()
-    xp = serializers.IntegerField()
-    current_floor = serializers.IntegerField(help_text="XP where this level starts")
-    next_at = serializers.IntegerField(allow_null=True, help_text="XP of the next level; null at the top")
-    percent = serializers.IntegerField(help_text="progress through this level")
-    streak_current = serializers.IntegerField()
-    streak_best = serializers.IntegerField()
-    title = DecorationSerializer(allow_null=True, help_text="the title the player wears")
-    frame = DecorationSerializer(allow_null=True, help_text="the avatar frame the player wears")
-
-
-class ProfileSerializer(serializers.Serializer):
-    """A public profile (GET /users/{handle}/)."""
-
-    user = UserSummarySerializer()
-    bio = serializers.CharField(source="user.bio")
-    joined_at = serializers.DateTimeField(source="user.date_joined")
-    native_languages = serializers.ListField(child=serializers.CharField(), source="user.native_languages")
-    learning_languages = serializers.ListField(child=serializers.CharField(), source="user.learning_languages")
-    is_premium = serializers.BooleanField(source="user.is_premium")
-    friend_count = serializers.IntegerField(allow_null=True, help_text="null when the friend list is private")
-    stats = PlayerStatsSerializer(help_text="level, XP and streak")
-    watch_hours = WatchHoursSerializer(allow_null=True, help_text="null when stats are private")
-    relationship = RelationshipSerializer(allow_null=True)
-    badges = ShowcaseBadgeSerializer(many=True, help_text="the badge showcase: up to 5, in order")
 
 
 class MeSerializer(serializers.ModelSerializer):

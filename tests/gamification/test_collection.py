@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from accounts.models import Notification, NotificationKind
-from accounts.selectors import profile_get
 from config.errors import ApplicationError
 from gamification.admin import BadgeForm
 from gamification.models import PlayerStats, UnlockSource, UserBadge, UserDecoration
@@ -21,6 +20,7 @@ from gamification.services.collection import (
     decoration_unlock,
 )
 from gamification.services.xp import xp_award
+from web.profiles import profile_get
 
 from .factories import BadgeFactory, DecorationFactory, UserFactory
 
