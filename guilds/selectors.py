@@ -1,14 +1,13 @@
 """Reads of guilds, members, requests, invites, chat, guild rooms and the activity feed."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Expression, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ForbiddenError, NotFoundError
-from gamification.models import DailyActivity
 from rooms.models import Room
 from rooms.selectors import with_summary
 
@@ -135,15 +134,16 @@ def managers_list(*, guild: Guild) -> QuerySet[User]:
     return User.objects.filter(guild_membership__guild=guild, guild_membership__role__in=MANAGERS).order_by("pk")
 
 
+# Per-member figures higher apps add to members_list: name -> a function returning a query
+# expression over GuildMember, registered in their AppConfig.ready (gamification: weekly_watch_seconds).
+member_figures: dict[str, Callable[[], Expression]] = {}
+
+
 def members_list(*, guild: Guild) -> QuerySet[GuildMember]:
-    """Leader, officers, then members by seniority, each with this week's watch seconds. One query."""
-    this_week = (
-        DailyActivity.objects.filter(user=OuterRef("user_id"), day__gte=week_start())
-        .order_by().values("user").annotate(seconds=Sum("watch_seconds")).values("seconds")
-    )
+    """Leader, officers, then members by seniority, with the registered member figures. One query."""
     return (
         GuildMember.objects.filter(guild=guild).select_related("user")
-        .annotate(weekly_watch_seconds=Coalesce(Subquery(this_week), Value(0)), role_order=ROLE_ORDER)
+        .annotate(role_order=ROLE_ORDER, **{name: figure() for name, figure in member_figures.items()})
         .order_by("role_order", "joined_at", "id")
     )
 

@@ -26,6 +26,7 @@ from accounts.models import NotificationKind, User
 from accounts.services.notifications import notification_create
 from config.errors import ApplicationError
 from config.locks import advisory_lock
+from guilds.models import Guild, GuildMember
 from moderation.models import AuditVerb
 from moderation.services import audit_record_many
 
@@ -85,8 +86,6 @@ def weekly_reset_run(*, week: date | None = None, now: datetime | None = None) -
 
 def _standings(board: Board, week: date) -> list[LeaderboardSnapshot]:
     """The board's final top, from the database (the truth), as unsaved snapshot rows."""
-    from guilds.models import Guild
-
     scope, metric = SNAPSHOT_BOARDS[board]
     entries = leaderboard.db_top(BoardRef(scope, metric, Period.WEEK, week), LEADERBOARD_SNAPSHOT_SIZE)
     ids = [entry.entity_id for entry in entries]
@@ -106,8 +105,6 @@ def _standings(board: Board, week: date) -> list[LeaderboardSnapshot]:
 
 
 def _premium_grant_all(*, week: date, standings: dict, now: datetime) -> list[PremiumGrant]:
-    from guilds.models import Guild, GuildMember
-
     # (user id, source) → (rank, guild id)
     winners: dict[tuple[int, str], tuple[int, int | None]] = {}
     for row in standings[Board.INDIVIDUAL_WATCH][:REWARDED_RANKS]:
