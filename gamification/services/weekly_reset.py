@@ -24,13 +24,13 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from accounts.services.notifications import notification_create
+from audit.services import audit_record_many
 from config.errors import ApplicationError
 from config.locks import advisory_lock
 from guilds.models import Guild, GuildMember
-from moderation.models import AuditVerb
-from moderation.services import audit_record_many
 
 from .. import leaderboard
+from ..audit_verbs import AuditVerb
 from ..errors import GamificationError
 from ..leaderboard import BoardRef, Metric, Period, Scope
 from ..models import Board, GrantSource, LeaderboardSnapshot, PremiumGrant, WeeklyReset

@@ -9,13 +9,13 @@ from django.utils.text import slugify
 from accounts.avatars import avatar_from_upload
 from accounts.models import NotificationKind, User
 from accounts.services.notifications import notifications_withdraw
+from audit.services import audit_record
 from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError
 from config.realtime import publish_on_commit
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 
 from .. import events
+from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import MAX_MEMBERS, ActivityKind, Guild, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
 from ..selectors import member_count

@@ -17,13 +17,13 @@ from django.utils import timezone
 from accounts.models import NotificationKind, User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notifications_withdraw
+from audit.services import audit_record
 from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 
 from .. import events
+from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import ActivityKind, Guild, GuildBan, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
 from ..selectors import manager_require, member_count, membership_get

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Block, User
+from audit.models import AuditEvent
 from config.disconnects import Disconnect
+from guilds.audit_verbs import AuditVerb
 from guilds.events import guild_group, guild_user_group
 from guilds.models import ActivityKind, Guild, GuildActivity, GuildBan, GuildMember, GuildMessage, GuildRole
 from guilds.services.guilds import guild_create, guild_disband, guild_update
@@ -25,7 +27,6 @@ from guilds.services.membership import (
     guild_member_set_role,
     guild_ownership_transfer,
 )
-from moderation.models import AuditEvent, AuditVerb
 from rooms.models import Room
 from tests.accounts.factories import UserFactory
 from tests.rooms.conftest import refused
