@@ -45,6 +45,19 @@ def can_manage(member: GuildMember | None) -> bool:
     return member is not None and member.role in MANAGERS
 
 
+def can_kick(actor: GuildMember | None, target: GuildMember) -> bool:
+    """Officers kick members; the leader kicks officers and members; nobody kicks themselves."""
+    if actor is None or actor.pk == target.pk or target.role == GuildRole.LEADER:
+        return False
+    return actor.role == GuildRole.LEADER or (actor.role == GuildRole.OFFICER and target.role == GuildRole.MEMBER)
+
+
+def member_menu(*, me: GuildMember | None, member: GuildMember) -> dict:
+    """What the viewer may do to one member from the member list (the services enforce the same rules)."""
+    leads_them = me is not None and me.role == GuildRole.LEADER and me.pk != member.pk
+    return {"can_kick": can_kick(me, member), "can_set_role": leads_them, "can_transfer": leads_them}
+
+
 # -- guilds ---------------------------------------------------------------------------------
 def guild_get(*, slug: str) -> Guild:
     guild = Guild.objects.filter(slug=slug).first()

@@ -65,7 +65,7 @@ def guild_page(request, slug: str):
         "is_manager": is_manager,
         "is_leader": me is not None and me.role == GuildRole.LEADER,
         "in_another_guild": me is None and selectors.guild_for_user(user=request.user) is not None,
-        "members": selectors.members_list(guild=guild),
+        "members": [(m, selectors.member_menu(me=me, member=m)) for m in selectors.members_list(guild=guild)],
         "activity": [(a, activity_text(a)) for a in selectors.activity_list(guild=guild, for_member=me is not None)],
     }
     if me is not None:

@@ -26,7 +26,7 @@ from .. import events
 from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import ActivityKind, Guild, GuildBan, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
-from ..selectors import manager_require, member_count, membership_get
+from ..selectors import can_kick, manager_require, member_count, membership_get
 from .activity import guild_activity_record
 
 KICK_BAN = timedelta(hours=24)
@@ -154,7 +154,7 @@ def guild_member_kick(*, actor: User, guild: Guild, target: User) -> None:
         member = _target(guild, target)
         if member.pk == actor_member.pk:
             raise ApplicationError(GuildError.TARGET_INVALID, "You can't kick yourself: leave the guild instead.")
-        if member.role == GuildRole.LEADER or (member.role == GuildRole.OFFICER and actor_member.role != GuildRole.LEADER):
+        if not can_kick(actor_member, member):
             raise ForbiddenError(GuildError.NOT_ALLOWED, "You can't kick someone of your rank or above.")
         until = timezone.now() + KICK_BAN
         GuildBan.objects.update_or_create(guild=guild, user=target, defaults={"until": until, "created_by": actor})
