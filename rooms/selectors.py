@@ -31,6 +31,14 @@ def room_get(*, code: str) -> Room:
     return room
 
 
+def room_get_for_user(*, code: str, user: User) -> Room:
+    """A room as the user may read it: a public room for anyone, any other only for its members."""
+    room = room_get(code=code)
+    if room.visibility != Visibility.PUBLIC:
+        member_require(room=room, user=user)
+    return room
+
+
 def member_get(*, room: Room, user: User) -> RoomMember | None:
     if not user.is_authenticated:
         return None
