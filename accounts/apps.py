@@ -5,7 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import receivers  # noqa: F401  (allauth login/logout hooks)
+        from accounts import notification_kinds, receivers  # noqa: F401  (its notification kinds; allauth hooks)
         from accounts.events import session_force_logout
         from accounts.selectors import session_is_current
         from config.ws import register_session_hooks

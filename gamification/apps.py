@@ -5,7 +5,7 @@ class GamificationConfig(AppConfig):
     name = "gamification"
 
     def ready(self):
-        from gamification import receivers  # noqa: F401  (listens to accounts and rooms signals)
+        from gamification import notification_kinds, receivers  # noqa: F401  (its kinds; accounts and rooms signals)
         from gamification.selectors import guild_member_week_seconds
         from gamification.views import guild_page_section
         from guilds import selectors as guild_selectors

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, Q, Value, When
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notification_create
 from audit.services import audit_record_many
 from config.errors import ApplicationError
@@ -34,6 +34,7 @@ from ..audit_verbs import AuditVerb
 from ..errors import GamificationError
 from ..leaderboard import BoardRef, Metric, Period, Scope
 from ..models import Board, GrantSource, LeaderboardSnapshot, PremiumGrant, WeeklyReset
+from ..notification_kinds import NotificationKind
 from ..rules import LEADERBOARD_SNAPSHOT_SIZE, PREMIUM_DAYS_GUILD, PREMIUM_DAYS_INDIVIDUAL, REWARDED_RANKS
 from .scores import weekly_counters_roll
 

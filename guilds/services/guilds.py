@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.avatars import avatar_from_upload
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notifications_withdraw
 from audit.services import audit_record
 from config.disconnects import Disconnect
@@ -18,6 +18,7 @@ from .. import events
 from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import MAX_MEMBERS, ActivityKind, Guild, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
+from ..notification_kinds import NotificationKind
 from ..selectors import member_count
 from .activity import guild_activity_record
 from .membership import leader_require, lock, refuse_if_in_a_guild

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notifications_withdraw
 from audit.services import audit_record
@@ -26,6 +26,7 @@ from .. import events
 from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import ActivityKind, Guild, GuildBan, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
+from ..notification_kinds import NotificationKind
 from ..selectors import can_kick, manager_require, member_count, membership_get
 from .activity import guild_activity_record
 

@@ -24,9 +24,9 @@ from accounts.models import (
     FriendRequestStatus,
     Friendship,
     Notification,
-    NotificationKind,
     User,
 )
+from accounts.notification_kinds import NotificationKind
 from accounts.services.tokens import api_token_create
 from tests.authz import (
     Case,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from accounts.models import Notification, NotificationKind, User
+from accounts.models import Notification, User
 from audit.models import AuditEvent
 from gamification.audit_verbs import AuditVerb
 from gamification.models import (
@@ -24,6 +24,7 @@ from gamification.models import (
     WeeklyReset,
     XpEntry,
 )
+from gamification.notification_kinds import NotificationKind
 from gamification.rules import Reason, TaskKind
 from gamification.services import activity
 from gamification.services.scores import watch_time_score

@@ -12,10 +12,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Block, Notification, NotificationKind
+from accounts.models import Block, Notification
 from config.disconnects import Disconnect
 from rooms.events import HALLWAY_GROUP, room_group, room_user_group
 from rooms.models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
+from rooms.notification_kinds import NotificationKind
 from rooms.services.invites import invite_create, invite_friend
 from rooms.services.membership import (
     KICK_BAN,
