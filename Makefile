@@ -4,7 +4,7 @@
 #   make run PORT=9000  same, on another port
 #   make test           run the test suite (installs Debian chromium when missing)
 #   make test PYTEST_ARGS="-x -k rooms"
-#   make lint           ruff
+#   make lint           ruff, and lint-imports (the one-way layers between apps, pyproject.toml)
 #   make lock           recompile requirements*.lock (hashed) from requirements*.txt
 #   make check-deploy   Django's deployment checks with production settings
 #
@@ -69,6 +69,7 @@ test: deps
 
 lint: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 check-deploy: deps
 	$(CHECK_DEPLOY_ENV) $(VENV_PY) manage.py check --deploy --fail-level WARNING

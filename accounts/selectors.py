@@ -161,10 +161,7 @@ def relationship(*, viewer: User, other: User) -> dict:
 
 
 def profile_get(*, handle: str, viewer: User | None) -> dict:
-    """A public profile as the viewer may see it."""
-    from gamification.selectors import badge_showcase, player_stats, watch_hours
-    from guilds.selectors import guild_for_user
-
+    """The account's part of a public profile as the viewer may see it (web.profiles adds the rest)."""
     owner = user_get_by_handle(handle=handle, viewer=viewer)
     can_see_friends = audience_allows(audience=owner.friends_visibility, owner=owner, viewer=viewer)
     can_see_stats = audience_allows(audience=owner.stats_visibility, owner=owner, viewer=viewer)
@@ -174,10 +171,6 @@ def profile_get(*, handle: str, viewer: User | None) -> dict:
         "can_see_stats": can_see_stats,
         "can_see_friends": can_see_friends,
         "relationship": relationship(viewer=viewer, other=owner) if viewer and viewer.is_authenticated else None,
-        "stats": player_stats(user=owner),
-        "watch_hours": watch_hours(user=owner) if can_see_stats else None,
-        "badges": badge_showcase(user=owner),  # the showcase (up to 5); the title and frame are in stats
-        "guild": guild_for_user(user=owner),
     }
 
 

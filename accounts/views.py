@@ -5,22 +5,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from config.errors import ApplicationError, NotFoundError
+from config.errors import ApplicationError
 
 from . import selectors
 from .api.serializers import NotificationSerializer
 from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
 from .services import tokens, users
-
-
-def profile(request, handle: str):
-    try:
-        context = selectors.profile_get(handle=handle, viewer=request.user)
-    except NotFoundError:
-        return render(request, "accounts/profile_missing.html", {"handle": handle}, status=404)
-    if context["can_see_friends"]:
-        context["friends"] = selectors.friends_list(owner=context["user"], viewer=request.user)[:12]
-    return render(request, "accounts/profile.html", {"profile": context, "owner": context["user"]})
 
 
 @login_required

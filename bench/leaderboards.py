@@ -288,8 +288,8 @@ def undo_reset(week) -> None:
     from django.db import connection
 
     from accounts.models import Notification, User
+    from audit.models import AuditEvent
     from gamification.models import LeaderboardSnapshot, PremiumGrant, WeeklyReset
-    from moderation.models import AuditEvent
 
     grants = list(PremiumGrant.objects.values_list("user_id", "premium_until_before"))
     for user_id, before in grants:

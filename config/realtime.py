@@ -19,6 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from redis.exceptions import RedisError
 
+from config.disconnects import Disconnect
+
 logger = logging.getLogger(__name__)
 
 # The consumer method that receives every event (see config.ws.BaseConsumer).
@@ -32,7 +34,7 @@ PUBLISH_ERRORS = (ChannelFull, RedisError, OSError)
 
 def resync_message() -> dict:
     """A channel-layer message that closes every receiving socket with RESYNC_CLOSE_CODE."""
-    return {"type": EVENT_HANDLER, "text": None, "close": {"code": RESYNC_CLOSE_CODE, "reason": "resync"}}
+    return {"type": EVENT_HANDLER, "text": None, "close": {"disconnect": Disconnect.RESYNC.value, "reason": "resync"}}
 
 
 def user_group(user_id: int) -> str:
@@ -47,16 +49,16 @@ def encode(event: dict) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
-def publish_on_commit(groups: str | Iterable[str], event: dict, *, close_code: int | None = None) -> None:
+def publish_on_commit(groups: str | Iterable[str], event: dict, *, disconnect: Disconnect | None = None) -> None:
     """Send `event` to every socket in `groups` once the transaction commits.
 
-    With close_code, each receiving socket closes after delivering the event
-    (reason: the event's "reason"), e.g. when its session was ended.
+    With disconnect, each receiving socket closes after delivering the event (config.ws maps
+    the Disconnect to its close code; reason: the event's "reason"), e.g. when its session ended.
     """
     group_list = [groups] if isinstance(groups, str) else list(groups)
     message = {"type": EVENT_HANDLER, "text": encode(event)}
-    if close_code is not None:
-        message["close"] = {"code": close_code, "reason": event.get("reason", "")}
+    if disconnect is not None:
+        message["close"] = {"disconnect": disconnect.value, "reason": event.get("reason", "")}
     transaction.on_commit(partial(send_now, group_list, message))
 
 

@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.errors import api_not_found
 from config.media import serve_media
-from web import views as web_views
 
 # Staff sign in through allauth's login, so the admin shares its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,6 +14,7 @@ admin.site.site_title = "WatchTogether admin"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("web.api.urls")),
     path("", include("rooms.api.urls")),
     path("", include("guilds.api.urls")),
     path("", include("gamification.api.urls")),
@@ -25,8 +25,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
-    path("healthz", web_views.healthz, name="healthz"),
+    path("", include("web.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),

@@ -8,6 +8,7 @@ connection with one of CloseCode.
 
 import json
 import time
+from collections.abc import Callable
 from enum import IntEnum
 
 from channels.db import database_sync_to_async
@@ -15,6 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
 
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, error_body
 from config.fanout import FanoutChannelLayer
 from config.realtime import EVENT_HANDLER, RESYNC_CLOSE_CODE, encode, session_group
@@ -29,6 +31,32 @@ class CloseCode(IntEnum):
     MESSAGE_TOO_BIG = 4413
     RATE_LIMITED = 4429
     RESYNC = RESYNC_CLOSE_CODE  # events may be lost or Redis is down: reconnect with backoff, then resync
+
+
+# What each reason a service gives for ending sockets (config.disconnects) closes them with
+# (sent as a plain int: autobahn refuses an IntEnum).
+CLOSE_CODES = {
+    Disconnect.FORBIDDEN: CloseCode.FORBIDDEN,
+    Disconnect.GONE: CloseCode.GONE,
+    Disconnect.SESSION_ENDED: CloseCode.SESSION_ENDED,
+    Disconnect.RESYNC: CloseCode.RESYNC,
+}
+
+
+class SessionHooks:
+    """How a socket checks that its session is still live and tells the client it ended.
+
+    The account layer registers both in its AppConfig.ready (accounts/apps.py): plumbing
+    imports no app.
+    """
+
+    is_current: Callable[..., bool]  # (session_key=..., user_id=...) -> bool
+    ended_event: Callable[..., dict]  # (reason=...) -> the session.force_logout event
+
+
+def register_session_hooks(*, is_current: Callable[..., bool], ended_event: Callable[..., dict]) -> None:
+    SessionHooks.is_current = staticmethod(is_current)
+    SessionHooks.ended_event = staticmethod(ended_event)
 
 
 def handles(message_type: str, serializer_class: type[serializers.Serializer] | None = None):
@@ -181,10 +209,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         The pong carries when the ping arrived and when the pong left, so the client's clock
         estimate isn't biased by the work done in between (static/js/sync.js).
         """
-        from accounts.selectors import session_is_current
-
         received = time.time() * 1000
-        if not await database_sync_to_async(session_is_current)(session_key=self.session_key, user_id=self.user.pk):
+        if not await database_sync_to_async(SessionHooks.is_current)(session_key=self.session_key, user_id=self.user.pk):
             await self.end_session("session_expired")
             return
         await self.on_heartbeat(data)
@@ -220,7 +246,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if message["text"] is not None:  # config.realtime.resync_message only closes
             await self.send(text_data=message["text"])
         if "close" in message:
-            await self.close(code=message["close"]["code"], reason=message["close"]["reason"])
+            close = message["close"]
+            await self.close(code=int(CLOSE_CODES[Disconnect(close["disconnect"])]), reason=close["reason"])
 
     async def close(self, code=None, reason=None):
         """Close from the server end, leaving the groups at once: the client may take a while to
@@ -231,7 +258,5 @@ class BaseConsumer(AsyncWebsocketConsumer):
         await super().close(code=code, reason=reason)
 
     async def end_session(self, reason: str):
-        from accounts.events import session_force_logout
-
-        await self.send_json(session_force_logout(reason=reason))
+        await self.send_json(SessionHooks.ended_event(reason=reason))
         await self.close(code=CloseCode.SESSION_ENDED, reason=reason)

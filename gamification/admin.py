@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
 
 from config.errors import ApplicationError
+from guilds.admin import GuildAdmin
 
 from .badge_images import badge_image_from_upload
 from .models import (
@@ -22,6 +23,7 @@ from .models import (
     WeeklyReset,
     XpEntry,
 )
+from .services.guild_watch_hours import guilds_refresh_watch_hours
 from .services.leaderboards import leaderboards_rebuild_current
 
 
@@ -178,3 +180,12 @@ class PremiumGrantAdmin(ReadOnlyAdmin):
     list_filter = ["source", "week_start"]
     search_fields = ["user__handle"]
     list_select_related = ["user"]
+
+
+@admin.action(description="Recompute every guild's watch hours now")
+def refresh_watch_hours(modeladmin, request, queryset):
+    modeladmin.message_user(request, f"Updated {guilds_refresh_watch_hours()} guild(s).", messages.SUCCESS)
+
+
+# The guild figures come from gamification's daily activity, so gamification adds the action.
+GuildAdmin.actions = [*GuildAdmin.actions, refresh_watch_hours]

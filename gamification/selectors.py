@@ -2,12 +2,15 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import User
 from config.errors import NotFoundError
+from guilds.models import Guild, GuildMember
+from guilds.selectors import member_require, week_start
 
 from . import leaderboard
 from .errors import GamificationError
@@ -98,8 +101,6 @@ def _players(ids: list[int]) -> dict[int, dict]:
 
 
 def _guilds(ids: list[int]) -> dict[int, dict]:
-    from guilds.models import Guild
-
     guilds = Guild.objects.filter(pk__in=ids).annotate(member_count=Count("members"))
     return {
         g.pk: {"id": g.pk, "slug": g.slug, "name": g.name, "avatar_url": g.avatar.url if g.avatar else None,
@@ -125,8 +126,6 @@ def viewer_entity(*, viewer: User | None, scope: Scope) -> int | None:
         return None
     if scope == Scope.INDIVIDUAL:
         return viewer.pk
-    from guilds.models import GuildMember
-
     return GuildMember.objects.filter(user=viewer).values_list("guild_id", flat=True).first()
 
 
@@ -224,8 +223,6 @@ def _published_events():
 
 def _visible_events(user: User | None):
     """Platform-wide events, and the events of the user's own guild (nobody else sees those)."""
-    from guilds.models import GuildMember
-
     mine = GuildMember.objects.filter(user=user).values("guild_id") if user is not None and user.is_authenticated else []
     return _published_events().filter(Q(guild__isnull=True) | Q(guild__in=mine))
 
@@ -244,10 +241,17 @@ def events_list(*, user: User | None, state: str = "current", now: datetime | No
     return _events_with_progress(list(_by_state(_visible_events(user), state, now)), user, now)
 
 
+def guild_member_week_seconds() -> Coalesce:
+    """A guild member's watch seconds this week (from Monday, UTC): guilds.selectors.member_figures."""
+    this_week = (
+        DailyActivity.objects.filter(user=OuterRef("user_id"), day__gte=week_start())
+        .order_by().values("user").annotate(seconds=Sum("watch_seconds")).values("seconds")
+    )
+    return Coalesce(Subquery(this_week), Value(0))
+
+
 def guild_events_list(*, guild, user: User, state: str = "current", now: datetime | None = None) -> list[dict]:
     """A guild's own events, for its members (anyone else: not_a_guild_member)."""
-    from guilds.selectors import member_require
-
     member_require(guild=guild, user=user)
     now = now or timezone.now()
     return _events_with_progress(list(_by_state(_published_events().filter(guild=guild), state, now)), user, now)

@@ -10,7 +10,14 @@ from config.errors import ApplicationError, NotFoundError
 from . import leaderboard, selectors
 from .leaderboard import BOARD_KINDS, Metric, Period, Scope
 from .models import DecorationKind
-from .rules import PREMIUM_DAYS_GUILD, PREMIUM_DAYS_INDIVIDUAL, REWARDED_RANKS, SHOWCASE_SIZE
+from .rules import (
+    EVENT_TASK_XP_RANGE,
+    PREMIUM_DAYS_GUILD,
+    PREMIUM_DAYS_INDIVIDUAL,
+    REWARDED_RANKS,
+    SHOWCASE_SIZE,
+    TaskKind,
+)
 from .services import collection
 
 PERIOD_LABELS = {Period.WEEK: "This week", Period.MONTH: "This month", Period.ALL: "All time"}
@@ -84,3 +91,11 @@ def badges(request):
         "showcase_size": SHOWCASE_SIZE,
         "showcase_count": sum(1 for b in badges_["earned"] if b["position"]),
     })
+
+
+def guild_page_section(*, guild, viewer, is_manager: bool) -> dict:
+    """The guild's events on its page (registered in guilds.views.page_sections); managers get the form's choices."""
+    context = {"events": selectors.guild_events_list(guild=guild, user=viewer)}
+    if is_manager:
+        context |= {"task_kinds": TaskKind.choices, "task_xp_range": EVENT_TASK_XP_RANGE}
+    return context

@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 
 from .models import Guild, GuildActivity, GuildBan, GuildInvite, GuildJoinRequest, GuildMember, GuildMessage
 from .services.guilds import guild_disband
-from .services.watch_hours import guilds_refresh_watch_hours
 
 
 class GuildMemberInline(admin.TabularInline):
@@ -25,7 +24,7 @@ class GuildAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "description"]
     readonly_fields = ["slug", "created_by", "created_at", "total_watch_seconds", "weekly_watch_seconds"]
     inlines = [GuildMemberInline]
-    actions = ["disband_guilds", "refresh_watch_hours"]
+    actions = ["disband_guilds"]  # gamification/admin.py adds refresh_watch_hours
 
     @admin.action(description="Disband the selected guilds (audited)")
     def disband_guilds(self, request, queryset):
@@ -34,10 +33,6 @@ class GuildAdmin(admin.ModelAdmin):
             guild_disband(actor=request.user, guild=guild, by_staff=True)
             count += 1
         self.message_user(request, f"Disbanded {count} guild(s).", messages.SUCCESS)
-
-    @admin.action(description="Recompute every guild's watch hours now")
-    def refresh_watch_hours(self, request, queryset):
-        self.message_user(request, f"Updated {guilds_refresh_watch_hours()} guild(s).", messages.SUCCESS)
 
 
 @admin.register(GuildMember)

@@ -1,14 +1,13 @@
 """Reads of guilds, members, requests, invites, chat, guild rooms and the activity feed."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Expression, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ForbiddenError, NotFoundError
-from gamification.models import DailyActivity
 from rooms.models import Room
 from rooms.selectors import with_summary
 
@@ -44,6 +43,19 @@ def week_start(today: date | None = None) -> date:
 def can_manage(member: GuildMember | None) -> bool:
     """Officers and the leader invite, kick members, answer requests and run guild rooms."""
     return member is not None and member.role in MANAGERS
+
+
+def can_kick(actor: GuildMember | None, target: GuildMember) -> bool:
+    """Officers kick members; the leader kicks officers and members; nobody kicks themselves."""
+    if actor is None or actor.pk == target.pk or target.role == GuildRole.LEADER:
+        return False
+    return actor.role == GuildRole.LEADER or (actor.role == GuildRole.OFFICER and target.role == GuildRole.MEMBER)
+
+
+def member_menu(*, me: GuildMember | None, member: GuildMember) -> dict:
+    """What the viewer may do to one member from the member list (the services enforce the same rules)."""
+    leads_them = me is not None and me.role == GuildRole.LEADER and me.pk != member.pk
+    return {"can_kick": can_kick(me, member), "can_set_role": leads_them, "can_transfer": leads_them}
 
 
 # -- guilds ---------------------------------------------------------------------------------
@@ -116,9 +128,10 @@ def manager_require(*, guild: Guild, user: User) -> GuildMember:
     return member
 
 
-def is_guild_member(*, guild_id: int, user: User) -> bool:
-    """For rooms.services.membership.room_join: guild members may enter their guild's rooms."""
-    return user.is_authenticated and GuildMember.objects.filter(guild_id=guild_id, user=user).exists()
+def is_in_rooms_guild(*, room: Room, user: User) -> bool:
+    """Registered in rooms.selectors.insider_checks: guild members may enter their guild's rooms."""
+    return (room.guild_id is not None and user.is_authenticated
+            and GuildMember.objects.filter(guild_id=room.guild_id, user=user).exists())
 
 
 def member_count(*, guild: Guild) -> int:
@@ -134,15 +147,16 @@ def managers_list(*, guild: Guild) -> QuerySet[User]:
     return User.objects.filter(guild_membership__guild=guild, guild_membership__role__in=MANAGERS).order_by("pk")
 
 
+# Per-member figures higher apps add to members_list: name -> a function returning a query
+# expression over GuildMember, registered in their AppConfig.ready (gamification: weekly_watch_seconds).
+member_figures: dict[str, Callable[[], Expression]] = {}
+
+
 def members_list(*, guild: Guild) -> QuerySet[GuildMember]:
-    """Leader, officers, then members by seniority, each with this week's watch seconds. One query."""
-    this_week = (
-        DailyActivity.objects.filter(user=OuterRef("user_id"), day__gte=week_start())
-        .order_by().values("user").annotate(seconds=Sum("watch_seconds")).values("seconds")
-    )
+    """Leader, officers, then members by seniority, with the registered member figures. One query."""
     return (
         GuildMember.objects.filter(guild=guild).select_related("user")
-        .annotate(weekly_watch_seconds=Coalesce(Subquery(this_week), Value(0)), role_order=ROLE_ORDER)
+        .annotate(role_order=ROLE_ORDER, **{name: figure() for name, figure in member_figures.items()})
         .order_by("role_order", "joined_at", "id")
     )
 

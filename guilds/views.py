@@ -1,13 +1,13 @@
 """Website pages for guilds: browse and search, found a guild, a guild's page, its settings."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, NotFoundError
-from gamification.rules import EVENT_TASK_XP_RANGE, TaskKind
-from gamification.selectors import guild_events_list
 
 from . import selectors
 from .api.serializers import activity_text
@@ -16,6 +16,10 @@ from .models import GuildRole
 from .services import guilds
 
 LIST_SIZE = 60
+
+# What higher apps add to a member's view of a guild page: functions (guild, viewer, is_manager)
+# -> template context, registered in their AppConfig.ready (gamification: the guild's events).
+page_sections: list[Callable[..., dict]] = []
 
 
 @login_required
@@ -61,18 +65,17 @@ def guild_page(request, slug: str):
         "is_manager": is_manager,
         "is_leader": me is not None and me.role == GuildRole.LEADER,
         "in_another_guild": me is None and selectors.guild_for_user(user=request.user) is not None,
-        "members": selectors.members_list(guild=guild),
+        "members": [(m, selectors.member_menu(me=me, member=m)) for m in selectors.members_list(guild=guild)],
         "activity": [(a, activity_text(a)) for a in selectors.activity_list(guild=guild, for_member=me is not None)],
     }
     if me is not None:
         context["rooms"] = selectors.guild_rooms_list(guild=guild)
         context["chat_messages"] = selectors.messages_list(guild=guild)
-        context["events"] = guild_events_list(guild=guild, user=request.user)
+        for section in page_sections:
+            context.update(section(guild=guild, viewer=request.user, is_manager=is_manager))
     if is_manager:
         context["join_requests"] = selectors.join_requests_pending(guild=guild)
         context["sent_invites"] = selectors.invites_pending_for_guild(guild=guild)
-        context["task_kinds"] = TaskKind.choices
-        context["task_xp_range"] = EVENT_TASK_XP_RANGE
     if context["is_leader"]:
         context["settings_form"] = GuildSettingsForm(initial={
             "name": guild.name, "description": guild.description, "is_public": guild.is_public,

@@ -20,14 +20,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from audit.services import audit_record
 from config.errors import ConflictError, NotFoundError
 from config.realtime import publish_on_commit
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 from rooms.events import room_group
 from rooms.models import Room
 from rooms.selectors import member_require
 
+from .audit_verbs import AuditVerb
 from .errors import MediaError
 from .events import recording_changed
 from .models import Recording, RecordingPart

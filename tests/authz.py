@@ -94,8 +94,9 @@ def assert_api_status(response, expected: int, role: str) -> bool:
 
 
 # -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
-def api_endpoints(app: str) -> list[tuple[str, str, str]]:
-    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app`."""
+def api_endpoints(app: str | tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app` (or one of them)."""
+    modules = tuple(f"{name}." for name in ((app,) if isinstance(app, str) else app))
     found = []
 
     def walk(patterns, prefix):
@@ -105,7 +106,7 @@ def api_endpoints(app: str) -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
                 view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if view_class is None or not view_class.__module__.startswith(f"{app}."):
+                if view_class is None or not view_class.__module__.startswith(modules):
                     continue
                 found.extend((pattern.name, method, route) for method in METHODS if hasattr(view_class, method))
 
@@ -113,7 +114,7 @@ def api_endpoints(app: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def assert_matrix_complete(app: str, cases: list[Case], *, at_least: int) -> None:
+def assert_matrix_complete(app: str | tuple[str, ...], cases: list[Case], *, at_least: int) -> None:
     in_urls = {(name, method) for name, method, _ in api_endpoints(app)}
     in_matrix = {(case.name, case.method) for case in cases}
     assert len(in_urls) >= at_least, f"{app} /api/v1/ endpoints not found"
@@ -121,7 +122,7 @@ def assert_matrix_complete(app: str, cases: list[Case], *, at_least: int) -> Non
     assert in_matrix - in_urls == set(), "matrix cases for endpoints that no longer exist"
 
 
-def anonymous_params(app: str) -> list:
+def anonymous_params(app: str | tuple[str, ...]) -> list:
     return [pytest.param(name, method, route, id=f"{method} {route}") for name, method, route in api_endpoints(app)]
 
 

@@ -105,7 +105,7 @@ async def test_sockets_not_attached_or_not_open_get_the_event_queued(layer):
 async def test_an_event_that_closes_the_socket_is_queued_and_so_is_everything_after_it(layer):
     a, b = member(layer, "a"), member(layer, "b")
 
-    layer.deliver({"a"}, event(layer, 1, close={"code": 4409, "reason": "session_ended"}))
+    layer.deliver({"a"}, event(layer, 1, close={"disconnect": "session_ended", "reason": "session_ended"}))
     layer.deliver({"a", "b"}, event(layer, 2))
     layer.deliver({"a", "b"}, event(layer, 3))
     await turn()
@@ -144,7 +144,7 @@ async def test_other_message_types_take_the_consumer_path(layer):
 @pytest.mark.asyncio
 async def test_detach_forgets_the_socket_and_its_queue_count(layer):
     member(layer, "a")
-    layer.deliver({"a"}, event(layer, 1, close={"code": 4410, "reason": "room_closed"}))
+    layer.deliver({"a"}, event(layer, 1, close={"disconnect": "gone", "reason": "room_closed"}))
     layer.detach("a")
     assert "a" not in layer.sockets and layer.queued == {}
 
@@ -167,7 +167,7 @@ async def test_a_sockets_staged_frames_leave_before_its_consumer_handles_a_later
     task = asyncio.create_task(consumer())
     await turn()
     layer.deliver({"a"}, event(layer, 1))  # staged
-    layer.deliver({"a"}, event(layer, 2, close={"code": 4409, "reason": "signed_out"}))  # queued, wakes the consumer
+    layer.deliver({"a"}, event(layer, 2, close={"disconnect": "session_ended", "reason": "signed_out"}))  # queued, wakes the consumer
     await task
 
     assert seen_by_consumer == [[frame_of(1)]]

@@ -193,7 +193,7 @@ def test_an_event_that_could_not_be_published_closes_its_groups_sockets_to_resyn
     event = {"type": realtime.EVENT_HANDLER, "text": "{}"}
     realtime.send_now(["room.1"], event)  # with Redis down, the retry fails too: logged, not raised
     assert layer.sent == [("room.1", event), ("room.1", realtime.resync_message())]
-    assert realtime.resync_message()["close"] == {"code": RESYNC_CLOSE_CODE, "reason": "resync"}
+    assert realtime.resync_message()["close"] == {"disconnect": "resync", "reason": "resync"}
 
 
 @pytest.mark.parametrize("fails_after", [None, "websocket.accept", "websocket.close"])

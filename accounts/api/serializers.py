@@ -2,9 +2,6 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gamification.api.serializers import DecorationSerializer
-from gamification.api.serializers import EarnedBadgeSerializer as ShowcaseBadgeSerializer
-
 from ..models import (
     ApiToken,
     Audience,
@@ -12,9 +9,9 @@ from ..models import (
     FriendRequest,
     FriendRequestPolicy,
     Notification,
-    NotificationKind,
     User,
 )
+from ..notification_registry import kind_info
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -36,13 +33,6 @@ class FriendSerializer(UserSummarySerializer):
         fields = [*UserSummarySerializer.Meta.fields, "is_online", "last_seen_at"]
 
 
-class WatchHoursSerializer(serializers.Serializer):
-    this_week = serializers.FloatField()
-    this_month = serializers.FloatField()
-    this_year = serializers.FloatField()
-    all_time = serializers.FloatField()
-
-
 class RelationshipSerializer(serializers.Serializer):
     is_self = serializers.BooleanField()
     is_friend = serializers.BooleanField(required=False)
@@ -50,34 +40,6 @@ class RelationshipSerializer(serializers.Serializer):
     is_blocked = serializers.BooleanField(required=False)
     outgoing_request_id = serializers.IntegerField(allow_null=True, required=False)
     incoming_request_id = serializers.IntegerField(allow_null=True, required=False)
-
-
-class PlayerStatsSerializer(serializers.Serializer):
-    level = serializers.IntegerField()
-    xp = serializers.IntegerField()
-    current_floor = serializers.IntegerField(help_text="XP where this level starts")
-    next_at = serializers.IntegerField(allow_null=True, help_text="XP of the next level; null at the top")
-    percent = serializers.IntegerField(help_text="progress through this level")
-    streak_current = serializers.IntegerField()
-    streak_best = serializers.IntegerField()
-    title = DecorationSerializer(allow_null=True, help_text="the title the player wears")
-    frame = DecorationSerializer(allow_null=True, help_text="the avatar frame the player wears")
-
-
-class ProfileSerializer(serializers.Serializer):
-    """A public profile (GET /users/{handle}/)."""
-
-    user = UserSummarySerializer()
-    bio = serializers.CharField(source="user.bio")
-    joined_at = serializers.DateTimeField(source="user.date_joined")
-    native_languages = serializers.ListField(child=serializers.CharField(), source="user.native_languages")
-    learning_languages = serializers.ListField(child=serializers.CharField(), source="user.learning_languages")
-    is_premium = serializers.BooleanField(source="user.is_premium")
-    friend_count = serializers.IntegerField(allow_null=True, help_text="null when the friend list is private")
-    stats = PlayerStatsSerializer(help_text="level, XP and streak")
-    watch_hours = WatchHoursSerializer(allow_null=True, help_text="null when stats are private")
-    relationship = RelationshipSerializer(allow_null=True)
-    badges = ShowcaseBadgeSerializer(many=True, help_text="the badge showcase: up to 5, in order")
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -149,78 +111,39 @@ class NotificationActionSerializer(serializers.Serializer):
     is_primary = serializers.BooleanField()
 
 
-def _action(label: str, url: str, *, then: str | None = None, is_primary: bool = False) -> dict:
-    return {"label": label, "method": "POST", "url": url, "then": then, "is_primary": is_primary}
-
-
 class NotificationSerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(allow_null=True)
     text = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(help_text="buttons to answer it right there (guild invites and join requests)")
 
-    # Texts may use {actor} and any key of the notification's data.
-    TEXTS = {
-        NotificationKind.FRIEND_REQUEST: "@{actor} sent you a friend request",
-        NotificationKind.FRIEND_ACCEPTED: "@{actor} accepted your friend request",
-        NotificationKind.NEW_FOLLOWER: "@{actor} started following you",
-        NotificationKind.ROOM_INVITE: "@{actor} invited you to {room_name}",
-        NotificationKind.GUILD_INVITE: "@{actor} invited you to join the guild {guild_name}",
-        NotificationKind.GUILD_JOIN_REQUEST: "@{actor} asked to join {guild_name}",
-        NotificationKind.GUILD_REQUEST_ACCEPTED: "You're in! @{actor} let you into {guild_name}",
-        NotificationKind.PARTNER_FOUND: "You're matched with @{actor} — join the voice room",
-        NotificationKind.LEVEL_UP: "You reached level {level}!",
-        NotificationKind.LEADERBOARD_REWARD: "You won Premium on last week's leaderboard!",
-        NotificationKind.BADGE_EARNED: "You earned a new badge",
-        NotificationKind.DECORATION_UNLOCKED: "You unlocked a new profile decoration",
-    }
-
     class Meta:
         model = Notification
         fields = ["id", "kind", "actor", "data", "text", "url", "actions", "created_at", "read_at"]
 
     def get_text(self, notification) -> str:
+        info = kind_info(notification.kind)
+        if info is None:  # a kind no app registers any more
+            return notification.kind
         actor = notification.actor.handle if notification.actor else "someone"
-        template = self.TEXTS.get(notification.kind, notification.get_kind_display())
         try:
-            return template.format(actor=actor, **notification.data)
+            return info.text.format(actor=actor, **notification.data)
         except (KeyError, IndexError):  # data from an older shape: fall back to the label
-            return notification.get_kind_display()
+            return info.label
 
     def get_url(self, notification) -> str:
-        data = notification.data
-        if notification.kind == NotificationKind.FRIEND_REQUEST:
-            return reverse("friends")
-        if notification.kind == NotificationKind.ROOM_INVITE and "invite" in data:
-            return reverse("room-invite", kwargs={"code": data["invite"]})
-        if notification.kind == NotificationKind.PARTNER_FOUND and "room" in data:
-            return reverse("room", kwargs={"code": data["room"]})
-        if notification.kind in GUILD_KINDS and "guild" in data:
-            return reverse("guild", kwargs={"slug": data["guild"]})
+        info = kind_info(notification.kind)
+        url = info.url(notification.kind, notification.data) if info and info.url else None
+        if url:
+            return url
         if notification.actor:
             return reverse("profile", kwargs={"handle": notification.actor.handle})
         return reverse("notifications")
 
-
     @extend_schema_field(NotificationActionSerializer(many=True))
     def get_actions(self, notification) -> list[dict]:
-        data = notification.data
-        if notification.kind == NotificationKind.GUILD_INVITE and "invite" in data:
-            return [
-                _action("Accept", reverse("api-guild-invite-accept", kwargs={"pk": data["invite"]}),
-                        then=reverse("guild", kwargs={"slug": data["guild"]}), is_primary=True),
-                _action("Decline", reverse("api-guild-invite-decline", kwargs={"pk": data["invite"]})),
-            ]
-        if notification.kind == NotificationKind.GUILD_JOIN_REQUEST and "request" in data:
-            ids = {"slug": data["guild"], "pk": data["request"]}
-            return [
-                _action("Approve", reverse("api-guild-join-request-approve", kwargs=ids), is_primary=True),
-                _action("Decline", reverse("api-guild-join-request-reject", kwargs=ids)),
-            ]
-        return []
-
-
-GUILD_KINDS = (NotificationKind.GUILD_INVITE, NotificationKind.GUILD_JOIN_REQUEST, NotificationKind.GUILD_REQUEST_ACCEPTED)
+        info = kind_info(notification.kind)
+        return info.actions(notification.kind, notification.data) if info and info.actions else []
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

@@ -11,7 +11,6 @@ urlpatterns = [
     path("me/delete/", views.MeDeleteView.as_view(), name="api-me-delete"),
     path("handles/<str:handle>/", views.HandleAvailabilityView.as_view(), name="api-handle-availability"),
     path("users/", views.UserSearchView.as_view(), name="api-user-search"),
-    path("users/<str:handle>/", views.UserDetailView.as_view(), name="api-user"),
     path("users/<str:handle>/friends/", views.UserFriendsView.as_view(), name="api-user-friends"),
     path("users/<str:handle>/follow/", views.UserFollowView.as_view(), name="api-user-follow"),
     path("users/<str:handle>/block/", views.UserBlockView.as_view(), name="api-user-block"),

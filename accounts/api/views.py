@@ -31,7 +31,6 @@ from .serializers import (
     MeUpdateSerializer,
     NotificationSerializer,
     PasswordConfirmSerializer,
-    ProfileSerializer,
     UserSummarySerializer,
 )
 
@@ -159,14 +158,6 @@ class UserSearchView(generics.ListAPIView):
         if len(query) < 2:
             raise ApplicationError("invalid", "Search with at least 2 characters.", {"fields": {"q": ["Too short."]}})
         return selectors.user_search(query=query, viewer=self.request.user)
-
-
-class UserDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(responses=ProfileSerializer, summary="A public profile")
-    def get(self, request, handle: str):
-        return Response(ProfileSerializer(selectors.profile_get(handle=handle, viewer=request.user)).data)
 
 
 class UserFriendsView(generics.ListAPIView):

@@ -1,4 +1,4 @@
-from .notifications import Notification, NotificationKind
+from .notifications import Notification
 from .sessions import DeviceSession, PresenceConnection
 from .social import Block, Follow, FriendRequest, FriendRequestStatus, Friendship
 from .tokens import ApiToken
@@ -15,7 +15,6 @@ __all__ = [
     "FriendRequestStatus",
     "Friendship",
     "Notification",
-    "NotificationKind",
     "PresenceConnection",
     "User",
 ]

@@ -6,12 +6,15 @@ from config.realtime import publish_on_commit, user_group
 
 from .. import events
 from ..errors import NotificationError
-from ..models import Notification, NotificationKind, User
+from ..models import Notification, User
 from ..selectors import notifications_unread_count
 
 
-def notification_create(*, recipient: User, kind: NotificationKind, actor: User | None = None, data: dict | None = None) -> Notification:
-    notification = Notification.objects.create(recipient=recipient, kind=kind, actor=actor, data=data or {})
+def notification_create(*, recipient: User, kind: str, actor: User | None = None, data: dict | None = None) -> Notification:
+    """kind: a member of some app's registered NotificationKind (accounts.notification_registry)."""
+    notification = Notification(recipient=recipient, kind=kind, actor=actor, data=data or {})
+    notification.clean()  # a registered kind (no query)
+    notification.save()
     publish_on_commit(
         user_group(recipient.pk),
         events.notification_created(notification, unread_count=notifications_unread_count(user_id=recipient.pk)),
@@ -42,7 +45,7 @@ def notifications_mark_all_read(*, user: User) -> int:
     return count
 
 
-def notifications_withdraw(*, kind: NotificationKind, data_filter: dict, recipient: User | None = None) -> None:
+def notifications_withdraw(*, kind: str, data_filter: dict, recipient: User | None = None) -> None:
     """Remove notifications that no longer stand (e.g. a cancelled friend request, an answered guild
     request). `recipient`: only theirs; None: whoever received one."""
     lookups = {f"data__{key}": value for key, value in data_filter.items()}

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
+from config.disconnects import Disconnect
 from config.realtime import publish_on_commit, session_group
-from config.ws import CloseCode
 
 from .. import events
 from ..models import DeviceSession, User
@@ -18,7 +18,7 @@ def _end(device_session: DeviceSession, *, reason: str) -> None:
     publish_on_commit(
         session_group(device_session.session_key),
         events.session_force_logout(reason=reason),
-        close_code=CloseCode.SESSION_ENDED,
+        disconnect=Disconnect.SESSION_ENDED,
     )
 
 
@@ -42,7 +42,7 @@ def session_end(*, session_key: str, reason: str = "signed_out") -> None:
             session_ended.send(sender=User, user_id=user_id, session_key=session_key)
         DeviceSession.objects.filter(session_key=session_key).delete()
         publish_on_commit(
-            session_group(session_key), events.session_force_logout(reason=reason), close_code=CloseCode.SESSION_ENDED
+            session_group(session_key), events.session_force_logout(reason=reason), disconnect=Disconnect.SESSION_ENDED
         )
 
 

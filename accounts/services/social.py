@@ -20,9 +20,9 @@ from ..models import (
     FriendRequestPolicy,
     FriendRequestStatus,
     Friendship,
-    NotificationKind,
     User,
 )
+from ..notification_kinds import NotificationKind
 from ..selectors import are_friends, have_mutual_friend, is_blocked_between
 from ..signals import friendship_created
 from .notifications import notification_create, notifications_withdraw

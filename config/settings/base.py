@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.discord",
     "allauth.socialaccount.providers.apple",
     "accounts",
+    "audit",
     "rooms",
     "streams",
     "guilds",

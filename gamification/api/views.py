@@ -1,12 +1,14 @@
-"""/api/v1/leaderboards/, /api/v1/events/, /api/v1/me/badges/, /api/v1/me/decorations/: thin views."""
+"""/api/v1/leaderboards/, /api/v1/events/, /api/v1/guilds/{slug}/events/, /api/v1/me/badges/, /api/v1/me/decorations/: thin views."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError, NotFoundError
+from guilds.api.views import GuildView
 
 from .. import leaderboard, selectors
 from ..errors import GamificationError
@@ -14,11 +16,13 @@ from ..leaderboard import BOARD_KINDS, Period
 from ..models import DecorationKind
 from ..rules import LEADERBOARD_SIZE
 from ..services import collection
+from ..services.guild_events import guild_event_create
 from .serializers import (
     BadgeCollectionSerializer,
     DecorationCollectionSerializer,
     EquipSerializer,
     EventSerializer,
+    GuildEventCreateSerializer,
     LeaderboardIndexSerializer,
     LeaderboardSerializer,
     ShowcaseSerializer,
@@ -132,3 +136,21 @@ class MyEquippedView(APIView):
             if kind in data:
                 collection.decoration_equip(user=request.user, kind=kind, decoration_id=data[kind])
         return Response(DecorationCollectionSerializer(selectors.decorations_for_user(user=request.user)).data)
+
+
+class GuildEventListView(GuildView):
+    @extend_schema(
+        parameters=[OpenApiParameter("state", str, enum=["current", "past"], description="current (default) or past")],
+        responses=EventSerializer(many=True), summary="The guild's own events with your progress (members)",
+    )
+    def get(self, request, slug):
+        state = "past" if request.query_params.get("state") == "past" else "current"
+        events = selectors.guild_events_list(guild=self.guild(), user=request.user, state=state)
+        return Response(EventSerializer(events, many=True).data)
+
+    @extend_schema(request=GuildEventCreateSerializer, responses={201: EventSerializer},
+                   summary="Schedule a guild event: 1–5 tasks, XP only (leader and officers; audited)")
+    def post(self, request, slug):
+        event = guild_event_create(actor=request.user, guild=self.guild(), **parse(GuildEventCreateSerializer, request))
+        data = selectors.event_get_for_user(slug=event.slug, user=request.user)
+        return Response(EventSerializer(data).data, status=status.HTTP_201_CREATED)

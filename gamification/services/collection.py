@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notification_create
 from config.errors import ApplicationError
 from config.realtime import publish_on_commit, user_group
@@ -11,6 +11,7 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import GamificationError
 from ..models import Badge, Decoration, DecorationKind, PlayerStats, UnlockSource, UserBadge, UserDecoration
+from ..notification_kinds import NotificationKind
 from ..rules import SHOWCASE_SIZE
 from ..shapes import badge_data, decoration_data
 

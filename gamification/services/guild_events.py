@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from audit.services import audit_record
 from config.errors import ApplicationError, ConflictError
 from config.realtime import publish_on_commit
 from guilds import events as guild_events
@@ -22,9 +23,8 @@ from guilds.models import ActivityKind, Guild
 from guilds.selectors import manager_require
 from guilds.services.activity import guild_activity_record
 from guilds.services.membership import lock
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 
+from ..audit_verbs import AuditVerb
 from ..errors import GamificationError
 from ..models import Event, EventKind, EventTask
 from ..rules import EVENT_TASK_XP_RANGE, TaskKind

@@ -14,6 +14,7 @@ from django.db.models.fields import BigIntegerField
 from django.utils import timezone
 
 from accounts.models import User
+from guilds.models import GuildMember
 
 from .. import leaderboard
 from ..leaderboard import Metric, Scope
@@ -101,8 +102,6 @@ def guild_counters_add(*, guild_id: int, now: datetime, watch_seconds: int) -> G
 @transaction.atomic
 def watch_time_score(*, user: User, seconds: int, now: datetime | None = None) -> PlayerStats:
     """Credit watching to the user's boards and to their guild's (the guild they are in now)."""
-    from guilds.models import GuildMember
-
     now = now or timezone.now()
     stats = player_counters_add(user=user, now=now, watch_seconds=seconds)
     leaderboard.counter_row_record_on_commit(Scope.INDIVIDUAL, (Metric.WATCH,), stats)

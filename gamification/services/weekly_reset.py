@@ -22,17 +22,19 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, Q, Value, When
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notification_create
+from audit.services import audit_record_many
 from config.errors import ApplicationError
 from config.locks import advisory_lock
-from moderation.models import AuditVerb
-from moderation.services import audit_record_many
+from guilds.models import Guild, GuildMember
 
 from .. import leaderboard
+from ..audit_verbs import AuditVerb
 from ..errors import GamificationError
 from ..leaderboard import BoardRef, Metric, Period, Scope
 from ..models import Board, GrantSource, LeaderboardSnapshot, PremiumGrant, WeeklyReset
+from ..notification_kinds import NotificationKind
 from ..rules import LEADERBOARD_SNAPSHOT_SIZE, PREMIUM_DAYS_GUILD, PREMIUM_DAYS_INDIVIDUAL, REWARDED_RANKS
 from .scores import weekly_counters_roll
 
@@ -85,8 +87,6 @@ def weekly_reset_run(*, week: date | None = None, now: datetime | None = None) -
 
 def _standings(board: Board, week: date) -> list[LeaderboardSnapshot]:
     """The board's final top, from the database (the truth), as unsaved snapshot rows."""
-    from guilds.models import Guild
-
     scope, metric = SNAPSHOT_BOARDS[board]
     entries = leaderboard.db_top(BoardRef(scope, metric, Period.WEEK, week), LEADERBOARD_SNAPSHOT_SIZE)
     ids = [entry.entity_id for entry in entries]
@@ -106,8 +106,6 @@ def _standings(board: Board, week: date) -> list[LeaderboardSnapshot]:
 
 
 def _premium_grant_all(*, week: date, standings: dict, now: datetime) -> list[PremiumGrant]:
-    from guilds.models import Guild, GuildMember
-
     # (user id, source) → (rank, guild id)
     winners: dict[tuple[int, str], tuple[int, int | None]] = {}
     for row in standings[Board.INDIVIDUAL_WATCH][:REWARDED_RANKS]:

@@ -5,13 +5,14 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notification_create
 from config.realtime import publish_on_commit, user_group
 
 from .. import events, leaderboard
 from ..leaderboard import Metric, Scope
 from ..models import PlayerStats, XpEntry
+from ..notification_kinds import NotificationKind
 from ..rules import EVENT_TASK_XP_RANGE, Reason, amount_for, level_for
 from .collection import decorations_unlock_for_level
 from .scores import player_counters_add

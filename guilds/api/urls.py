@@ -24,7 +24,6 @@ urlpatterns = [
     path("guilds/<slug:slug>/messages/<int:pk>/", views.MessageDetailView.as_view(), name="api-guild-message"),
     path("guilds/<slug:slug>/rooms/", views.GuildRoomListView.as_view(), name="api-guild-rooms"),
     path("guilds/<slug:slug>/rooms/<str:code>/", views.GuildRoomDetailView.as_view(), name="api-guild-room"),
-    path("guilds/<slug:slug>/events/", views.GuildEventListView.as_view(), name="api-guild-events"),
     path("guilds/<slug:slug>/activity/", views.ActivityListView.as_view(), name="api-guild-activity"),
     path("guild-invites/", views.MyInviteListView.as_view(), name="api-my-guild-invites"),
     path("guild-invites/<int:pk>/accept/", views.MyInviteAcceptView.as_view(), name="api-guild-invite-accept"),

@@ -8,9 +8,6 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
 from config.errors import ApplicationError
-from gamification import selectors as gamification_selectors
-from gamification.api.serializers import EventSerializer, GuildEventCreateSerializer
-from gamification.services.guild_events import guild_event_create
 from rooms.api.serializers import RoomSettingsSerializer, RoomSummarySerializer
 from rooms.models import Room
 
@@ -330,24 +327,6 @@ class GuildRoomDetailView(GuildView):
     def delete(self, request, slug, code):
         rooms.guild_room_close(actor=request.user, guild=self.guild(), code=code)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class GuildEventListView(GuildView):
-    @extend_schema(
-        parameters=[OpenApiParameter("state", str, enum=["current", "past"], description="current (default) or past")],
-        responses=EventSerializer(many=True), summary="The guild's own events with your progress (members)",
-    )
-    def get(self, request, slug):
-        state = "past" if request.query_params.get("state") == "past" else "current"
-        events = gamification_selectors.guild_events_list(guild=self.guild(), user=request.user, state=state)
-        return Response(EventSerializer(events, many=True).data)
-
-    @extend_schema(request=GuildEventCreateSerializer, responses={201: EventSerializer},
-                   summary="Schedule a guild event: 1–5 tasks, XP only (leader and officers; audited)")
-    def post(self, request, slug):
-        event = guild_event_create(actor=request.user, guild=self.guild(), **parse(GuildEventCreateSerializer, request))
-        data = gamification_selectors.event_get_for_user(slug=event.slug, user=request.user)
-        return Response(EventSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
 class ActivityListView(GuildMixin, generics.ListAPIView):

@@ -7,17 +7,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.avatars import avatar_from_upload
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notifications_withdraw
+from audit.services import audit_record
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError
 from config.realtime import publish_on_commit
-from config.ws import CloseCode
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 
 from .. import events
+from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import MAX_MEMBERS, ActivityKind, Guild, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
+from ..notification_kinds import NotificationKind
 from ..selectors import member_count
 from .activity import guild_activity_record
 from .membership import leader_require, lock, refuse_if_in_a_guild
@@ -149,7 +150,7 @@ def guild_disband(*, actor: User, guild: Guild, by_staff: bool = False) -> None:
         audit_record(actor=actor, verb=AuditVerb.GUILD_DISBANDED, target=guild,
                      details={"name": guild.name, "slug": guild.slug, "member_ids": member_ids, "by_staff": by_staff})
         publish_on_commit(events.guild_group(guild.pk), events.guild_changed(guild, op="disbanded"),
-                          close_code=CloseCode.GONE)
+                          disconnect=Disconnect.GONE)
         for kind in (NotificationKind.GUILD_INVITE, NotificationKind.GUILD_JOIN_REQUEST):  # their buttons would 404
             notifications_withdraw(kind=kind, data_filter={"guild": guild.slug})
         avatar, storage = (guild.avatar.name, guild.avatar.storage) if guild.avatar else (None, None)

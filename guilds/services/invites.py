@@ -6,7 +6,7 @@ An invite works for public and invite-only guilds alike, and lifts a kick's rejo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notification_create, notifications_withdraw
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
@@ -15,6 +15,7 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import GuildError
 from ..models import Guild, GuildBan, GuildInvite, GuildMember, InviteStatus
+from ..notification_kinds import NotificationKind
 from ..selectors import manager_require
 from .membership import admit, lock, refuse_if_full, refuse_if_in_a_guild
 

@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.services.notifications import notification_create, notifications_withdraw
 from config.errors import ApplicationError, ConflictError, NotFoundError
 from config.realtime import publish_on_commit, user_group
@@ -11,6 +11,7 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import GuildError
 from ..models import Guild, GuildJoinRequest, GuildMember, RequestStatus
+from ..notification_kinds import NotificationKind
 from ..selectors import manager_ids, manager_require, managers_list
 from .membership import admit, lock, refuse_if_banned, refuse_if_blocked_by_leader, refuse_if_full, refuse_if_in_a_guild
 

@@ -14,19 +14,20 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notifications_withdraw
+from audit.services import audit_record
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
-from config.ws import CloseCode
-from moderation.models import AuditVerb
-from moderation.services import audit_record
 
 from .. import events
+from ..audit_verbs import AuditVerb
 from ..errors import GuildError
 from ..models import ActivityKind, Guild, GuildBan, GuildJoinRequest, GuildMember, GuildRole, RequestStatus
-from ..selectors import manager_require, member_count, membership_get
+from ..notification_kinds import NotificationKind
+from ..selectors import can_kick, manager_require, member_count, membership_get
 from .activity import guild_activity_record
 
 KICK_BAN = timedelta(hours=24)
@@ -98,7 +99,7 @@ def _remove(guild: Guild, member: GuildMember, *, op: str, actor: User) -> None:
         guild_activity_record(guild=guild, kind=ActivityKind.LEFT, actor=member.user)
     publish_on_commit(events.guild_group(guild.pk), events.member_changed(member, op=op))
     publish_on_commit(events.guild_user_group(guild.pk, member.user_id), events.guild_removed(guild, reason=op),
-                      close_code=CloseCode.FORBIDDEN)
+                      disconnect=Disconnect.FORBIDDEN)
 
 
 def leader_require(guild: Guild, actor: User) -> GuildMember:
@@ -154,7 +155,7 @@ def guild_member_kick(*, actor: User, guild: Guild, target: User) -> None:
         member = _target(guild, target)
         if member.pk == actor_member.pk:
             raise ApplicationError(GuildError.TARGET_INVALID, "You can't kick yourself: leave the guild instead.")
-        if member.role == GuildRole.LEADER or (member.role == GuildRole.OFFICER and actor_member.role != GuildRole.LEADER):
+        if not can_kick(actor_member, member):
             raise ForbiddenError(GuildError.NOT_ALLOWED, "You can't kick someone of your rank or above.")
         until = timezone.now() + KICK_BAN
         GuildBan.objects.update_or_create(guild=guild, user=target, defaults={"until": until, "created_by": actor})

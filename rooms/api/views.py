@@ -81,10 +81,7 @@ class RoomListView(generics.ListAPIView):
 class RoomDetailView(RoomView):
     @extend_schema(responses=RoomSettingsSerializer, summary="A room's settings (members only for non-public rooms)")
     def get(self, request, code):
-        room = self.room()
-        if room.visibility != "public":
-            selectors.member_require(room=room, user=request.user)
-        return Response(RoomSettingsSerializer(room).data)
+        return Response(RoomSettingsSerializer(selectors.room_get_for_user(code=code, user=request.user)).data)
 
     @extend_schema(request=RoomUpdateSerializer, responses=RoomSettingsSerializer, summary="Change settings (leader, moderators)")
     def patch(self, request, code):

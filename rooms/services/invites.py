@@ -5,13 +5,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.selectors import are_friends
 from accounts.services.notifications import notification_create
 from config.errors import ForbiddenError
 
 from ..errors import RoomError
 from ..models import Room, RoomInvite, Visibility
+from ..notification_kinds import NotificationKind
 from ..selectors import member_require
 
 DIRECT_INVITE_TTL = timedelta(hours=24)

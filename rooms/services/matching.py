@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import NotificationKind, User
+from accounts.models import User
 from accounts.selectors import is_blocked_between
 from accounts.services.notifications import notification_create
 from accounts.services.users import LANGUAGE_CODES
@@ -16,6 +16,7 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import MatchError
 from ..models import MatchRequest, MatchStatus, Room, RoomKind, RoomMember, RoomRole, Visibility
+from ..notification_kinds import NotificationKind
 from ..selectors import member_get
 from .membership import room_leave
 

@@ -8,9 +8,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from config.disconnects import Disconnect
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
-from config.ws import CloseCode
 
 from .. import events
 from ..errors import RoomError
@@ -120,7 +120,7 @@ def room_close(*, room: Room, actor: User | None = None, reason: str = "closed_b
         RoomMember.objects.filter(room=room).delete()
         room_closed.send(sender=Room, room=room)
         publish_on_commit(events.room_group(room.pk), events.room_changed(room, op="closed", reason=reason),
-                          close_code=CloseCode.GONE)
+                          disconnect=Disconnect.GONE)
         publish_hallway(room, "closed")
     return room
 
@@ -154,7 +154,7 @@ def _remove_member(room: Room, member: RoomMember, *, op: str) -> None:
     publish_on_commit(events.room_group(room.pk), events.member_changed(member, op=op))
     # Their sockets (a kicked member's, or another tab of one who left) hear nothing more from the room.
     publish_on_commit(events.room_user_group(room.pk, member.user_id), events.removed_from_room(reason=op),
-                      close_code=CloseCode.FORBIDDEN)
+                      disconnect=Disconnect.FORBIDDEN)
     # The successor: connected members first (however many tabs they have open), then the longest present.
     is_offline = Case(When(connections__gt=0, then=Value(0)), default=Value(1))
     remaining = RoomMember.objects.filter(room=room).order_by(is_offline, "joined_at", "id")

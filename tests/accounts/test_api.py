@@ -25,10 +25,10 @@ from accounts.models import (
     FriendRequestStatus,
     Friendship,
     Notification,
-    NotificationKind,
     PresenceConnection,
     User,
 )
+from accounts.notification_kinds import NotificationKind
 from accounts.services.tokens import api_token_create
 from config.api import CallerRateThrottle
 from tests.api import assert_error, signed_in

@@ -24,9 +24,9 @@ from accounts.models import (
     FriendRequestStatus,
     Friendship,
     Notification,
-    NotificationKind,
     User,
 )
+from accounts.notification_kinds import NotificationKind
 from accounts.services.tokens import api_token_create
 from tests.authz import (
     Case,
@@ -47,6 +47,7 @@ from .factories import PASSWORD, UserFactory, make_friends
 pytestmark = pytest.mark.django_db
 
 # The only endpoints an anonymous caller may use (GET only).
+ACCOUNT_APPS = ("accounts", "web")  # web serves the public profile (GET /users/{handle}/)
 PUBLIC = {"api-handle-availability", "api-user", "api-user-friends"}
 
 
@@ -323,9 +324,9 @@ def test_matrix(w, case: Case, role: str):
 
 # -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
 def test_every_endpoint_is_in_the_matrix():
-    assert_matrix_complete("accounts", CASES, at_least=30)
+    assert_matrix_complete(ACCOUNT_APPS, CASES, at_least=30)
 
 
-@pytest.mark.parametrize("name, method, route", anonymous_params("accounts"))
+@pytest.mark.parametrize("name, method, route", anonymous_params(ACCOUNT_APPS))
 def test_anonymous_is_refused_unless_public(w, name, method, route):
     assert_anonymous_refused(name, method, route, public=PUBLIC, fill="olive")

@@ -34,7 +34,8 @@ from django.dispatch import Signal
 from django.test import Client
 
 from accounts import signals as accounts_signals
-from accounts.models import DeviceSession, Notification, NotificationKind, PresenceConnection
+from accounts.models import DeviceSession, Notification, PresenceConnection
+from accounts.notification_kinds import NotificationKind
 from accounts.selectors import session_store
 from accounts.services import notifications as notification_services
 from accounts.services import social

@@ -12,7 +12,7 @@ from accounts.models import DeviceSession, PresenceConnection, User
 from accounts.selectors import session_is_current, session_store
 from accounts.services.presence import presence_connect, presence_disconnect, presence_heartbeat, presence_sweep
 from accounts.services.sessions import session_end, session_start, sessions_end_all
-from config.ws import CloseCode
+from config.disconnects import Disconnect
 
 from .factories import PASSWORD, UserFactory, make_friends
 from .test_social import AccountsEventsOnly
@@ -53,7 +53,7 @@ def force_logout(session_key: str, reason: str) -> tuple:
     return (
         [f"session.{session_key}"],
         {"type": "session.force_logout", "op": "ended", "reason": reason},
-        {"code": CloseCode.SESSION_ENDED, "reason": reason},
+        {"disconnect": Disconnect.SESSION_ENDED, "reason": reason},
     )
 
 
@@ -81,7 +81,7 @@ def test_session_start_ends_the_accounts_other_sessions(published, commit):
     assert not session_store(old).exists(old)
     assert session_is_current(session_key=new, user_id=alice.pk)
     assert published == [force_logout(old, "signed_in_elsewhere")]
-    assert published[0][2]["code"] == 4409
+    assert published[0][2]["disconnect"] == "session_ended"  # config.ws closes with 4409
     # and bob is untouched
     assert session_is_current(session_key=bobs, user_id=bob.pk)
     assert DeviceSession.objects.filter(user=bob).count() == 1

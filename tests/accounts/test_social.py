@@ -12,9 +12,9 @@ from accounts.models import (
     FriendRequestStatus,
     Friendship,
     Notification,
-    NotificationKind,
     PresenceConnection,
 )
+from accounts.notification_kinds import NotificationKind
 from accounts.selectors import friend_requests_incoming, friends_list, notifications_list
 from accounts.services.notifications import notification_create
 from accounts.services.social import (

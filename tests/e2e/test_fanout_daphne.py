@@ -71,7 +71,7 @@ def test_an_event_that_closes_the_sockets_is_the_last_thing_they_receive(asgi_se
         layer, group = get_channel_layer(), session_group(session_key)
         await layer.group_send(group, {"type": EVENT_HANDLER, "text": encode({"type": "test.fanout", "n": 0})})
         await layer.group_send(group, {
-            "type": EVENT_HANDLER, "text": encode({"type": "test.fanout", "n": 1}), "close": {"code": 4409, "reason": "signed_out"},
+            "type": EVENT_HANDLER, "text": encode({"type": "test.fanout", "n": 1}), "close": {"disconnect": "session_ended", "reason": "signed_out"},
         })
         for n in range(2, 50):
             await layer.group_send(group, {"type": EVENT_HANDLER, "text": encode({"type": "test.fanout", "n": n})})

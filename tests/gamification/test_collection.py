@@ -8,11 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from accounts.models import Notification, NotificationKind
-from accounts.selectors import profile_get
+from accounts.models import Notification
 from config.errors import ApplicationError
 from gamification.admin import BadgeForm
 from gamification.models import PlayerStats, UnlockSource, UserBadge, UserDecoration
+from gamification.notification_kinds import NotificationKind
 from gamification.rules import Reason
 from gamification.services.collection import (
     badge_award,
@@ -21,6 +21,7 @@ from gamification.services.collection import (
     decoration_unlock,
 )
 from gamification.services.xp import xp_award
+from web.profiles import profile_get
 
 from .factories import BadgeFactory, DecorationFactory, UserFactory
 

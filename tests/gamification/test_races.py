@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from accounts.models import Notification, NotificationKind, User
+from accounts.models import Notification, User
+from audit.models import AuditEvent
+from gamification.audit_verbs import AuditVerb
 from gamification.models import (
     EventTaskProgress,
     GuildScore,
@@ -22,13 +24,13 @@ from gamification.models import (
     WeeklyReset,
     XpEntry,
 )
+from gamification.notification_kinds import NotificationKind
 from gamification.rules import Reason, TaskKind
 from gamification.services import activity
 from gamification.services.scores import watch_time_score
 from gamification.services.weekly_reset import weekly_reset_run
 from gamification.services.xp import xp_award
 from guilds.models import Guild
-from moderation.models import AuditEvent, AuditVerb
 from tests.conftest import requires_postgres
 from tests.races import run_together
 

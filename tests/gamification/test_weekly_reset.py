@@ -10,16 +10,18 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationKind, User
+from accounts.models import Notification, User
+from audit.models import AuditEvent
 from config.errors import ApplicationError
 from config.settings.celery import CELERY_BEAT_SCHEDULE
 from gamification import tasks
+from gamification.audit_verbs import AuditVerb
 from gamification.models import Board, GrantSource, LeaderboardSnapshot, PlayerStats, PremiumGrant, WeeklyReset
+from gamification.notification_kinds import NotificationKind
 from gamification.rules import Reason
 from gamification.services.scores import watch_time_score
 from gamification.services.weekly_reset import week_just_ended, weekly_reset_run
 from gamification.services.xp import xp_award
-from moderation.models import AuditEvent, AuditVerb
 
 from .conftest import WEDNESDAY
 from .factories import GuildFactory, UserFactory, join_guild

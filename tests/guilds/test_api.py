@@ -11,8 +11,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from accounts.services.tokens import api_token_create
+from audit.models import AuditEvent
+from guilds.audit_verbs import AuditVerb
 from guilds.models import Guild, GuildActivity, GuildInvite, GuildJoinRequest, GuildMember, GuildMessage, GuildRole
-from moderation.models import AuditEvent, AuditVerb
 from tests.accounts.factories import UserFactory
 from tests.api import assert_error, signed_in
 from tests.rooms.factories import RoomFactory

@@ -11,12 +11,13 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from gamification.audit_verbs import AuditVerb
 from gamification.models import Event, EventTask, EventTaskProgress, XpEntry
 from gamification.rules import Reason, TaskKind
 from gamification.services.guild_events import MAX_NEW_EVENTS_PER_WEEK, MAX_OPEN_EVENTS, guild_event_create
 from guilds.events import guild_group
 from guilds.models import GuildActivity, GuildRole
-from moderation.models import AuditEvent, AuditVerb
 from rooms.signals import chat_message_sent
 from tests.api import assert_error, signed_in
 from tests.gamification.factories import BadgeFactory, EventTaskFactory

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Block, User
-from config.ws import CloseCode
+from audit.models import AuditEvent
+from config.disconnects import Disconnect
+from guilds.audit_verbs import AuditVerb
 from guilds.events import guild_group, guild_user_group
 from guilds.models import ActivityKind, Guild, GuildActivity, GuildBan, GuildMember, GuildMessage, GuildRole
 from guilds.services.guilds import guild_create, guild_disband, guild_update
@@ -25,7 +27,6 @@ from guilds.services.membership import (
     guild_member_set_role,
     guild_ownership_transfer,
 )
-from moderation.models import AuditEvent, AuditVerb
 from rooms.models import Room
 from tests.accounts.factories import UserFactory
 from tests.rooms.conftest import refused
@@ -168,7 +169,7 @@ def test_a_member_leaves_and_their_guild_sockets_close(guild, bob, published, co
     assert [(groups, e["type"], e["op"], close) for groups, e, close in published] == [
         ([guild_group(guild.pk)], "guilds.member", "left", None),
         ([guild_user_group(guild.pk, bob.pk)], "guilds.guild", "removed",
-         {"code": CloseCode.FORBIDDEN, "reason": "left"}),
+         {"disconnect": Disconnect.FORBIDDEN, "reason": "left"}),
     ]
 
 
@@ -249,7 +250,7 @@ def test_an_officer_kicks_a_member_audited_and_banned(ranks, bob, carol, publish
     assert (activity.kind, activity.actor, activity.subject) == (ActivityKind.KICKED, bob, carol)
     assert [(groups, e["op"], close) for groups, e, close in published] == [
         ([guild_group(ranks.pk)], "kicked", None),
-        ([guild_user_group(ranks.pk, carol.pk)], "removed", {"code": CloseCode.FORBIDDEN, "reason": "kicked"}),
+        ([guild_user_group(ranks.pk, carol.pk)], "removed", {"disconnect": Disconnect.FORBIDDEN, "reason": "kicked"}),
     ]
 
 
@@ -407,7 +408,7 @@ def test_the_leader_disbands_audited(guild, alice, bob, published, commit):
         alice, str(guild.pk), "Night Owls", sorted([alice.pk, bob.pk]), False)
     [(groups, event, close)] = published
     assert (groups, event["type"], event["op"], close) == (
-        [guild_group(guild.pk)], "guilds.guild", "disbanded", {"code": CloseCode.GONE, "reason": ""})
+        [guild_group(guild.pk)], "guilds.guild", "disbanded", {"disconnect": Disconnect.GONE, "reason": ""})
 
 
 def test_officers_cannot_disband(guild, bob):

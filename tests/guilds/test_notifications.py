@@ -9,9 +9,10 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import Notification, NotificationKind
+from accounts.models import Notification
 from config.realtime import user_group
 from guilds.models import Guild, GuildMember, GuildRole, InviteStatus
+from guilds.notification_kinds import NotificationKind
 from guilds.services.guilds import guild_disband
 from guilds.services.invites import guild_invite_create, guild_invite_decline, guild_invite_revoke
 from guilds.services.join_requests import (

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from audit.models import AuditEvent
+from guilds.audit_verbs import AuditVerb
 from guilds.models import Guild, GuildInvite, GuildJoinRequest, GuildMember, GuildMessage, GuildRole
-from moderation.models import AuditEvent, AuditVerb
 from tests.accounts.factories import UserFactory
 from tests.rooms.factories import RoomFactory
 

@@ -6,9 +6,10 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from guilds import selectors, tasks
+from gamification import tasks
+from gamification.services.guild_watch_hours import guilds_refresh_watch_hours
+from guilds import selectors
 from guilds.models import Guild, GuildActivity, GuildMessage, GuildRole
-from guilds.services.watch_hours import guilds_refresh_watch_hours
 from rooms.models import Room
 from tests.accounts.factories import UserFactory
 from tests.rooms.factories import RoomFactory
@@ -67,13 +68,13 @@ def test_a_new_week_starts_on_monday_utc(guild, alice):
 
 def test_the_task_runs_the_batch(guild, alice):
     watched(alice, 42, timezone.now().date())
-    assert tasks.refresh_watch_hours.run() == 1
+    assert tasks.refresh_guild_watch_hours.run() == 1
     assert seconds(guild) == (42, 42)
 
 
 def test_the_beat_runs_it_hourly():
     entry = settings.CELERY_BEAT_SCHEDULE["guilds-refresh-watch-hours"]
-    assert entry["task"] == "guilds.tasks.refresh_watch_hours"
+    assert entry["task"] == "gamification.tasks.refresh_guild_watch_hours"
     assert entry["schedule"].hour == set(range(24)) and len(entry["schedule"].minute) == 1
 
 

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
+from audit.models import AuditEvent
 from media_relay.models import Recording
 from media_relay.recordings import (
     recording_going_get,
@@ -19,7 +20,6 @@ from media_relay.recordings import (
     recording_stop,
 )
 from media_relay.sfu.egress import PartFile
-from moderation.models import AuditEvent
 from rooms.services.membership import room_close
 from tests.api import assert_error, signed_in
 from tests.conftest import requires_postgres

@@ -12,10 +12,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Block, Notification, NotificationKind
-from config.ws import CloseCode
+from accounts.models import Block, Notification
+from config.disconnects import Disconnect
 from rooms.events import HALLWAY_GROUP, room_group, room_user_group
 from rooms.models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
+from rooms.notification_kinds import NotificationKind
 from rooms.services.invites import invite_create, invite_friend
 from rooms.services.membership import (
     KICK_BAN,
@@ -428,7 +429,7 @@ def test_kick_events(crew, alice, carol, published, commit):
     groups, event, close = one(published, "rooms.room", "removed")
     assert groups == [room_user_group(crew.pk, carol.pk)] == [f"room.{crew.pk}.user.{carol.pk}"]
     assert event == {"type": "rooms.room", "op": "removed", "reason": "kicked"}
-    assert close == {"code": CloseCode.FORBIDDEN, "reason": "kicked"} == {"code": 4403, "reason": "kicked"}
+    assert close == {"disconnect": Disconnect.FORBIDDEN, "reason": "kicked"}
     assert one(published, "rooms.hallway", "updated")[1]["room"]["member_count"] == 3
 
 
@@ -519,7 +520,7 @@ def test_leader_closes_the_room(crew, alice, bob, published, commit):
     assert crew.closed_at is not None and not RoomMember.objects.filter(room=crew).exists()
     assert len(published) == 2
     groups, event, close = one(published, "rooms.room", "closed")
-    assert (groups, close) == ([room_group(crew.pk)], {"code": 4410, "reason": "closed_by_leader"})
+    assert (groups, close) == ([room_group(crew.pk)], {"disconnect": "gone", "reason": "closed_by_leader"})
     assert event["reason"] == "closed_by_leader" and event["room"]["closed_at"] is not None
     assert one(published, "rooms.hallway", "closed")[1] == {"type": "rooms.hallway", "op": "closed", "code": crew.code}
 
@@ -536,7 +537,7 @@ def test_leaving_member(crew, carol, published, commit):
     # carol's other tabs in the room are told and closed: she hears nothing more from it
     groups, event, close = one(published, "rooms.room", "removed")
     assert groups == [room_user_group(crew.pk, carol.pk)]
-    assert (event, close) == ({"type": "rooms.room", "op": "removed", "reason": "left"}, {"code": 4403, "reason": "left"})
+    assert (event, close) == ({"type": "rooms.room", "op": "removed", "reason": "left"}, {"disconnect": "forbidden", "reason": "left"})
     assert one(published, "rooms.hallway", "updated")[1]["room"]["member_count"] == 3
 
 
@@ -583,7 +584,7 @@ def test_last_member_leaving_closes_the_room(room, alice, published, commit):
     ]
     groups, event, close = one(published, "rooms.room", "closed")
     assert groups == [room_group(room.pk)]
-    assert close == {"code": CloseCode.GONE, "reason": "empty"} == {"code": 4410, "reason": "empty"}
+    assert close == {"disconnect": Disconnect.GONE, "reason": "empty"}
     assert set(event) == {"type", "op", "room", "reason"} and set(event["room"]) == ROOM_KEYS
     assert (event["reason"], event["room"]["code"]) == ("empty", room.code)
     groups, event, _ = one(published, "rooms.hallway", "closed")

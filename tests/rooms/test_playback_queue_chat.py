@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Block, Notification, NotificationKind
+from accounts.models import Block, Notification
 from config.errors import ApplicationError
 from rooms.events import room_group
 from rooms.models import (
@@ -29,6 +29,7 @@ from rooms.models import (
     Visibility,
     WatchSession,
 )
+from rooms.notification_kinds import NotificationKind
 from rooms.services.chat import message_delete, message_send
 from rooms.services.matching import WAIT_LIMIT, match_request_cancel, match_request_create, match_requests_expire
 from rooms.services.membership import (

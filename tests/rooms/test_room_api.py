@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Notification, NotificationKind
+from accounts.models import Notification
 from rooms.models import (
     ChatMessage,
     MatchRequest,
@@ -24,6 +24,7 @@ from rooms.models import (
     SkipVote,
     Visibility,
 )
+from rooms.notification_kinds import NotificationKind
 from tests.accounts.factories import UserFactory, make_friends
 from tests.api import assert_error, signed_in
 

@@ -1,14 +1,17 @@
-"""Guild watch hours: recomputed from members' daily activity by one hourly batch."""
+"""Guild watch hours (the figures on guilds.Guild): recomputed from members' daily activity by one hourly batch.
+
+Gamification owns the daily activity, so it fills the guild's figures (guilds import no gamification).
+"""
 
 from datetime import date
 
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from gamification.models import DailyActivity
+from guilds.models import Guild
+from guilds.selectors import week_start
 
-from ..models import Guild
-from ..selectors import week_start
+from ..models import DailyActivity
 
 
 def _members_seconds(since: date | None = None) -> Coalesce:
