@@ -8,6 +8,7 @@ import contextlib
 import json
 
 import pytest
+import requests
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
@@ -158,3 +159,65 @@ def test_the_hallway_says_hello(asgi_server):
 
     hello = asyncio.run(scenario())
     assert hello["type"] == "hello" and isinstance(hello["server_time"], float)
+
+
+# -- HTTP ------------------------------------------------------------------------------------------------------
+def api_token_for(user) -> dict:
+    from accounts.services.tokens import api_token_create
+
+    return {"Authorization": f"Bearer {api_token_create(user=user, name='edges')[1]}"}
+
+
+def test_a_nul_byte_in_a_path_or_query_string_is_a_400(asgi_server):
+    headers = api_token_for(UserFactory())
+    api = {
+        f"{asgi_server.url}/api/v1/rooms/?q=%00": "query",
+        f"{asgi_server.url}/api/v1/rooms/%00/": "path",
+        f"{asgi_server.url}/api/v1/users/%00/": "path",
+    }
+    for url, where in api.items():
+        response = requests.get(url, headers=headers, timeout=10)
+        assert (response.status_code, response.json()["code"], response.json()["extra"]) == (400, "invalid", {"where": where})
+    follow = requests.post(f"{asgi_server.url}/api/v1/users/%00/follow/", headers=headers, timeout=10)
+    assert (follow.status_code, follow.headers["Content-Type"]) == (400, "application/json")
+    page = requests.get(f"{asgi_server.url}/r/%00/", timeout=10)
+    assert page.status_code == 400 and page.headers["Content-Type"].startswith("text/html")
+
+
+@pytest.fixture
+def tight_limits(monkeypatch, request):
+    """daphne started with small limits (it reads them from the environment)."""
+    monkeypatch.setenv("RATE_LIMIT_LOGIN", "2/m/ip")
+    monkeypatch.setenv("API_THROTTLE_ANON", "2/min")
+    return request.getfixturevalue("asgi_server")
+
+
+def test_every_429_says_when_to_retry(tight_limits):
+    url = tight_limits.url
+    browser = requests.Session()
+    browser.get(f"{url}/accounts/login/", timeout=10)
+    form = {"login": "nobody@example.com", "password": "wrong", "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
+    logins = [browser.post(f"{url}/accounts/login/", data=form, headers={"Referer": url}, timeout=10) for _ in range(3)]
+    api = [requests.get(f"{url}/api/v1/handles/free_handle/", timeout=10) for _ in range(3)]
+
+    assert [r.status_code for r in logins] == [200, 200, 429]
+    assert logins[-1].headers["Retry-After"] == "60"
+    assert [r.status_code for r in api] == [200, 200, 429]
+    assert 1 <= int(api[-1].headers["Retry-After"]) <= 60 and api[-1].json()["code"] == "throttled"
+
+
+def test_a_multipart_body_daphne_cannot_parse_still_gets_an_answer_in_the_error_shape(asgi_server):
+    # Twisted used to parse form bodies before daphne and answer an empty 400 on this one.
+    alice, bob = UserFactory(), UserFactory()
+    room = RoomFactory(created_by=alice)
+    headers = {**api_token_for(alice), "Content-Type": "multipart/form-data; boundary=X"}
+    answers = {
+        path: requests.post(f"{asgi_server.url}/api/v1/{path}", data=b"--X--\r\n", headers=headers, timeout=10)
+        for path in ("friend-requests/", f"rooms/{room.code}/messages/", f"rooms/{room.code}/invites/",
+                     f"rooms/{room.code}/queue/reorder/", f"rooms/{room.code}/members/{bob.handle}/mute/")
+    }
+    for path, response in answers.items():  # an empty multipart body is an empty form: some of these need nothing
+        assert response.headers.get("Content-Type") == "application/json", (path, response.status_code, response.content)
+        if response.status_code >= 400:
+            assert set(response.json()) == {"code", "message", "extra"}, path
+    assert (answers["friend-requests/"].status_code, answers["friend-requests/"].json()["code"]) == (400, "invalid")
