@@ -94,8 +94,8 @@ def assert_api_status(response, expected: int, role: str) -> bool:
 
 
 # -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
-def api_endpoints(app: str) -> list[tuple[str, str, str]]:
-    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app`."""
+def api_endpoints(app: str | None = None) -> list[tuple[str, str, str]]:
+    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app` (None: any)."""
     found = []
 
     def walk(patterns, prefix):
@@ -105,7 +105,7 @@ def api_endpoints(app: str) -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
                 view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if view_class is None or not view_class.__module__.startswith(f"{app}."):
+                if view_class is None or (app and not view_class.__module__.startswith(f"{app}.")):
                     continue
                 found.extend((pattern.name, method, route) for method in METHODS if hasattr(view_class, method))
 
