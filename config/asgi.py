@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+import config.daphne_http  # noqa: E402, F401  (Django parses request bodies, not Twisted)
 from config.daphne_ws import DaphneSocketMiddleware  # noqa: E402
 from config.outages import WebSocketOutageGuard  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402

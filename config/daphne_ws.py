@@ -86,6 +86,10 @@ class DaphneSocketMiddleware:
         protocol = connection[1]
 
         async def send_with_close_reason(message):
+            if message["type"] == "websocket.close" and message.get("code") is not None:
+                # autobahn refuses anything but a plain int (an IntEnum such as CloseCode included)
+                # and then fails the connection with 1011
+                message = {**message, "code": int(message["code"])}
             if message["type"] == "websocket.close" and message.get("reason") and protocol.state == WebSocketProtocol.STATE_OPEN:
                 reason = message["reason"].encode()[:123].decode(errors="ignore")  # a close frame holds 123 bytes
                 protocol.sendClose(code=message.get("code") or 1000, reason=reason)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -105,6 +106,7 @@ class ErrorSerializer(serializers.Serializer):
     extra = serializers.DictField()
 
 
+@csrf_exempt  # a POST to an unknown API path is a 404 in the error shape, not the CSRF failure page
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such API endpoint.", {"path": request.path[:200]}), status=404)
 

@@ -12,6 +12,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "WatchTogether back office"
 admin.site.site_title = "WatchTogether admin"
 
+# allauth's rate limits answer through this (allauth.core.internal.ratelimit.respond_429)
+handler429 = "accounts.rate_limits.too_many_requests"
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("web.api.urls")),

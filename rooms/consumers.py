@@ -128,3 +128,7 @@ class HallwayConsumer(BaseConsumer):
 
     async def authorize(self):
         return [HALLWAY_GROUP]
+
+    async def on_connected(self):
+        # Nothing to snapshot here: the client (re)fetches GET /api/v1/rooms/ after every hello.
+        await self.send_json({"type": "hello", "server_time": time.time() * 1000})

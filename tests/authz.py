@@ -94,9 +94,10 @@ def assert_api_status(response, expected: int, role: str) -> bool:
 
 
 # -- completeness: the matrix names every endpoint, and anonymous callers are refused by default ----------------
-def api_endpoints(app: str | tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app` (or one of them)."""
-    modules = tuple(f"{name}." for name in ((app,) if isinstance(app, str) else app))
+def api_endpoints(app: str | tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
+    """(url name, method, route) for every pattern under /api/v1/ whose view lives in `app` (or one of them;
+    None: any app)."""
+    modules = None if app is None else tuple(f"{name}." for name in ((app,) if isinstance(app, str) else app))
     found = []
 
     def walk(patterns, prefix):
@@ -106,7 +107,7 @@ def api_endpoints(app: str | tuple[str, ...]) -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
                 view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
-                if view_class is None or not view_class.__module__.startswith(modules):
+                if view_class is None or (modules and not view_class.__module__.startswith(modules)):
                     continue
                 found.extend((pattern.name, method, route) for method in METHODS if hasattr(view_class, method))
 

@@ -528,8 +528,9 @@ async def test_settings_change_reaches_members(room, alice, both):
 @pytest.mark.asyncio
 async def test_hallway_hears_public_rooms_only(sockets, alice, bob, carol):
     to_carol = await sockets("/ws/hallway/", await call(login, carol))
-    assert to_carol.connected
-    await quiet(to_carol)  # no hello on the hallway socket
+    hello = await frame(to_carol)  # docs/realtime.md: every socket says hello on connect
+    assert hello["type"] == "hello" and set(hello) == {"type", "server_time"}
+    await quiet(to_carol)
 
     public = await call(room_create, creator=alice, name="Open house", visibility="public")
     created = await frame(to_carol)
