@@ -90,11 +90,12 @@ def connected_count(*, room: Room) -> int:
 
 
 def with_summary(rooms: QuerySet[Room]) -> QuerySet[Room]:
-    """Annotate what a hallway card shows: member count and leader, in two queries."""
+    """Annotate what a hallway card shows: member count (and how many are connected) and leader, in two queries."""
     leaders = RoomMember.objects.filter(role=RoomRole.LEADER).select_related("user")
-    return rooms.annotate(member_count=Count("members", distinct=True)).prefetch_related(
-        Prefetch("members", queryset=leaders, to_attr="leader_members")
-    )
+    return rooms.annotate(
+        member_count=Count("members", distinct=True),
+        connected_count=Count("members", filter=Q(members__connections__gt=0), distinct=True),
+    ).prefetch_related(Prefetch("members", queryset=leaders, to_attr="leader_members"))
 
 
 def hallway_list(*, kind: str | None = None, language: str | None = None, query: str | None = None,
@@ -110,7 +111,11 @@ def hallway_list(*, kind: str | None = None, language: str | None = None, query:
         rooms = rooms.filter(languages__icontains=f'"{language}"')
     if has_seats:
         rooms = rooms.filter(member_count__lt=F("max_members"))
-    return rooms.filter(member_count__gt=0).order_by("-member_count", "-created_at")
+    # Live: someone is connected. Permanent rooms stay listed while empty; a room whose members
+    # joined over the API and never came in is not shown (and the sweep closes it).
+    return rooms.filter(Q(connected_count__gt=0) | Q(is_permanent=True)).order_by(
+        "-connected_count", "-member_count", "-created_at"
+    )
 
 
 def messages_list(*, room: Room, after_id: int | None = None, before_id: int | None = None,
