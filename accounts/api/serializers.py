@@ -171,8 +171,8 @@ class NotificationSerializer(serializers.ModelSerializer):
         NotificationKind.PARTNER_FOUND: "You're matched with @{actor} — join the voice room",
         NotificationKind.LEVEL_UP: "You reached level {level}!",
         NotificationKind.LEADERBOARD_REWARD: "You won Premium on last week's leaderboard!",
-        NotificationKind.BADGE_EARNED: "You earned a new badge",
-        NotificationKind.DECORATION_UNLOCKED: "You unlocked a new profile decoration",
+        NotificationKind.BADGE_EARNED: "You earned the {name} badge",
+        NotificationKind.DECORATION_UNLOCKED: "You unlocked the {name} {kind}",
     }
 
     class Meta:
