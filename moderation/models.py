@@ -12,6 +12,7 @@ class AuditVerb(models.TextChoices):
     ROOM_CLOSED_BY_STAFF = "room.closed_by_staff", "Room closed by staff"
     ROOM_RECORDING_STARTED = "room.recording_started", "Room recording started"
     ROOM_RECORDING_STOPPED = "room.recording_stopped", "Room recording stopped"
+    ROOM_RECORDING_DELETED = "room.recording_deleted", "Room recording deleted"
     USER_DEACTIVATED_BY_STAFF = "user.deactivated_by_staff", "Account deactivated by staff"
 
 
