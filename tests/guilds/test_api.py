@@ -282,5 +282,6 @@ def test_list_endpoint_query_count(busy, bob, carol, django_assert_num_queries, 
 def test_detail_query_count(busy, bob, django_assert_num_queries):
     client = APIClient()
     client.force_authenticate(bob)
+    Guild.objects.filter(slug="night-owls").update(weekly_watch_seconds=60)  # ranked (an unranked guild skips that query)
     with django_assert_num_queries(4):  # guild, leader and you, member count, rank
         assert client.get(f"{API}/guilds/night-owls/").status_code == 200
