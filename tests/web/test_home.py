@@ -83,7 +83,7 @@ def test_a_new_user_home_suggests_rooms_friends_and_events(alice, bob, carol, pu
     friends = html[html.index('id="home-friends"'):]
     assert "@bob" in friends and "@carol" not in friends
     assert "Marathon weekend" in html and "Long gone" not in html
-    assert "0 of 1 tasks done" in html
+    assert "0 of 1 task done" in html
 
 
 def test_the_home_of_someone_with_nothing_around(alice):
