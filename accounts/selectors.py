@@ -108,6 +108,11 @@ def with_presence(users: QuerySet[User]) -> QuerySet[User]:
     return users.annotate(is_online=Exists(fresh))
 
 
+def friends_online(*, user: User, limit: int = 12) -> QuerySet[User]:
+    """The user's friends with a live socket now (the home page's "Friends online"). One query."""
+    return with_presence(visible_users().filter(friendships__friend=user)).filter(is_online=True).order_by("handle")[:limit]
+
+
 def presence_cutoff():
     return timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
 

@@ -15,6 +15,6 @@ class NotificationKind(TextChoices):
 register_kinds(NotificationKind, texts={
     NotificationKind.LEVEL_UP: "You reached level {level}!",
     NotificationKind.LEADERBOARD_REWARD: "You won Premium on last week's leaderboard!",
-    NotificationKind.BADGE_EARNED: "You earned a new badge",
-    NotificationKind.DECORATION_UNLOCKED: "You unlocked a new profile decoration",
+    NotificationKind.BADGE_EARNED: "You earned the {name} badge",
+    NotificationKind.DECORATION_UNLOCKED: "You unlocked the {name} {kind}",
 })

@@ -83,8 +83,10 @@ def guild_for_user(*, user: User) -> Guild | None:
     return Guild.objects.filter(members__user=user).first()
 
 
-def guild_rank(*, guild: Guild) -> int:
-    """1 + the number of guilds with more watching this week."""
+def guild_rank(*, guild: Guild) -> int | None:
+    """1 + the number of guilds with more watching this week; None (unranked) for a guild with none."""
+    if not guild.weekly_watch_seconds:
+        return None
     return Guild.objects.filter(weekly_watch_seconds__gt=guild.weekly_watch_seconds).count() + 1
 
 

@@ -9,3 +9,4 @@ from audit.verbs import register_verbs
 class AuditVerb(TextChoices):
     ROOM_RECORDING_STARTED = "room.recording_started", "Room recording started"
     ROOM_RECORDING_STOPPED = "room.recording_stopped", "Room recording stopped"
+    ROOM_RECORDING_DELETED = "room.recording_deleted", "Room recording deleted"

@@ -13,8 +13,8 @@ class RoomMemberInline(admin.TabularInline):
 
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "visibility", "max_members", "is_locked", "created_by", "created_at", "closed_at"]
-    list_filter = ["kind", "visibility", "is_locked", "is_matchmade", ("closed_at", admin.EmptyFieldListFilter), "created_at"]
+    list_display = ["name", "code", "kind", "visibility", "max_members", "is_locked", "is_permanent", "created_by", "created_at", "closed_at"]
+    list_filter = ["kind", "visibility", "is_locked", "is_matchmade", "is_permanent", ("closed_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "code", "topic", "created_by__handle"]
     list_select_related = ["created_by"]
     raw_id_fields = ["created_by"]

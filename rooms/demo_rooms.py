@@ -27,9 +27,10 @@ def demo_video_url() -> str:
 
 
 def seed_demo_rooms(*, leader: User, voice_leader: User) -> None:
-    if Room.objects.filter(created_by=leader, name="Friday movie night").exists():
-        return
-    room_create(creator=leader, name="Friday movie night", visibility="public", source_url=demo_video_url(),
-                topic="Test card in sync — bring snacks")
-    room_create(creator=voice_leader, name="Spanish ↔ English practice", kind="voice", visibility="public",
-                topic="Casual conversation, all levels", languages=["es", "en"])
+    """Permanent public rooms, so the demo is there whenever someone visits (an older seed's closed ones stay closed)."""
+    if not Room.objects.filter(created_by=leader, name="Friday movie night", closed_at__isnull=True).exists():
+        room_create(creator=leader, name="Friday movie night", visibility="public", source_url=demo_video_url(),
+                    topic="Test card in sync — bring snacks", is_permanent=True)
+    if not Room.objects.filter(created_by=voice_leader, name="Spanish ↔ English practice", closed_at__isnull=True).exists():
+        room_create(creator=voice_leader, name="Spanish ↔ English practice", kind="voice", visibility="public",
+                    topic="Casual conversation, all levels", languages=["es", "en"], is_permanent=True)

@@ -17,4 +17,5 @@ class RoomCreateForm(forms.Form):
     chat_mode = forms.ChoiceField(choices=ChatMode.choices, initial=ChatMode.ALL)
     slow_mode_seconds = forms.IntegerField(min_value=0, max_value=300, initial=0, label="Slow mode (seconds between messages)")
     wait_for_ready = forms.BooleanField(required=False, label="Wait for everyone to buffer before playing")
+    is_permanent = forms.BooleanField(required=False, label="Permanent: keep the room open while nobody is in it")
     source_url = forms.CharField(max_length=2000, required=False, label="Start with (YouTube, video file, HLS, Drive, Spotify or any page)")

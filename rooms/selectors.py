@@ -2,12 +2,12 @@
 
 from collections.abc import Callable
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from accounts.models import User
-from accounts.selectors import are_friends, is_blocked_between
+from accounts.selectors import are_friends, friend_ids, is_blocked_between
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 
 from .errors import RoomError
@@ -120,11 +120,12 @@ def connected_count(*, room: Room) -> int:
 
 
 def with_summary(rooms: QuerySet[Room]) -> QuerySet[Room]:
-    """Annotate what a hallway card shows: member count and leader, in two queries."""
+    """Annotate what a hallway card shows: member count (and how many are connected) and leader, in two queries."""
     leaders = RoomMember.objects.filter(role=RoomRole.LEADER).select_related("user")
-    return rooms.annotate(member_count=Count("members", distinct=True)).prefetch_related(
-        Prefetch("members", queryset=leaders, to_attr="leader_members")
-    )
+    return rooms.annotate(
+        member_count=Count("members", distinct=True),
+        connected_count=Count("members", filter=Q(members__connections__gt=0), distinct=True),
+    ).prefetch_related(Prefetch("members", queryset=leaders, to_attr="leader_members"))
 
 
 def hallway_list(*, kind: str | None = None, language: str | None = None, query: str | None = None,
@@ -140,7 +141,26 @@ def hallway_list(*, kind: str | None = None, language: str | None = None, query:
         rooms = rooms.filter(languages__icontains=f'"{language}"')
     if has_seats:
         rooms = rooms.filter(member_count__lt=F("max_members"))
-    return rooms.filter(member_count__gt=0).order_by("-member_count", "-created_at")
+    # Live: someone is connected. Permanent rooms stay listed while empty; a room whose members
+    # joined over the API and never came in is not shown (and the sweep closes it).
+    return rooms.filter(Q(connected_count__gt=0) | Q(is_permanent=True)).order_by(
+        "-connected_count", "-member_count", "-created_at"
+    )
+
+
+def rooms_to_join(*, user: User, limit: int = 6) -> list[Room]:
+    """Live rooms the user may walk into and isn't in: public ones and their friends' rooms, those with
+    friends inside first (annotated `friends_inside`). Three queries: friends, rooms, leaders."""
+    friends = friend_ids(user_id=user.pk)
+    led_by_friend = Exists(RoomMember.objects.filter(room=OuterRef("pk"), role=RoomRole.LEADER, user_id__in=friends))
+    rooms = Room.objects.filter(closed_at__isnull=True, is_matchmade=False, is_locked=False).filter(
+        Q(visibility=Visibility.PUBLIC) | (Q(visibility=Visibility.FRIENDS) & led_by_friend)
+    ).exclude(members__user=user)
+    rooms = with_summary(rooms).annotate(
+        friends_inside=Count("members", filter=Q(members__user_id__in=friends, members__connections__gt=0), distinct=True)
+    )
+    rooms = rooms.filter(Q(connected_count__gt=0) | Q(is_permanent=True), member_count__lt=F("max_members"))
+    return list(rooms.order_by("-friends_inside", "-connected_count", "-created_at")[:limit])
 
 
 def messages_list(*, room: Room, after_id: int | None = None, before_id: int | None = None,

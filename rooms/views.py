@@ -2,6 +2,7 @@
 
 from django.conf import global_settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -35,8 +36,17 @@ def room_new(request):
     return render(request, "rooms/new.html", {"form": form})
 
 
+LIVE_ELSEWHERE = 6
+
+
 def refused(request, err: ApplicationError, code: str):
     return render(request, "rooms/refused.html", {"error": err, "code": code}, status=err.status)
+
+
+def closed(request, room):
+    """A closed room's link, for anyone (signed in or not): 410 Gone, and what is live now instead."""
+    live = selectors.hallway_list()[:LIVE_ELSEWHERE]
+    return render(request, "rooms/closed.html", {"room": room, "live_rooms": live}, status=410)
 
 
 def preview_or_join(request, room, *, action: str, invite_code: str = ""):
@@ -53,14 +63,18 @@ def preview_or_join(request, room, *, action: str, invite_code: str = ""):
     return render(request, "rooms/preview.html", {"room": room, "members": members, "invite": invite, "action": action})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def room(request, code: str):
-    """Members see the room; anyone else a preview whose Join button POSTs back here."""
+    """Members see the room; anyone else a preview whose Join button POSTs back here.
+    A closed room's link shows where to go instead, to visitors who aren't signed in too."""
     try:
         room = selectors.room_get(code=code)
     except ApplicationError as err:
         return refused(request, err, code)
+    if room.closed_at is not None:
+        return closed(request, room)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     member = selectors.member_get(room=room, user=request.user)
     if member is None:
         return preview_or_join(request, room, action=request.path)
@@ -82,6 +96,8 @@ def invite(request, code: str):
         invite = selectors.invite_get(code=code)
     except ApplicationError as err:
         return refused(request, err, code)
+    if invite.room.closed_at is not None:
+        return closed(request, invite.room)
     if selectors.member_get(room=invite.room, user=request.user) is not None:
         return redirect("room", code=invite.room.code)
     return preview_or_join(request, invite.room, action=request.path, invite_code=invite.code)

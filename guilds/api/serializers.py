@@ -87,7 +87,7 @@ class GuildDetailSerializer(serializers.Serializer):
 
     guild = GuildSerializer()
     member_count = serializers.IntegerField()
-    rank = serializers.IntegerField(help_text="1 + guilds with more watch seconds this week")
+    rank = serializers.IntegerField(allow_null=True, help_text="1 + guilds with more watch seconds this week; null with none")
     leader = UserSummarySerializer(allow_null=True)
     me = GuildMemberSerializer(allow_null=True, help_text="your membership; null when you are not in this guild")
     pending_request_id = serializers.SerializerMethodField()

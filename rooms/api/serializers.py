@@ -55,7 +55,7 @@ class RoomSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["code", "kind", "name", "topic", "languages", "visibility", "max_members", "member_count",
-                  "is_locked", "is_mic_enabled", "leader", "source_kind", "created_at"]
+                  "is_locked", "is_mic_enabled", "is_permanent", "leader", "source_kind", "created_at"]
 
 
 class RoomSettingsSerializer(serializers.ModelSerializer):
@@ -63,7 +63,7 @@ class RoomSettingsSerializer(serializers.ModelSerializer):
         model = Room
         fields = ["code", "kind", "name", "topic", "languages", "visibility", "max_members", "is_mic_enabled",
                   "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready",
-                  "is_matchmade", "created_at", "closed_at"]
+                  "is_matchmade", "is_permanent", "created_at", "closed_at"]
 
 
 class RoomCreateSerializer(serializers.Serializer):
@@ -78,6 +78,7 @@ class RoomCreateSerializer(serializers.Serializer):
     chat_mode = serializers.ChoiceField(choices=ChatMode.choices, default=ChatMode.ALL)
     slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=300, default=0)
     wait_for_ready = serializers.BooleanField(default=False)
+    is_permanent = serializers.BooleanField(default=False, help_text="Keep the room open while nobody is in it.")
     source_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

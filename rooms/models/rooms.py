@@ -49,6 +49,7 @@ class Room(models.Model):
     is_locked = models.BooleanField(default=False)
     wait_for_ready = models.BooleanField(default=False, help_text="Resume only when every member has buffered.")
     is_matchmade = models.BooleanField(default=False, help_text="A private 1:1 room made by partner matching.")
+    is_permanent = models.BooleanField(default=False, help_text="Stays open while empty (the owner chooses at creation).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -35,6 +35,9 @@ KICK_BAN = timedelta(minutes=10)
 LEADER_GRACE = timedelta(seconds=30)
 MEMBER_GRACE = timedelta(minutes=2)
 HEARTBEAT_STALE = timedelta(seconds=90)
+# Joined (e.g. over the API) but never opened the room: long enough for a slow page load, short enough
+# that a room nobody ever entered doesn't linger.
+NEVER_CONNECTED_GRACE = timedelta(minutes=10)
 DEFAULT_MAX = {RoomKind.WATCH: 10, RoomKind.VOICE: 12}
 MAX_MAX = {RoomKind.WATCH: 50, RoomKind.VOICE: 12}
 
@@ -137,9 +140,11 @@ def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
         invite = room_join_check(room=room, user=user, invite_code=invite_code)
         if invite is not None:
             RoomInvite.objects.filter(pk=invite.pk).update(uses=F("uses") + 1)
+        # An empty permanent room has no leader: whoever comes in first leads it.
+        role = RoomRole.LEADER if room.is_permanent and not _has_leader(room) else RoomRole.MEMBER
         try:
             with transaction.atomic():
-                member = RoomMember.objects.create(room=room, user=user)
+                member = RoomMember.objects.create(room=room, user=user, role=role)
         except IntegrityError:  # the same user joining twice at once, where the lock didn't serialize
             return RoomMember.objects.get(room=room, user=user)
         room_joined.send(sender=RoomMember, member=member)
@@ -148,8 +153,12 @@ def room_join(*, user: User, room: Room, invite_code: str = "") -> RoomMember:
     return member
 
 
+def _has_leader(room: Room) -> bool:
+    return RoomMember.objects.filter(room=room, role=RoomRole.LEADER).exists()
+
+
 def _remove_member(room: Room, member: RoomMember, *, op: str) -> None:
-    """Inside the room lock: remove a member, hand leadership on, close an empty room."""
+    """Inside the room lock: remove a member, hand leadership on, close an empty room unless it is permanent."""
     member.delete()
     publish_on_commit(events.room_group(room.pk), events.member_changed(member, op=op))
     # Their sockets (a kicked member's, or another tab of one who left) hear nothing more from the room.
@@ -159,7 +168,10 @@ def _remove_member(room: Room, member: RoomMember, *, op: str) -> None:
     is_offline = Case(When(connections__gt=0, then=Value(0)), default=Value(1))
     remaining = RoomMember.objects.filter(room=room).order_by(is_offline, "joined_at", "id")
     if not remaining.exists():
-        transaction.on_commit(lambda: room_close(room=room, reason="empty"))
+        if room.is_permanent:
+            publish_hallway(room, "updated")
+        else:
+            transaction.on_commit(lambda: room_close(room=room, reason="empty"))
         return
     if member.is_buffering:
         resume_if_ready(room)
@@ -336,9 +348,18 @@ def member_disconnected(*, room: Room, user: User) -> None:
         playback_release_hold(room=room)
 
 
+def _gone(now) -> Q:
+    """Members gone for good: disconnected past the grace period, or joined long ago and never connected."""
+    return Q(connections=0) & (
+        Q(disconnected_at__lt=now - MEMBER_GRACE)
+        | Q(disconnected_at__isnull=True, joined_at__lt=now - NEVER_CONNECTED_GRACE)
+    )
+
+
 def rooms_sweep(*, now=None) -> int:
     """Every few seconds (beat): forget dead sockets, hand over from an absent leader,
-    remove members gone past the grace period, close empty rooms. Safe to run twice."""
+    remove members gone past the grace period (or who never came), close empty rooms
+    unless they are permanent. Safe to run twice."""
     now = now or timezone.now()
     stale = RoomMember.objects.filter(connections__gt=0, last_heartbeat_at__lt=now - HEARTBEAT_STALE)
     held_room_ids = set(stale.filter(is_buffering=True, room__is_waiting_for_ready=True).values_list("room_id", flat=True))
@@ -347,12 +368,12 @@ def rooms_sweep(*, now=None) -> int:
         playback_release_hold(room=Room(pk=room_id))
     changed = 0
     absent = RoomMember.objects.filter(connections=0, room__closed_at__isnull=True).filter(
-        disconnected_at__lt=now - LEADER_GRACE
+        Q(disconnected_at__lt=now - LEADER_GRACE) | _gone(now)
     )
     for room_id in set(absent.values_list("room_id", flat=True)):
         with transaction.atomic():
             room = Room.objects.select_for_update().get(pk=room_id)
-            for member in RoomMember.objects.filter(room=room, connections=0, disconnected_at__lt=now - MEMBER_GRACE):
+            for member in RoomMember.objects.filter(_gone(now), room=room):
                 _remove_member(room, member, op="left")
                 changed += 1
             leader = RoomMember.objects.filter(room=room, role=RoomRole.LEADER, connections=0,
@@ -363,4 +384,15 @@ def rooms_sweep(*, now=None) -> int:
                 leader.refresh_from_db()
                 standing_changed_publish(room, leader)
                 changed += 1
-    return changed
+    return changed + _empty_rooms_close(now)
+
+
+def _empty_rooms_close(now) -> int:
+    """Close open rooms left with nobody in them (made without a member, or emptied where no close followed)."""
+    empty = Room.objects.filter(closed_at__isnull=True, is_permanent=False, created_at__lt=now - NEVER_CONNECTED_GRACE).filter(
+        ~Exists(RoomMember.objects.filter(room=OuterRef("pk")))
+    )
+    rooms = list(empty)
+    for room in rooms:
+        room_close(room=room, reason="empty")
+    return len(rooms)

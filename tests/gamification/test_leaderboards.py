@@ -324,3 +324,20 @@ def test_guild_scores_are_the_boards_truth_for_guilds(board_mode):
     guild = GuildFactory()
     GuildScore.objects.create(guild=guild, watch_seconds=7200)
     assert leaderboard.top(BoardRef(Scope.GUILD, Metric.WATCH, Period.ALL), 5)[0].score == 7200
+
+
+def test_only_entries_with_a_score_are_ranked(board_mode, commit):
+    # given a player and a guild who watched last week only, and a player who watched this week
+    last_week = timezone.now() - timedelta(days=7)
+    idle, busy = UserFactory(), UserFactory()
+    guild = GuildFactory()
+    join_guild(guild, idle)
+    with commit():
+        watch_time_score(user=idle, seconds=3600, now=last_week)
+        watch_time_score(user=busy, seconds=600)
+    week = selectors.leaderboard_page(viewer=idle, scope="individual", metric="watch", period="week")
+    assert [row["user"]["handle"] for row in week["entries"]] == [busy.handle]
+    assert (week["me"], week["total"]) == (None, 1)
+    guilds = selectors.leaderboard_page(viewer=idle, scope="guild", metric="watch", period="week")
+    assert (guilds["entries"], guilds["me"], guilds["total"]) == ([], None, 0)
+    assert GuildScore.objects.get(guild=guild).watch_seconds == 3600  # it has a row, only no score this week

@@ -26,7 +26,7 @@ GUILD = {"id", "slug", "name", "description", "avatar_url", "is_public", "max_me
 GUILD_REF = {"id", "slug", "name", "avatar_url"}
 MESSAGE = {"id", "author", "body", "created_at", "is_deleted"}
 ROOM = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "is_mic_enabled", "playback_control",
-        "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade", "created_at", "closed_at"}
+        "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade", "is_permanent", "created_at", "closed_at"}
 JOIN_REQUEST = {"id", "guild", "user", "status", "created_at", "responded_at"}
 INVITE = {"id", "guild", "invited_user", "invited_by", "status", "created_at", "responded_at"}
 

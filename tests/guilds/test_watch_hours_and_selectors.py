@@ -95,6 +95,12 @@ def test_rank_counts_guilds_with_more_weekly_watching(guild, django_assert_num_q
     assert selectors.guild_rank(guild=guild) == 1
 
 
+def test_a_guild_without_watching_this_week_is_unranked(guild, django_assert_num_queries):
+    GuildFactory(weekly_watch_seconds=0, leader=False)
+    with django_assert_num_queries(0):
+        assert selectors.guild_rank(guild=guild) is None
+
+
 # -- reads and their query counts -------------------------------------------------------------------------
 def test_guild_list_is_one_query_and_searches(guild, django_assert_num_queries):
     for n in range(5):
@@ -159,6 +165,8 @@ def test_messages_list_is_one_query_oldest_first(guild, alice, django_assert_num
 
 def test_guild_detail_is_three_queries(guild, alice, bob, django_assert_num_queries):
     add_member(guild, bob)
+    Guild.objects.filter(pk=guild.pk).update(weekly_watch_seconds=60)
+    guild.refresh_from_db()
     with django_assert_num_queries(3):
         detail = selectors.guild_detail(guild=guild, viewer=bob)
     assert (detail["member_count"], detail["rank"], detail["leader"], detail["me"].user) == (2, 1, alice, bob)

@@ -56,7 +56,7 @@ def w():
     w.owner, w.other = olive, UserFactory(handle="otto")
     w.staff = UserFactory(handle="stella", is_staff=True, is_superuser=True)
     make_friends(olive, w.fred)
-    w.room = set_source(RoomFactory(created_by=olive, name="Olive's room"), VIDEO_URL, is_playing=True)
+    w.room = set_source(RoomFactory(created_by=olive, name="Olive's room", leader__connections=1), VIDEO_URL, is_playing=True)
     add_member(w.room, w.mia)
     w.secret = RoomFactory(created_by=olive, name="Olive's secret", visibility=Visibility.PRIVATE)
     w.items = [queue_item(w.room, olive, url) for url in (OTHER_YOUTUBE_URL, "https://cdn.example.com/b.mp4")]

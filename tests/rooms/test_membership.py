@@ -41,10 +41,10 @@ pytestmark = pytest.mark.django_db
 MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms", "hand_raised_at"}
 USER_KEYS = {"id", "handle", "display_name", "avatar_url"}
 ROOM_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "is_mic_enabled",
-             "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade",
+             "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade", "is_permanent",
              "created_at", "closed_at"}
 HALLWAY_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "member_count",
-                "is_locked", "is_mic_enabled", "leader", "source_kind", "created_at"}
+                "is_locked", "is_mic_enabled", "is_permanent", "leader", "source_kind", "created_at"}
 
 
 @pytest.fixture

@@ -115,10 +115,6 @@ def blocked(room, bob):
     Block.objects.create(blocker=room.created_by, blocked=bob)
 
 
-def closed(room, bob):
-    Room.objects.filter(pk=room.pk).update(closed_at=timezone.now())
-
-
 REFUSALS = [
     (full, 409, "room_full", "The room is full."),
     (locked, 403, "room_locked", "The room is locked."),
@@ -126,7 +122,6 @@ REFUSALS = [
     (friends_only, 403, "room_friends_only", "Only friends of the leader can join."),
     (banned, 403, "room_banned", "You were removed from this room."),
     (blocked, 403, "room_private", "You can&#x27;t join this room."),
-    (closed, 400, "room_closed", "This room is closed."),
 ]
 
 

@@ -34,10 +34,10 @@ pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
 ROOM_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "is_mic_enabled",
-             "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade",
+             "playback_control", "chat_mode", "slow_mode_seconds", "is_locked", "wait_for_ready", "is_matchmade", "is_permanent",
              "created_at", "closed_at"}
 HALLWAY_KEYS = {"code", "kind", "name", "topic", "languages", "visibility", "max_members", "member_count",
-                "is_locked", "is_mic_enabled", "leader", "source_kind", "created_at"}
+                "is_locked", "is_mic_enabled", "is_permanent", "leader", "source_kind", "created_at"}
 MEMBER_KEYS = {"user", "role", "is_muted", "joined_at", "is_connected", "is_buffering", "drift_ms", "hand_raised_at"}
 MESSAGE_KEYS = {"id", "author", "body", "mentions", "created_at", "is_deleted"}
 STATE_KEYS = {"version", "source", "is_playing", "position", "at", "rate", "duration", "is_waiting_for_ready"}
@@ -100,12 +100,12 @@ def test_create_refusals(alice, data, code, field):
 
 @pytest.fixture
 def hallway(alice):
-    """Public rooms of several kinds, languages and sizes, plus rooms that must never show."""
+    """Public rooms of several kinds, languages and sizes with their leaders in, plus rooms that must never show."""
     rooms = {
-        "cinema": RoomFactory(name="Cinema club", topic="classics", languages=["en"]),
-        "tertulia": RoomFactory(name="Tertulia", kind="voice", languages=["es", "en"]),
-        "full": RoomFactory(name="Full house", max_members=2, languages=["fr"]),
-        "quiet": RoomFactory(name="Quiet corner", topic="Study with me"),
+        "cinema": RoomFactory(name="Cinema club", topic="classics", languages=["en"], leader__connections=1),
+        "tertulia": RoomFactory(name="Tertulia", kind="voice", languages=["es", "en"], leader__connections=1),
+        "full": RoomFactory(name="Full house", max_members=2, languages=["fr"], leader__connections=1),
+        "quiet": RoomFactory(name="Quiet corner", topic="Study with me", leader__connections=1),
     }
     add_member(rooms["full"])
     for _ in range(3):
@@ -115,6 +115,7 @@ def hallway(alice):
     RoomFactory(name="Closed", closed_at=timezone.now())
     RoomFactory(name="Matchmade", is_matchmade=True, kind="voice", max_members=2)
     RoomFactory(name="Empty", leader=False)
+    RoomFactory(name="Never entered")  # made over the API; its leader never opened it
     return rooms
 
 
@@ -147,9 +148,19 @@ def test_hallway_is_fullest_first_with_leader_and_count(alice, hallway):
     assert (cinema["member_count"], cinema["leader"]["handle"]) == (4, hallway["cinema"].created_by.handle)
 
 
+def test_hallway_lists_live_and_permanent_rooms_only(alice, hallway):
+    # given a permanent room nobody is in, and one whose only connected member is not its leader
+    RoomFactory(name="Always open", is_permanent=True, leader=False)
+    lounge = RoomFactory(name="Lounge")
+    add_member(lounge, connections=1)
+    names = [r["name"] for r in ok(signed_in(alice).get(f"{API}/rooms/"))["results"]]
+    assert sorted(names) == ["Always open", "Cinema club", "Full house", "Lounge", "Quiet corner", "Tertulia"]
+    assert "Never entered" not in names and names[-1] == "Always open"  # the live ones first
+
+
 def test_hallway_query_count(alice, hallway, django_assert_num_queries):
     for _ in range(5):  # more rooms, each with a leader and members: an N+1 would show
-        room = RoomFactory(languages=["en"])
+        room = RoomFactory(languages=["en"], leader__connections=1)
         add_member(room)
     client = authenticated(alice)
     with django_assert_num_queries(3):  # count, page (member count annotated), leaders prefetched
@@ -538,7 +549,8 @@ def test_selector_query_counts(busy, alice, bob, django_assert_num_queries):
 
     SkipVote.objects.create(room=busy, user=bob, source_url=busy.source_url)
     invite = invite_create(actor=alice, room=busy)
-    with django_assert_num_queries(2):  # rooms (member count annotated), leaders
+    RoomMember.objects.filter(room=busy, user=bob).update(connections=1)  # live, so in the hallway
+    with django_assert_num_queries(2):  # rooms (member and connected counts annotated), leaders
         rooms = list(selectors.hallway_list())
         assert [r.leader_members[0].user.handle for r in rooms] == ["alice"]
     with django_assert_num_queries(1):

@@ -2,7 +2,12 @@
 
 Idempotent: a second run changes nothing. Run after `seed_demo` to give its users (alice,
 bob, ...) badges, a title and a frame; `--players N` adds N more players with XP and
-watch time this week (default 120) so the boards have a long tail.
+watch time over the last days (default 120) so the boards have a long tail.
+
+Watching goes through the service a real watch session credits (gamification.services.activity.
+watch_time_record): daily activity (the profile's hours), the leaderboards and guild scores, hourly
+XP and event tasks all move together, so every page shows the same numbers. The guilds' hourly
+figures are then refreshed by their own batch (guilds_refresh_watch_hours).
 """
 
 import random
@@ -11,10 +16,12 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from guilds.services.watch_hours import guilds_refresh_watch_hours
 
 from accounts.models import User
 from gamification.models import (
     Badge,
+    DailyActivity,
     Decoration,
     DecorationKind,
     Event,
@@ -25,9 +32,15 @@ from gamification.models import (
     UnlockSource,
 )
 from gamification.rules import Reason, TaskKind
+from gamification.services.activity import watch_time_record
 from gamification.services.collection import badge_award, badge_showcase_set, decoration_equip, decoration_unlock
-from gamification.services.scores import watch_time_score
 from gamification.services.xp import xp_award
+from rooms.models import Room, Visibility
+from rooms.services.membership import room_close, room_create
+
+SCREENING = "Demo screenings"
+# Hours alice and bob watched, by days ago (oldest first).
+DEMO_WATCHING = {"alice": [2.5, 0, 3, 1.5, 2], "bob": [1, 2, 0, 1.5, 0.5]}
 
 BADGES = [
     ("early-bird", "Early Bird", Rarity.COMMON, "🐦", "Joined in the first month"),
@@ -71,8 +84,10 @@ class Command(BaseCommand):
                 decorations[slug] = Decoration.objects.get_or_create(slug=slug, defaults={
                     "kind": DecorationKind.FRAME, "name": name, "style": style, "rarity": rarity, "unlock_level": level})[0]
             self._events(now, badges, decorations)
-            self._players(players, now)
-            self._demo_users(badges, decorations)
+            room = self._screening_room()
+            self._players(players, now, room)
+            self._demo_users(badges, decorations, now, room)
+            guilds_refresh_watch_hours()
         self.stdout.write(self.style.SUCCESS("Gamification demo data ready: /leaderboards/, /events/, /badges/."))
 
     def _events(self, now, badges, decorations):
@@ -110,7 +125,30 @@ class Command(BaseCommand):
                 EventTask(event=halloween, position=2, kind=TaskKind.LOGIN_DAYS, title="Come back on 5 nights", target=5, xp_reward=150),
             ])
 
-    def _players(self, count, now):
+    def _screening_room(self) -> Room:
+        """Where the demo watching happened: a private room, closed since (made once, by the services)."""
+        room = Room.objects.filter(name=SCREENING, visibility=Visibility.PRIVATE).first()
+        if room is None:
+            host, created = User.objects.get_or_create(handle="screenings", defaults={
+                "email": "screenings@demo.invalid", "display_name": "Demo screenings"})
+            if created:
+                host.set_unusable_password()
+                host.save(update_fields=["password"])
+            room = room_create(creator=host, name=SCREENING, visibility=Visibility.PRIVATE)
+            room_close(room=room, actor=host)
+        return room
+
+    def _watch(self, user, room, hours_by_day: list[float], now) -> None:
+        """Credit watching on each of the last days, oldest first, in hour-sized steps as sessions would."""
+        for days_ago, hours in zip(range(len(hours_by_day) - 1, -1, -1), hours_by_day, strict=True):
+            moment = now - timedelta(days=days_ago)
+            left = int(hours * 3600)
+            while left > 0:
+                step = min(left, 3600)
+                watch_time_record(user=user, room=room, seconds=step, now=moment)
+                left -= step
+
+    def _players(self, count, now, room):
         rng = random.Random(11)
         for i in range(count):
             handle = f"viewer{i:03d}"
@@ -123,9 +161,9 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             for n in range(1 + int(8 * rng.random() ** 2)):
                 xp_award(user=user, reason=Reason.EVENT_TASK, key=f"demo:{n}", amount=rng.randint(50, 500))
-            watch_time_score(user=user, seconds=int(60 * 3600 * rng.random() ** 3) + 60)
+            self._watch(user, room, [round(6 * rng.random() ** 2, 2) for _ in range(3)], now)
 
-    def _demo_users(self, badges, decorations):
+    def _demo_users(self, badges, decorations, now, room):
         for handle, badge_slugs, title, frame in (
             ("alice", ["legend-of-the-week", "marathoner", "night-owl", "popcorn-pro", "early-bird"], "title-night-owl", "frame-frost"),
             ("bob", ["night-owl", "early-bird"], None, None),
@@ -137,7 +175,8 @@ class Command(BaseCommand):
                 badge_award(user=user, badge=badges[slug], source=UnlockSource.STAFF)
             badge_showcase_set(user=user, badge_ids=[badges[slug].pk for slug in badge_slugs])
             xp_award(user=user, reason=Reason.EVENT_TASK, key="demo:boost", amount=500)
-            watch_time_score(user=user, seconds=26 * 3600)
+            if not DailyActivity.objects.filter(user=user, watch_seconds__gt=0).exists():
+                self._watch(user, room, DEMO_WATCHING[handle], now)
             for slug in (title, frame):
                 if slug:
                     decoration_unlock(user=user, decoration=decorations[slug], source=UnlockSource.EVENT)

@@ -2,6 +2,10 @@
 a public watch party playing a locally made test video, a voice room, a guild, and the
 gamification demo (badges, events, a populated leaderboard).
 
+Everything is made through the services real use goes through (sign-up aside), so every page
+agrees: the demo users' history (badges, XP, hours watched) comes first and is marked read, as
+someone who had been around would have; then the live social bits (a request, a follow) arrive unread.
+
 Idempotent: running it again changes nothing.
 """
 
@@ -11,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Friendship, User
+from accounts.services.notifications import notifications_mark_all_read
 from accounts.services.social import follow_create, friend_request_accept, friend_request_send
 from guilds.models import Guild
 from guilds.services.guilds import guild_create
@@ -29,20 +34,26 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = "Load demo users and relationships (idempotent) and print the demo logins."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--players", type=int, default=40, help="Extra leaderboard players (seed_gamification_demo).")
+
+    def handle(self, *args, players=40, **options):
         with transaction.atomic():
             users = {handle: self._user(handle, *rest) for handle, *rest in DEMO_USERS}
             admin = self._user("admin", "Admin", "Back office", ["en"], [], is_staff=True, is_superuser=True)
+            seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
+            if not Guild.objects.filter(name="Popcorn Club").exists():  # before the watching, which counts for it
+                guild = guild_create(actor=users["alice"], name="Popcorn Club", description="Friday films, Sunday anime.")
+                guild_join(actor=users["bob"], guild=guild)
+        call_command("seed_gamification_demo", players=players, stdout=self.stdout)
+        with transaction.atomic():
             if not Friendship.objects.filter(user=users["alice"], friend=users["bob"]).exists():
+                for user in users.values():
+                    notifications_mark_all_read(user=user)
                 request = friend_request_send(sender=users["alice"], recipient=users["bob"])
                 friend_request_accept(user=users["bob"], request_id=request.pk)
                 friend_request_send(sender=users["carol"], recipient=users["alice"])
                 follow_create(follower=users["dave"], followee=users["alice"])
-            seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
-            if not Guild.objects.filter(name="Popcorn Club").exists():
-                guild = guild_create(actor=users["alice"], name="Popcorn Club", description="Friday films, Sunday anime.")
-                guild_join(actor=users["bob"], guild=guild)
-        call_command("seed_gamification_demo", players=40, stdout=self.stdout)
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for user in [*users.values(), admin]:
             self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")
