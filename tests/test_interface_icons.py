@@ -15,10 +15,8 @@ ROOT = Path(settings.BASE_DIR)
 EMOJI = re.compile("[\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2b00-\u2bff\u3030\u303d\ufe0f\U0001f000-\U0001faff]")
 # Pages other branches rewrite (the landing page, the room and its voice card): drop each line once they are icons.
 NOT_YET_CONVERTED = {
-    "templates/home.html",
     "templates/rooms/room.html",
     "static/js/room.js",
-    "static/js/voice.js",
 }
 
 

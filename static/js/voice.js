@@ -6,6 +6,7 @@
 // as a "voice:state" window event (room.js draws them), instead of the card's own list.
 
 import { api } from "./api.js";
+import { icon } from "./icons.js";
 import { VoiceClient } from "./media_relay.js";
 
 const card = document.getElementById("voice");
@@ -69,7 +70,8 @@ function renderPeers() {
     dot.setAttribute("aria-hidden", "true");
     const label = document.createElement("span");
     label.className = "roster-name";
-    label.textContent = name + (muted ? " 🔇" : "");
+    label.textContent = name;
+    if (muted) label.append(" ", icon("mic-off", { size: 14, label: "muted" }));
     row.append(dot, label);
     return row;
   }));
