@@ -18,9 +18,17 @@ SPRITE = settings.BASE_DIR / "static" / "vendor" / "lucide" / "sprite.svg"
 SYMBOL = re.compile(r'<symbol id="([a-z0-9-]+)" viewBox="0 0 24 24">(.*?)</symbol>', re.S)
 
 
+ALIAS = re.compile(r'^<use href="#([a-z0-9-]+)" />$')
+
+
 @functools.cache
 def icon_bodies() -> dict[str, str]:
-    return {name: " ".join(body.split()) for name, body in SYMBOL.findall(SPRITE.read_text())}
+    bodies = {name: " ".join(body.split()) for name, body in SYMBOL.findall(SPRITE.read_text())}
+    # Lucide's old names are symbols that only <use> the new one, which an inline SVG can't reach.
+    for name, body in bodies.items():
+        if alias := ALIAS.match(body):
+            bodies[name] = bodies[alias[1]]
+    return bodies
 
 
 @register.simple_tag

@@ -19,3 +19,7 @@ def test_a_labelled_icon_is_announced_with_its_label_escaped():
 def test_an_unknown_icon_fails_loudly():
     with pytest.raises(TemplateSyntaxError):
         render('{% icon "no-such-icon" %}')
+
+
+def test_an_old_lucide_name_draws_the_icon_it_points_at():
+    assert render('{% icon "trash-2" %}') == render('{% icon "trash" %}') and "<use" not in render('{% icon "trash-2" %}')
