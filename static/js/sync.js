@@ -248,3 +248,21 @@ export function formatTime(seconds) {
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
+
+// -- the sync indicator ----------------------------------------------------------------------------------
+
+export const IN_SYNC_MS = 50; // below what anyone notices (lip sync tolerances start around 45 ms)
+export const OUT_OF_SYNC_MS = 1000;
+
+/**
+ * What to tell people about their player: "in-sync", "catching-up" (being corrected: a nudge, a
+ * seek landing, buffering), "out-of-sync" (a second or more off), or "unknown" (no figure yet, or
+ * a player we can't follow, such as Drive).
+ */
+export function syncStatus(drift, { isSettling = false } = {}) {
+  if (drift === null || drift === undefined || !Number.isFinite(drift)) return "unknown";
+  const size = Math.abs(drift);
+  if (size < IN_SYNC_MS) return "in-sync";
+  if (isSettling || size < OUT_OF_SYNC_MS) return "catching-up";
+  return "out-of-sync";
+}

@@ -9,6 +9,7 @@ import {
   formatDrift,
   formatTime,
   quantizeRate,
+  syncStatus,
 } from "/static/js/sync.js";
 import { assert, seeded, test } from "./minitest.js";
 
@@ -326,4 +327,16 @@ test("format: drift and time", () => {
   assert.equal(formatTime(65), "1:05");
   assert.equal(formatTime(3723), "1:02:03");
   assert.equal(formatTime(NaN), "0:00");
+});
+
+test("indicator: in sync, catching up, out of sync, in words", () => {
+  assert.equal(syncStatus(null), "unknown");
+  assert.equal(syncStatus(Number.NaN), "unknown");
+  assert.equal(syncStatus(4), "in-sync");
+  assert.equal(syncStatus(-49), "in-sync");
+  assert.equal(syncStatus(120), "catching-up");
+  assert.equal(syncStatus(-999), "catching-up");
+  assert.equal(syncStatus(1500), "out-of-sync");
+  assert.equal(syncStatus(-4000, { isSettling: true }), "catching-up", "a seek landing or buffering is being fixed");
+  assert.equal(syncStatus(10, { isSettling: true }), "in-sync");
 });
