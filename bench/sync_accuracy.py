@@ -177,6 +177,7 @@ RECORDER = """() => {
       wall, position: app.player.currentTime(), paused: app.player.isPaused(), seeking: app.player.isSeeking ? app.player.isSeeking() : false,
       version: app.state.version, state: app.state, offset: app.clock.offset, clockError: app.clock.offset - (wall - local),
       rate: app.player.video ? app.player.video.playbackRate : null, lead: app.corrector.leadMs,
+      uncertainty: app.clock.uncertainty, clockSamples: app.clock.count, bounded: Boolean(app.clock.bounds()),
     });
   }, 50);
 }"""
@@ -279,11 +280,15 @@ def analyse(recordings: list[list[dict]], seeks: list[int], settle_s: float = SE
                     converged_at = w
                     break
             converge.append((converged_at - start) / 1000 if converged_at is not None else float("inf"))
+    every = [s for samples in recordings for s in samples]
     return {
+        "uncertainty_p95": percentile([s["uncertainty"] for s in every if s.get("uncertainty") is not None], 0.95),
+        "unbounded_share": sum(not s.get("bounded", True) for s in every) / max(1, len(every)),
         "samples": len(steady),
         "p50": percentile(steady, 0.5), "p95": percentile(steady, 0.95), "max": max(steady) if steady else float("nan"),
         "paused_max": max(paused_errors) if paused_errors else float("nan"),
         "converge_p50": percentile(converge, 0.5), "converge_max": max(converge) if converge else float("nan"),
+        "converge_each": [round(c, 3) for c in converge],
         "clock_p50": percentile(clock_errors, 0.5), "clock_p95": percentile(clock_errors, 0.95),
     }
 
@@ -311,6 +316,7 @@ def run_level(pages, base, code, overrides, jitter, proxy, seeks_per_level, rng,
     recordings = [page.evaluate("() => { const r = window.__bench; window.__bench = []; return r; }") for page in pages]
     plays_and_seeks = versions[1:-1]
     result = analyse(recordings, plays_and_seeks, settle_s)
+    result["recordings"] = recordings  # kept in the raw file only
     result["lead_ms"] = [round(page.evaluate("window.WTRoom.corrector.leadMs")) for page in pages]
     return result
 
@@ -399,7 +405,7 @@ def main():
     out = Path(args.json) if args.json else BASE_DIR / "bench" / "out" / f"sync_accuracy{'-smoke' if args.smoke else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"overrides": overrides, "players": args.players, "smoke": args.smoke,
-                               "results": [{"jitter_ms": j, **r} for j, r in results]}, indent=2))
+                               "results": [{"jitter_ms": j, **r} for j, r in results]}))
     print(f"raw numbers: {out}")
 
 
