@@ -7,11 +7,13 @@
 //   player.duration() → s | null
 //   player.isPaused()
 //   player.setVolume(0–1) / volume() / setMuted(bool) / isMuted()   where hasVolume (this listener only)
+//   await player.whenSeeked()        where startsOnTime: the seek landed and it can play at once
 //   player.on("ready" | "buffering" (bool) | "ended" | "duration" (s) | "error" (message) | "muted", fn)
 //   player.destroy()
 //
 // Capabilities the room app reads: isSyncable (follows the room state at all), canControl
-// (we can play/pause/seek it), hasVolume (we can set its volume and mute it), rates (null: any rate; an array: the only rates it accepts),
+// (we can play/pause/seek it), hasVolume (we can set its volume and mute it), startsOnTime (it can
+// be sought while paused and started at a chosen instant: room.js lines seeks up that way), rates (null: any rate; an array: the only rates it accepts),
 // syncProfile (overrides of sync.js SYNC_DEFAULTS for this kind), note (what to tell users).
 
 import { YOUTUBE_RATES, quantizeRate } from "./sync.js";
@@ -80,6 +82,7 @@ class BasePlayer extends Emitter {
   isSyncable = false;
   canControl = false;
   hasVolume = false;
+  startsOnTime = false;
   rates = null;
   syncProfile = {};
   note = "";
@@ -135,6 +138,8 @@ export class VideoPlayer extends BasePlayer {
   isSyncable = true;
   canControl = true;
   hasVolume = true;
+  startsOnTime = true;
+  syncProfile = { seekLeadMs: 30 }; // as the start latency of startOnTime (room.js): learnt, 10–60 ms here
 
   constructor(container, options = {}) {
     super(container, options);
@@ -255,6 +260,24 @@ export class VideoPlayer extends BasePlayer {
 
   isSeeking() {
     return this.video.seeking;
+  }
+
+  /** Resolves once a seek has landed with enough data to play on (rejects after timeoutMs). */
+  whenSeeked({ timeoutMs = 10000 } = {}) {
+    const video = this.video;
+    const isReady = () => !video.seeking && video.readyState >= 3;
+    if (isReady()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const types = ["seeked", "canplay", "canplaythrough"];
+      const done = (error) => {
+        clearTimeout(timer);
+        for (const type of types) video.removeEventListener(type, check);
+        error ? reject(error) : resolve();
+      };
+      const check = () => isReady() && done();
+      const timer = setTimeout(() => done(new Error("The seek didn't land.")), timeoutMs);
+      for (const type of types) video.addEventListener(type, check);
+    });
   }
 
   destroy() {

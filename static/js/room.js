@@ -40,6 +40,13 @@ const BUFFERING_REPORT_DELAY_MS = 400; // a short stall (a seek) isn't worth tel
 // After a seek has completed (the element's `seeked`), wait this long before judging how well it
 // landed: the position reported before playback really resumed is the target, not the truth.
 const SEEK_SETTLE_MS = OVERRIDES.seekSettleMs ?? 400;
+// Players that start on time (HTML5 video) don't seek while playing: they pause, seek a little
+// ahead, and start when the room reaches that point (startOnTime). How far ahead: 1.5 × their
+// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. A started
+// player's position is judged sooner than a sought one's.
+const START_SEEK_MS = { initial: 100, max: 1000 };
+const START_MARGIN_MS = 20;
+const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 150;
 const MAX_CHAT = 500;
 const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
 
@@ -127,6 +134,8 @@ const app = {
   loadToken: 0,
   playPending: false,
   seekSettleUntil: 0,
+  startPending: false, // startOnTime is seeking or waiting to start
+  startSeekMs: START_SEEK_MS.initial, // how long a paused seek takes (smoothed)
   seekToLearn: false,
   lastDrift: null,
   lastReportedDrift: null,
@@ -303,6 +312,7 @@ function tick() {
   const now = clientNow();
   const expected = expectedPosition(state, app.clock.serverNow(now));
   if (!player.isSyncable || !player.canControl) return;
+  if (app.startPending) return;
   if (player.isSeeking?.()) {
     if (app.seekToLearn) app.seekSettleUntil = now + SEEK_SETTLE_MS; // counts from the seek's end
     return;
@@ -327,6 +337,10 @@ function tick() {
   }
   if (state.duration && expected >= state.duration - 0.05) return; // the end: let it finish by itself
   const decision = app.corrector.decide({ driftMs: drift, baseRate: state.rate, rates: player.rates, isPlaying: true, nowMs: now });
+  if (player.startsOnTime && (decision.action === "seek" || player.isPaused())) {
+    startOnTime(player, state);
+    return;
+  }
   if (decision.action === "seek") {
     seekPlayer(expected + decision.leadMs / 1000, { learn: true });
     player.setRate(state.rate);
@@ -334,6 +348,39 @@ function tick() {
     player.setRate(decision.rate);
   }
   if (player.isPaused()) requestPlay();
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Line a player up with the playing room without chasing it: pause, seek to where the room will
+ * be in startHoldMs, and start when it gets there (less the learnt start latency, corrector.leadMs).
+ * A seek while playing lands wherever the seek's own duration leaves it (±50 ms on a busy
+ * machine) and then needs nudging; this lands within the clock's error.
+ */
+async function startOnTime(player, state) {
+  app.startPending = true;
+  try {
+    const began = clientNow();
+    const holdMs = 1.5 * app.startSeekMs + app.corrector.leadMs + START_MARGIN_MS;
+    const startAt = app.clock.serverNow(began) + holdMs; // server ms
+    player.setRate(state.rate);
+    if (!player.isPaused()) player.pause();
+    player.seek(expectedPosition(state, startAt));
+    await player.whenSeeked();
+    app.startSeekMs = Math.min(START_SEEK_MS.max, 0.5 * app.startSeekMs + 0.5 * (clientNow() - began));
+    if (player !== app.player || state !== app.state) return; // changed meanwhile: the next tick decides
+    const waitMs = startAt - app.clock.serverNow(clientNow()) - app.corrector.leadMs;
+    if (waitMs > 0) await sleep(waitMs);
+    if (player !== app.player || state !== app.state) return;
+    requestPlay();
+    app.seekSettleUntil = clientNow() + START_SETTLE_MS;
+    app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+  } catch {
+    /* the seek didn't land: the next tick tries again */
+  } finally {
+    app.startPending = false;
+  }
 }
 
 setInterval(tick, TICK_MS);

@@ -533,3 +533,16 @@ test("keys: typing, modifiers and space on a button are left alone", () => {
   assert.deepEqual(shortcutFor({ key: "k", target: button }, { canControl: true }), { action: "toggle-play" });
   editable.remove();
 });
+
+test("video: a paused seek lands (whenSeeked) and only html5 players start on time", async () => {
+  const player = new VideoPlayer(box());
+  await player.load(CLIP);
+  player.seek(6.5);
+  await player.whenSeeked();
+  assert.ok(!player.isSeeking() && player.video.readyState >= 3, "landed with data to play");
+  assert.close(player.currentTime(), 6.5, 0.05);
+  await player.whenSeeked(); // already there: resolves at once
+  player.destroy();
+  assert.ok(createPlayer("hls", null).startsOnTime);
+  for (const kind of ["youtube", "spotify", "drive", "web"]) assert.ok(!createPlayer(kind, null).startsOnTime, kind);
+});
