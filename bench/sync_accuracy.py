@@ -370,6 +370,7 @@ def main():
             for i, email in enumerate(emails):
                 context = browser.new_context(viewport={"width": 900, "height": 700})
                 page = context.new_page()
+                page.on("pageerror", lambda error, i=i: print(f"  player {i}: page error: {error}", flush=True))
                 sign_in(page, base, email)
                 pages.append(page)
                 print(f"  player {i} signed in", flush=True)

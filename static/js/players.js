@@ -263,7 +263,7 @@ export class VideoPlayer extends BasePlayer {
   }
 
   /** Resolves once a seek has landed with enough data to play on (rejects after timeoutMs). */
-  whenSeeked({ timeoutMs = 10000 } = {}) {
+  whenSeeked({ timeoutMs = 3000 } = {}) {
     const video = this.video;
     const isReady = () => !video.seeking && video.readyState >= 3;
     if (isReady()) return Promise.resolve();

@@ -46,6 +46,7 @@ const SEEK_SETTLE_MS = OVERRIDES.seekSettleMs ?? 400;
 // player's position is judged sooner than a sought one's.
 const START_SEEK_MS = { initial: 100, max: 1000 };
 const START_MARGIN_MS = 20;
+const START_ATTEMPTS = 3;
 const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 150;
 const MAX_CHAT = 500;
 const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
@@ -361,23 +362,27 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function startOnTime(player, state) {
   app.startPending = true;
   try {
-    const began = clientNow();
-    const holdMs = 1.5 * app.startSeekMs + app.corrector.leadMs + START_MARGIN_MS;
-    const startAt = app.clock.serverNow(began) + holdMs; // server ms
-    player.setRate(state.rate);
-    if (!player.isPaused()) player.pause();
-    player.seek(expectedPosition(state, startAt));
-    await player.whenSeeked();
-    app.startSeekMs = Math.min(START_SEEK_MS.max, 0.5 * app.startSeekMs + 0.5 * (clientNow() - began));
-    if (player !== app.player || state !== app.state) return; // changed meanwhile: the next tick decides
-    const waitMs = startAt - app.clock.serverNow(clientNow()) - app.corrector.leadMs;
-    if (waitMs > 0) await sleep(waitMs);
-    if (player !== app.player || state !== app.state) return;
-    requestPlay();
-    app.seekSettleUntil = clientNow() + START_SETTLE_MS;
-    app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+    for (let attempt = 1; ; attempt++) {
+      const began = clientNow();
+      const holdMs = 1.5 * app.startSeekMs + app.corrector.leadMs + START_MARGIN_MS;
+      const startAt = app.clock.serverNow(began) + holdMs; // server ms
+      player.setRate(state.rate);
+      if (!player.isPaused()) player.pause();
+      player.seek(expectedPosition(state, startAt));
+      await player.whenSeeked();
+      app.startSeekMs = Math.min(START_SEEK_MS.max, 0.5 * app.startSeekMs + 0.5 * (clientNow() - began));
+      if (player !== app.player || state !== app.state) return; // changed meanwhile: the next tick decides
+      const waitMs = startAt - app.clock.serverNow(clientNow()) - app.corrector.leadMs;
+      if (waitMs < -START_MARGIN_MS && attempt < START_ATTEMPTS) continue; // the seek was slow: aim further ahead
+      if (waitMs > 0) await sleep(waitMs);
+      if (player !== app.player || state !== app.state) return;
+      requestPlay();
+      app.seekSettleUntil = clientNow() + START_SETTLE_MS;
+      app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+      return;
+    }
   } catch {
-    /* the seek didn't land: the next tick tries again */
+    if (player === app.player && state === app.state) requestPlay(); // the seek never got data ahead: play anyway
   } finally {
     app.startPending = false;
   }
