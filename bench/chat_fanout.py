@@ -855,7 +855,9 @@ def summarise(results: list[dict]) -> list[dict]:
     for row in rows:
         peer = next((p for p in rows if p["n"] == row["n"] and p["label"].startswith("peer")), None)
         row["ratio"] = row["msg_per_s"] / peer["msg_per_s"] if peer else None
-        row["cpu_ratio"] = peer["server_cpu_us_per_delivery"] / row["server_cpu_us_per_delivery"] if peer else None
+        # (a run too short for /proc's clock ticks reads 0 CPU: no ratio then)
+        has_cpu = peer and row["server_cpu_us_per_delivery"] > 0
+        row["cpu_ratio"] = peer["server_cpu_us_per_delivery"] / row["server_cpu_us_per_delivery"] if has_cpu else None
     return rows
 
 
