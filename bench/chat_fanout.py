@@ -35,6 +35,7 @@ Run (PostgreSQL and Redis on 127.0.0.1; `npm ci` once in bench/socketio):
     .venv/bin/python bench/chat_fanout.py
     .venv/bin/python bench/chat_fanout.py --sizes 10,50 --messages 10:2000,50:1000
     .venv/bin/python bench/chat_fanout.py --profile     # py-spy on daphne, bench/out/
+    .venv/bin/python bench/chat_fanout.py --smoke       # does it still run? (N = 5, a few messages, 1 run)
 
 Bounded: every wait has a timeout, every process it starts is stopped (also on
 error or Ctrl-C), and it only talks to 127.0.0.1. Not part of the test suite.
@@ -854,7 +855,9 @@ def summarise(results: list[dict]) -> list[dict]:
     for row in rows:
         peer = next((p for p in rows if p["n"] == row["n"] and p["label"].startswith("peer")), None)
         row["ratio"] = row["msg_per_s"] / peer["msg_per_s"] if peer else None
-        row["cpu_ratio"] = peer["server_cpu_us_per_delivery"] / row["server_cpu_us_per_delivery"] if peer else None
+        # (a run too short for /proc's clock ticks reads 0 CPU: no ratio then)
+        has_cpu = peer and row["server_cpu_us_per_delivery"] > 0
+        row["cpu_ratio"] = peer["server_cpu_us_per_delivery"] / row["server_cpu_us_per_delivery"] if has_cpu else None
     return rows
 
 
@@ -921,7 +924,19 @@ def main() -> None:
     parser.add_argument("--env", action="append", default=[], help="extra KEY=VALUE for our stack (repeatable)")
     parser.add_argument("--profile", action="store_true", help="py-spy record daphne during each of our runs")
     parser.add_argument("--json", default="", help="also write the results here")
+    parser.add_argument("--smoke", action="store_true", help="a check that the bench still runs (N = 5, 100 + 10 "
+                        "messages, one run, its own database; the peer only if bench/socketio has node_modules)")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.messages, args.e2e_messages, args.repeat = "5", "5:100", "5:10", 1
+        args.server_cpus = args.gen_cpus = ""
+        if args.schema == "auto":
+            args.schema = "migrate"  # skips a `makemigrations --check` run
+        if args.database == "wt_bench_fanout":
+            args.database = "wt_bench_fanout_smoke"
+        if not (SOCKETIO_DIR / "node_modules" / "socket.io").exists():
+            args.no_peer = True
+            print("smoke: skipping the Socket.io peer (bench/socketio/node_modules missing: `npm ci` there)", flush=True)
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.messages = parse_messages(args.messages, DEFAULT_MESSAGES)
     args.e2e_messages = parse_messages(args.e2e_messages, DEFAULT_E2E_MESSAGES)

@@ -27,6 +27,7 @@ Run (PostgreSQL and Redis on 127.0.0.1):
     .venv/bin/python bench/leaderboards.py                      # 1,000,000 users, 100,000 guilds
     .venv/bin/python bench/leaderboards.py --users 100000 --guilds 10000
     .venv/bin/python bench/leaderboards.py --reuse              # keep the data of the last run
+    .venv/bin/python bench/leaderboards.py --smoke              # does it still run? (2,000 users, its own database)
 
 Bounded: every SQL statement has a timeout, the migrate step too; it only touches its own
 database and its own Redis db (which it flushes), on 127.0.0.1. Not part of the test suite.
@@ -342,7 +343,13 @@ def main() -> int:
     parser.add_argument("--db-samples", type=int, default=10, help="database-fallback reads timed (each scans the table)")
     parser.add_argument("--reset-rounds", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep the data already in the bench database")
+    parser.add_argument("--smoke", action="store_true", help="a check that the bench still runs: 2,000 users, 200 guilds, "
+                        "few timings, database wt_bench_lb_smoke, Redis db 12")
     args = parser.parse_args()
+    if args.smoke:
+        args.users, args.guilds, args.lookups, args.tops, args.db_samples, args.reset_rounds = 2000, 200, 200, 20, 2, 1
+        if args.database == "wt_bench_lb":
+            args.database, args.redis_db = "wt_bench_lb_smoke", 12
 
     env = bench_env(args)
     print(f"leaderboards bench: {args.users:,} users, {args.guilds:,} guilds; database {args.database}, "

@@ -3,6 +3,7 @@
 `bench/chat_fanout.py --profile` (bench/out/pyspy-<mode>-<N>.txt).
 
     .venv/bin/python bench/pyspy_summary.py bench/out/pyspy-fanout-500.txt [--top 25]
+    .venv/bin/python bench/pyspy_summary.py --smoke     # does it still run? (a two-stack profile of its own)
 
 Prints: the share of samples per component (by the innermost frame that belongs to a
 known component, so time is counted once), the share of samples *inside* each component
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -54,6 +56,12 @@ HOTSPOTS = [
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^():]*):(?P<line>\d+)\)$")
 
 
+SMOKE_PROFILE = """\
+_run_once (asyncio/base_events.py:1);dispatch (config/ws.py:210);send (channels/generic/websocket.py:1) 3
+Thread._bootstrap (threading.py:1);execute (django/db/backends/utils.py:1);execute (psycopg/cursor.py:1) 2
+"""
+
+
 def parse(path: Path):
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -76,9 +84,15 @@ def component(file: str, func: str) -> str | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("profile", type=Path)
+    parser.add_argument("profile", type=Path, nargs="?")
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="summarise a tiny built-in profile (a check that it still runs)")
     args = parser.parse_args()
+    if args.smoke:
+        args.profile = Path(tempfile.mkdtemp(prefix="wt-pyspy-")) / "smoke.txt"
+        args.profile.write_text(SMOKE_PROFILE)
+    elif args.profile is None:
+        parser.error("give a profile (or --smoke)")
 
     total = 0
     exclusive, inclusive, own, hot = Counter(), Counter(), Counter(), Counter()

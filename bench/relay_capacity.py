@@ -36,6 +36,7 @@ relay's CPU down by where it goes.
 Run:
     .venv/bin/python bench/relay_capacity.py                       # all scenarios
     .venv/bin/python bench/relay_capacity.py --scenarios ramp --steps 40,120,240 --profile-at 240
+    .venv/bin/python bench/relay_capacity.py --smoke               # does it still run? (one 2 s step)
 Bounded: every wait has a timeout, all processes are stopped on exit, only 127.0.0.1.
 Not part of the test suite.
 """
@@ -812,7 +813,11 @@ def main() -> None:
         default=200,
         help="py-spy the relay at the first ramp step with this many consumers (0: off)",
     )
+    parser.add_argument("--smoke", action="store_true",
+                        help="a check that the bench still runs: one ramp step of 8 consumers for 2 s, no profile")
     args = parser.parse_args()
+    if args.smoke:
+        args.scenarios, args.steps, args.seconds, args.profile_at, args.quiet_load = "ramp", "8", 2.0, 0, 0.0
     if args.profile_at and not (Path(sys.executable).parent / "py-spy").exists():
         parser.error("--profile-at needs py-spy: `.venv/bin/pip install py-spy` (bench only), or --profile-at 0")
     args.steps = [int(s) for s in args.steps.split(",")]

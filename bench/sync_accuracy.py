@@ -11,6 +11,7 @@ chunk, per direction, by a random 0–J ms while keeping order.
 
     .venv/bin/python bench/sync_accuracy.py                      # J = 0, 50, 100 ms, 4 players
     .venv/bin/python bench/sync_accuracy.py --jitter 100 --set deadBandMs=20 --set clockMethod=min-rtt
+    .venv/bin/python bench/sync_accuracy.py --smoke               # does it still run? (~30 s)
 
 Not part of the test suite. It runs its own daphne on a throwaway SQLite database
 (migrated on first use; kept at --db to start faster next time).
@@ -112,46 +113,15 @@ class JitterProxy:
 
 
 # -- the server ------------------------------------------------------------------------------------
-def __getattr__(name):
-    """`bench.sync_accuracy:application` (--pong-receive-stamp): config.asgi with pongs that also
-    carry `server_received`, stamped when the ping's handler starts — the server change this
-    bench argues for (see bench/README.md). Only this bench's own daphne runs it."""
-    if name != "application":
-        raise AttributeError(name)
-    from config import ws
-
-    async def handle_ping(self, data, ref):
-        received = time.time() * 1000
-        original_send = self.send_json
-
-        async def send_json(payload):
-            if payload.get("type") == "pong":
-                payload = {**payload, "server_received": received}
-            await original_send(payload)
-
-        self.send_json = send_json
-        try:
-            await ws.BaseConsumer.handle_ping.__wrapped__(self, data, ref)
-        finally:
-            self.send_json = original_send
-
-    handle_ping.__wrapped__ = ws.BaseConsumer.handle_ping
-    handle_ping.ws_message = ws.BaseConsumer.handle_ping.ws_message
-    ws.BaseConsumer.handle_ping = handle_ping
-    from config.asgi import application
-
-    return application
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def start_daphne(env: dict, port: int, log_path: Path, app: str = "config.asgi:application") -> subprocess.Popen:
+def start_daphne(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
-    process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+    process = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
                                cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
@@ -165,7 +135,8 @@ def start_daphne(env: dict, port: int, log_path: Path, app: str = "config.asgi:a
 
 
 def prepare_database(env: dict, players: int, video_url: str) -> tuple[str, list[str]]:
-    """Migrate, then create the users and a public watch room with the video loaded (paused)."""
+    """Migrate, then create the users and a public watch room with the video loaded (paused), everyone
+    a member (opening a room page no longer joins: non-members get a preview with a Join button)."""
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=BASE_DIR, env=env, check=True)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -175,7 +146,7 @@ def prepare_database(env: dict, players: int, video_url: str) -> tuple[str, list
     from allauth.account.models import EmailAddress
 
     from accounts.models import User
-    from rooms.services.membership import room_create
+    from rooms.services.membership import room_create, room_join
 
     emails = []
     stamp = int(time.time())
@@ -187,6 +158,8 @@ def prepare_database(env: dict, players: int, video_url: str) -> tuple[str, list
     leader = User.objects.get(email=emails[0])
     room = room_create(creator=leader, name=f"Sync bench {stamp}", visibility="public", max_members=max(players, 2),
                        source_url=video_url)
+    for email in emails[1:]:
+        room_join(user=User.objects.get(email=email), room=room)
     return room.code, emails
 
 
@@ -204,6 +177,7 @@ RECORDER = """() => {
       wall, position: app.player.currentTime(), paused: app.player.isPaused(), seeking: app.player.isSeeking ? app.player.isSeeking() : false,
       version: app.state.version, state: app.state, offset: app.clock.offset, clockError: app.clock.offset - (wall - local),
       rate: app.player.video ? app.player.video.playbackRate : null, lead: app.corrector.leadMs,
+      uncertainty: app.clock.uncertainty, clockSamples: app.clock.count, bounded: Boolean(app.clock.bounds()),
     });
   }, 50);
 }"""
@@ -261,7 +235,7 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def analyse(recordings: list[list[dict]], seeks: list[int]) -> dict:
+def analyse(recordings: list[list[dict]], seeks: list[int], settle_s: float = SETTLE_S) -> dict:
     """recordings: one list of samples per player; seeks: the versions of the leader's seeks/plays."""
     states = {}
     for samples in recordings:
@@ -286,7 +260,7 @@ def analyse(recordings: list[list[dict]], seeks: list[int]) -> dict:
             error = (s["position"] - expected(st, s["wall"])) * 1000
             errors.append((s["wall"], st, error))
             clock_errors.append(abs(s["clockError"]))
-            settled = s["wall"] / 1000 - st["at"] >= SETTLE_S
+            settled = s["wall"] / 1000 - st["at"] >= settle_s
             if settled and st["is_playing"] and not s["seeking"]:
                 steady.append(abs(error))
             elif settled and not st["is_playing"]:
@@ -306,17 +280,21 @@ def analyse(recordings: list[list[dict]], seeks: list[int]) -> dict:
                     converged_at = w
                     break
             converge.append((converged_at - start) / 1000 if converged_at is not None else float("inf"))
+    every = [s for samples in recordings for s in samples]
     return {
+        "uncertainty_p95": percentile([s["uncertainty"] for s in every if s.get("uncertainty") is not None], 0.95),
+        "unbounded_share": sum(not s.get("bounded", True) for s in every) / max(1, len(every)),
         "samples": len(steady),
         "p50": percentile(steady, 0.5), "p95": percentile(steady, 0.95), "max": max(steady) if steady else float("nan"),
         "paused_max": max(paused_errors) if paused_errors else float("nan"),
         "converge_p50": percentile(converge, 0.5), "converge_max": max(converge) if converge else float("nan"),
+        "converge_each": [round(c, 3) for c in converge],
         "clock_p50": percentile(clock_errors, 0.5), "clock_p95": percentile(clock_errors, 0.95),
     }
 
 
 # -- the scenario ----------------------------------------------------------------------------------
-def run_level(pages, base, code, overrides, jitter, proxy, seeks_per_level, rng) -> dict:
+def run_level(pages, base, code, overrides, jitter, proxy, seeks_per_level, rng, hold: float = 9, settle_s: float = SETTLE_S) -> dict:
     proxy.jitter_ms = jitter
     for page in pages:  # reconnect under this jitter: the clock burst is taken through it
         open_room(page, base, code, overrides)
@@ -331,13 +309,14 @@ def run_level(pages, base, code, overrides, jitter, proxy, seeks_per_level, rng)
         time.sleep(hold)
 
     command({"type": "sync.seek", "position": 2.0}, 0.5)
-    command({"type": "sync.play"}, 9)
+    command({"type": "sync.play"}, hold)
     for _ in range(seeks_per_level):
-        command({"type": "sync.seek", "position": round(rng.uniform(5, 70), 2)}, 9)
-    command({"type": "sync.pause"}, 3)
+        command({"type": "sync.seek", "position": round(rng.uniform(5, 70), 2)}, hold)
+    command({"type": "sync.pause"}, min(3, hold))
     recordings = [page.evaluate("() => { const r = window.__bench; window.__bench = []; return r; }") for page in pages]
     plays_and_seeks = versions[1:-1]
-    result = analyse(recordings, plays_and_seeks)
+    result = analyse(recordings, plays_and_seeks, settle_s)
+    result["recordings"] = recordings  # kept in the raw file only
     result["lead_ms"] = [round(page.evaluate("window.WTRoom.corrector.leadMs")) for page in pages]
     return result
 
@@ -351,10 +330,13 @@ def main():
                         help="sync.js override, e.g. deadBandMs=20, clockMethod=min-rtt, clockSize=16")
     parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "wt-bench-sync.sqlite3"))
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json", help="where to write the raw results (default: bench/out/sync_accuracy[-stamp].json)")
-    parser.add_argument("--pong-receive-stamp", action="store_true",
-                        help="run daphne with pongs that also carry server_received (the proposed server change)")
+    parser.add_argument("--json", help="where to write the raw results (default: bench/out/sync_accuracy[-smoke].json)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a check that the bench still runs (2 players, no jitter, 1 seek, 3 s holds), not a measurement")
     args = parser.parse_args()
+    hold, settle_s = 9.0, SETTLE_S
+    if args.smoke:
+        args.players, args.jitter, args.seeks, hold, settle_s = 2, "0", 1, 3.0, 1.5
     overrides = {}
     for item in args.set:
         key, _, value = item.partition("=")
@@ -374,8 +356,7 @@ def main():
     env.pop("REDIS_URL", None)
     print(f"preparing database {args.db} (the first run migrates: about a minute) …", flush=True)
     code, emails = prepare_database(env, args.players, f"{media.url}/media/film.mp4")
-    app = "bench.sync_accuracy:application" if args.pong_receive_stamp else "config.asgi:application"
-    daphne = start_daphne(env, port, work / "daphne.log", app)
+    daphne = start_daphne(env, port, work / "daphne.log")
     proxy = JitterProxy(port, seed=args.seed)
     base = f"http://127.0.0.1:{proxy.port}"
     rng = random.Random(args.seed)
@@ -389,12 +370,13 @@ def main():
             for i, email in enumerate(emails):
                 context = browser.new_context(viewport={"width": 900, "height": 700})
                 page = context.new_page()
+                page.on("pageerror", lambda error, i=i: print(f"  player {i}: page error: {error}", flush=True))
                 sign_in(page, base, email)
                 pages.append(page)
                 print(f"  player {i} signed in", flush=True)
             for jitter in levels:
                 print(f"jitter 0–{jitter:g} ms: playing, {args.seeks} seeks, pause …", flush=True)
-                results.append((jitter, run_level(pages, base, code, overrides, jitter, proxy, args.seeks, rng)))
+                results.append((jitter, run_level(pages, base, code, overrides, jitter, proxy, args.seeks, rng, hold, settle_s)))
             browser.close()
     finally:
         daphne.terminate()
@@ -409,7 +391,7 @@ def main():
     print(f"Sync accuracy — {args.players} chromium players, 320x240 H.264+AAC, leader plays/seeks/pauses; "
           f"overrides {overrides or 'none (defaults)'}")
     print("error = player position − server's expected position at the same wall-clock instant, "
-          f"after {SETTLE_S:g} s settling; converged = within {CONVERGED_MS} ms for {CONVERGED_FOR_S:g} s")
+          f"after {settle_s:g} s settling; converged = within {CONVERGED_MS} ms for {CONVERGED_FOR_S:g} s")
     header = f"{'jitter (ms)':>11} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | {'converge p50 s':>14} | {'converge max s':>14} | {'clock err p95 ms':>16} | {'paused max ms':>13} | samples"
     print(header)
     print("-" * len(header))
@@ -420,11 +402,11 @@ def main():
     print("Peers (their published thresholds; none publishes a measured accuracy):")
     for name, rule, tolerance in PEERS:
         print(f"  {name:<18} tolerates up to ~{tolerance} ms before correcting ({rule})")
-    print(f"  {'WatchTogether':<18} goal p95 < 20 ms with 0–100 ms jitter")
-    out = Path(args.json) if args.json else BASE_DIR / "bench" / "out" / f"sync_accuracy{'-stamp' if args.pong_receive_stamp else ''}.json"
+    print(f"  {'WatchTogether':<18} goal p95 < 10 ms with 0–100 ms jitter, converged < 0.5 s after every seek")
+    out = Path(args.json) if args.json else BASE_DIR / "bench" / "out" / f"sync_accuracy{'-smoke' if args.smoke else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"overrides": overrides, "players": args.players, "pong_receive_stamp": args.pong_receive_stamp,
-                               "results": [{"jitter_ms": j, **r} for j, r in results]}, indent=2))
+    out.write_text(json.dumps({"overrides": overrides, "players": args.players, "smoke": args.smoke,
+                               "results": [{"jitter_ms": j, **r} for j, r in results]}))
     print(f"raw numbers: {out}")
 
 

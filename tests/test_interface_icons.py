@@ -13,11 +13,6 @@ ROOT = Path(settings.BASE_DIR)
 # Emoji and the pictographs that fonts without emoji draw as boxes: symbols and dingbats (★ ✓ ✕ ⏳ ▶ ●),
 # the emoji planes and the emoji presentation selector. Arrows and maths (→ ≤) are ordinary text.
 EMOJI = re.compile("[\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2b00-\u2bff\u3030\u303d\ufe0f\U0001f000-\U0001faff]")
-# Pages other branches rewrite (the landing page, the room and its voice card): drop each line once they are icons.
-NOT_YET_CONVERTED = {
-    "templates/rooms/room.html",
-    "static/js/room.js",
-}
 
 
 def interface_files() -> list[str]:
@@ -25,16 +20,11 @@ def interface_files() -> list[str]:
     return sorted(str(path.relative_to(ROOT)) for path in files)
 
 
-@pytest.mark.parametrize("name", [name for name in interface_files() if name not in NOT_YET_CONVERTED])
+@pytest.mark.parametrize("name", interface_files())
 def test_no_interface_template_or_script_spells_an_emoji(name):
     found = [f"line {number}: {line.strip()[:80]}" for number, line in enumerate((ROOT / name).read_text().splitlines(), 1)
              if EMOJI.search(line)]
     assert not found, f"{name} draws an icon with an emoji; use {{% icon %}} or static/js/icons.js:\n" + "\n".join(found)
-
-
-def test_the_not_yet_converted_list_only_names_files_that_still_hold_emoji():
-    stale = sorted(name for name in NOT_YET_CONVERTED if not EMOJI.search((ROOT / name).read_text()))
-    assert not stale, f"these are clean now: remove them from NOT_YET_CONVERTED: {stale}"
 
 
 def test_every_icon_a_script_asks_for_is_in_the_base_template():

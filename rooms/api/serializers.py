@@ -130,10 +130,15 @@ class ChatSendSerializer(serializers.Serializer):
 
 class QueueItemSerializer(serializers.ModelSerializer):
     added_by = UserSummarySerializer(allow_null=True)
+    thumbnail = serializers.SerializerMethodField(help_text="A frame of a direct file (its URL), once probed")
 
     class Meta:
         model = QueueItem
-        fields = ["id", "order", "kind", "url", "media_id", "title", "start", "added_by", "created_at"]
+        fields = ["id", "order", "kind", "url", "media_id", "title", "start", "added_by", "created_at",
+                  "media_title", "duration", "thumbnail"]
+
+    def get_thumbnail(self, item) -> str | None:
+        return item.thumbnail.url if item.thumbnail else None
 
 
 class QueueAddSerializer(serializers.Serializer):

@@ -14,6 +14,12 @@ class QueueItem(models.Model):
     start = models.FloatField(default=0.0)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the server read from a direct file (rooms.tasks.probe_queue_item); YouTube's come
+    # from its embed, on the client. media_title: the file's own title tag, where `title` is the adder's.
+    media_title = models.CharField(max_length=200, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to="queue-thumbnails/", blank=True)
+    probed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -1,15 +1,18 @@
 """The room's queue: add, remove, reorder, vote-to-skip, and auto-advance."""
 
 import time
+from functools import partial
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import User
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 
-from .. import events
+from .. import events, media_probe
 from ..errors import QueueError
 from ..models import QueueItem, Room, SkipVote
 from ..selectors import member_require, queue_list, skip_tally
@@ -45,7 +48,43 @@ def queue_add(*, actor: User, room: Room, url: str, title: str = "") -> QueueIte
         item = QueueItem.objects.create(room=room, order=last + 1, kind=source.kind, url=source.url,
                                         media_id=source.media_id, start=source.start, title=title[:200], added_by=actor)
         publish_queue(room)
+        if source.kind == SourceKind.VIDEO:
+            from ..tasks import probe_queue_item
+
+            transaction.on_commit(partial(probe_queue_item.delay, item.pk))
     return item
+
+
+def queue_item_probe(*, item_id: int) -> QueueItem | None:
+    """Store what a queued direct file says about itself (title, duration, thumbnail) and tell the
+    room. Safe to run twice; None when the item is gone or done. Raises media_probe.ProbeUnavailable
+    when the file's host didn't answer (the task retries)."""
+    item = QueueItem.objects.filter(pk=item_id, probed_at__isnull=True).first()
+    if item is None:
+        return None
+    try:
+        info = media_probe.probe(item.url)  # outside the transaction: it downloads
+    except media_probe.ProbeRefused:
+        info = None
+    with transaction.atomic():
+        room = _lock(item.room)
+        item = QueueItem.objects.filter(pk=item_id, probed_at__isnull=True).first()  # played or removed meanwhile?
+        if item is None:
+            return None
+        item.probed_at = timezone.now()
+        if info is not None:
+            item.media_title, item.duration = info.title, info.duration
+            if info.thumbnail_jpeg:
+                item.thumbnail.save(f"{item.pk}.jpg", ContentFile(info.thumbnail_jpeg), save=False)
+        item.save(update_fields=["probed_at", "media_title", "duration", "thumbnail"])
+        publish_queue(room)
+    return item
+
+
+def _delete_item(item: QueueItem) -> None:
+    if item.thumbnail:
+        transaction.on_commit(partial(item.thumbnail.storage.delete, item.thumbnail.name))
+    item.delete()
 
 
 def queue_remove(*, actor: User, room: Room, item_id: int) -> None:
@@ -57,7 +96,7 @@ def queue_remove(*, actor: User, room: Room, item_id: int) -> None:
             raise NotFoundError(QueueError.ITEM_NOT_FOUND, "No such queue item.")
         if item.added_by_id != actor.pk and not member.can_moderate:
             raise ForbiddenError("not_allowed", "Only who added it, or a moderator, can remove it.")
-        item.delete()
+        _delete_item(item)
         publish_queue(room)
 
 
@@ -79,8 +118,8 @@ def queue_advance(*, room: Room) -> None:
     SkipVote.objects.filter(room=room).delete()
     item = QueueItem.objects.filter(room=room).order_by("order", "id").first()
     if item is not None:
-        load_source(room, Source(SourceKind(item.kind), item.url, item.media_id, item.start), item.title)
-        item.delete()
+        load_source(room, Source(SourceKind(item.kind), item.url, item.media_id, item.start), item.title or item.media_title)
+        _delete_item(item)
     elif room.is_playing:
         save_state(room, room.playback.pause(time.time()))  # the end of the queue
     publish_queue(room)

@@ -6,11 +6,14 @@
 //   player.currentTime() → s | null  null: this player can't tell (Drive, web pages)
 //   player.duration() → s | null
 //   player.isPaused()
+//   player.setVolume(0–1) / volume() / setMuted(bool) / isMuted()   where hasVolume (this listener only)
+//   await player.whenSeeked()        where startsOnTime: the seek landed and it can play at once
 //   player.on("ready" | "buffering" (bool) | "ended" | "duration" (s) | "error" (message) | "muted", fn)
 //   player.destroy()
 //
 // Capabilities the room app reads: isSyncable (follows the room state at all), canControl
-// (we can play/pause/seek it), rates (null: any rate; an array: the only rates it accepts),
+// (we can play/pause/seek it), hasVolume (we can set its volume and mute it), startsOnTime (it can
+// be sought while paused and started at a chosen instant: room.js lines seeks up that way), rates (null: any rate; an array: the only rates it accepts),
 // syncProfile (overrides of sync.js SYNC_DEFAULTS for this kind), note (what to tell users).
 
 import { YOUTUBE_RATES, quantizeRate } from "./sync.js";
@@ -78,6 +81,8 @@ class BasePlayer extends Emitter {
   kind = "none";
   isSyncable = false;
   canControl = false;
+  hasVolume = false;
+  startsOnTime = false;
   rates = null;
   syncProfile = {};
   note = "";
@@ -111,10 +116,20 @@ class BasePlayer extends Emitter {
   isPaused() {
     return true;
   }
+  setVolume() {}
+  volume() {
+    return null;
+  }
+  setMuted() {}
+  isMuted() {
+    return false;
+  }
   destroy() {
     this.listeners.clear();
   }
 }
+
+const clamp01 = (value) => Math.min(1, Math.max(0, Number(value) || 0));
 
 // -- HTML5 video: direct files ------------------------------------------------------------------------
 
@@ -122,13 +137,15 @@ export class VideoPlayer extends BasePlayer {
   kind = "video";
   isSyncable = true;
   canControl = true;
+  hasVolume = true;
+  startsOnTime = true;
+  syncProfile = { seekLeadMs: 30 }; // as the start latency of startOnTime (room.js): learnt, 10–60 ms here
 
   constructor(container, options = {}) {
     super(container, options);
     this.video = options.video || element("video", { playsinline: "", preload: "auto" });
     this.video.classList.add("player-video");
     if (!this.video.isConnected && container) container.append(this.video);
-    this.video.addEventListener("dblclick", () => this.video.requestFullscreen?.().catch(() => {}));
     const on = (type, fn) => this.video.addEventListener(type, fn);
     on("waiting", () => this.setBuffering(true));
     on("seeking", () => this.setBuffering(true));
@@ -200,6 +217,22 @@ export class VideoPlayer extends BasePlayer {
     this.emit("muted", false);
   }
 
+  setVolume(volume) {
+    this.video.volume = clamp01(volume);
+  }
+
+  volume() {
+    return this.video.volume;
+  }
+
+  setMuted(muted) {
+    this.video.muted = Boolean(muted);
+  }
+
+  isMuted() {
+    return this.video.muted;
+  }
+
   pause() {
     this.video.pause();
   }
@@ -227,6 +260,24 @@ export class VideoPlayer extends BasePlayer {
 
   isSeeking() {
     return this.video.seeking;
+  }
+
+  /** Resolves once a seek has landed with enough data to play on (rejects after timeoutMs). */
+  whenSeeked({ timeoutMs = 3000 } = {}) {
+    const video = this.video;
+    const isReady = () => !video.seeking && video.readyState >= 3;
+    if (isReady()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const types = ["seeked", "canplay", "canplaythrough"];
+      const done = (error) => {
+        clearTimeout(timer);
+        for (const type of types) video.removeEventListener(type, check);
+        error ? reject(error) : resolve();
+      };
+      const check = () => isReady() && done();
+      const timer = setTimeout(() => done(new Error("The seek didn't land.")), timeoutMs);
+      for (const type of types) video.addEventListener(type, check);
+    });
   }
 
   destroy() {
@@ -301,6 +352,7 @@ export class YouTubePlayer extends BasePlayer {
   kind = "youtube";
   isSyncable = true;
   canControl = true;
+  hasVolume = true;
   rates = [...YOUTUBE_RATES];
   // YouTube seeks re-buffer (hundreds of ms) and it only takes fixed rates: seek later, nudge coarser.
   syncProfile = { seekThresholdMs: 1000, seekLeadMs: 250, seekCooldownMs: 3000, fixedRateDeadBandMs: 80 };
@@ -395,10 +447,91 @@ export class YouTubePlayer extends BasePlayer {
     this.emit("muted", false);
   }
 
+  setVolume(volume) {
+    this.player?.setVolume?.(Math.round(clamp01(volume) * 100));
+  }
+
+  volume() {
+    const volume = this.player?.getVolume?.();
+    return Number.isFinite(volume) ? volume / 100 : null;
+  }
+
+  setMuted(muted) {
+    if (muted) this.player?.mute?.();
+    else this.player?.unMute?.();
+  }
+
+  isMuted() {
+    return Boolean(this.player?.isMuted?.());
+  }
+
   destroy() {
     super.destroy();
     this.player?.destroy?.();
     this.frame?.remove();
+  }
+}
+
+/**
+ * Title, length and thumbnail of YouTube videos, for the queue: the server can't reach YouTube,
+ * so the page asks the embed itself. One hidden, muted player cues one video at a time;
+ * results are cached per video id. get() never rejects: what couldn't be read is empty/null.
+ */
+export class YouTubeInfo {
+  constructor({ api = loadYouTubeApi, timeoutMs = 10000, pollMs = 100 } = {}) {
+    this.api = api;
+    this.timeoutMs = timeoutMs;
+    this.pollMs = pollMs;
+    this.cache = new Map();
+    this.chain = Promise.resolve();
+  }
+
+  static thumbnail(mediaId) {
+    return `https://i.ytimg.com/vi/${encodeURIComponent(mediaId)}/mqdefault.jpg`;
+  }
+
+  get(mediaId) {
+    if (!this.cache.has(mediaId)) {
+      const read = this.chain.then(() => this.read(mediaId)).catch(() => ({ title: "", duration: null }));
+      this.chain = read;
+      this.cache.set(mediaId, read.then((info) => ({ ...info, thumbnail: YouTubeInfo.thumbnail(mediaId) })));
+    }
+    return this.cache.get(mediaId);
+  }
+
+  async read(mediaId) {
+    const YT = await this.api();
+    if (!this.player) {
+      this.mount = element("div", { class: "youtube-info", "aria-hidden": "true" });
+      const inner = element("div");
+      this.mount.append(inner);
+      document.body.append(this.mount);
+      await new Promise((resolve, reject) => {
+        this.player = new YT.Player(inner, {
+          videoId: mediaId, width: 1, height: 1,
+          playerVars: { autoplay: 0, controls: 0, mute: 1, enablejsapi: 1 },
+          events: { onReady: resolve, onError: (event) => reject(new Error(`YouTube error ${event.data}`)) },
+        });
+      });
+    } else {
+      this.player.cueVideoById(mediaId);
+    }
+    // The title comes with the cued video's data; the length often only once it would play.
+    const deadline = performance.now() + this.timeoutMs;
+    while (performance.now() < deadline) {
+      const data = this.player.getVideoData?.() || {};
+      if (data.video_id === mediaId && data.title) {
+        const duration = this.player.getDuration?.();
+        return { title: data.title, duration: Number.isFinite(duration) && duration > 0 ? duration : null };
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.pollMs));
+    }
+    return { title: "", duration: null };
+  }
+
+  destroy() {
+    this.player?.destroy?.();
+    this.mount?.remove();
   }
 }
 
@@ -571,4 +704,48 @@ const KINDS = { video: VideoPlayer, hls: HlsPlayer, youtube: YouTubePlayer, spot
 export function createPlayer(kind, container, options = {}) {
   const Player = KINDS[kind] || BasePlayer;
   return new Player(container, options);
+}
+
+// -- keyboard shortcuts ------------------------------------------------------------------------------------
+
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const PRESSING = new Set(["BUTTON", "A", "SUMMARY"]); // space/enter already mean "press this"
+export const VOLUME_STEP = 0.05;
+export const SEEK_STEP_S = 5;
+
+/**
+ * What a key press on the room page does (room.js carries it out): {action: "toggle-play" |
+ * "fullscreen" | "mute" | "volume" (delta) | "seek" (delta, s) | "help"}, or null to leave the key
+ * alone. Keys typed into fields or held with Ctrl/Alt/Meta are never taken; play/pause and seeking
+ * only for those who may control playback.
+ */
+export function shortcutFor(event, { canControl = false } = {}) {
+  if (event.ctrlKey || event.altKey || event.metaKey) return null;
+  const target = event.target || {};
+  if (target.isContentEditable || TYPING.has(target.tagName)) return null;
+  switch (event.key) {
+    case " ":
+      return canControl && !PRESSING.has(target.tagName) ? { action: "toggle-play" } : null;
+    case "k":
+    case "K":
+      return canControl ? { action: "toggle-play" } : null;
+    case "f":
+    case "F":
+      return { action: "fullscreen" };
+    case "m":
+    case "M":
+      return { action: "mute" };
+    case "ArrowUp":
+      return { action: "volume", delta: VOLUME_STEP };
+    case "ArrowDown":
+      return { action: "volume", delta: -VOLUME_STEP };
+    case "ArrowLeft":
+      return canControl ? { action: "seek", delta: -SEEK_STEP_S } : null;
+    case "ArrowRight":
+      return canControl ? { action: "seek", delta: SEEK_STEP_S } : null;
+    case "?":
+      return { action: "help" };
+    default:
+      return null;
+  }
 }

@@ -3,11 +3,12 @@
 // with everyone's sync offset, chat, queue, leader panel). Server truth arrives as the
 // hello snapshot (rooms.selectors.room_snapshot) and events (rooms/events.py).
 import { api } from "./api.js";
-import { createPlayer } from "./players.js";
+import { icon } from "./icons.js";
+import { YouTubeInfo, createPlayer, shortcutFor } from "./players.js";
 import { Seats, actionRequest, actionsFor } from "./seats.js";
 import { Realtime } from "./realtime.js";
 import { allowRecording, refreshRecording, showRecording } from "./recording.js";
-import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime } from "./sync.js";
+import { ClockSync, DriftCorrector, driftMs, expectedPosition, formatDrift, formatTime, syncStatus } from "./sync.js";
 import { toast } from "./toast.js";
 
 // Sync tuning for measurement (bench/sync_accuracy.py): localStorage["wt:sync"] = JSON of
@@ -23,19 +24,32 @@ function syncOverrides() {
 }
 const OVERRIDES = syncOverrides();
 
-const TICK_MS = 250; // correction loop period (as OpenTogetherTube recomputes)
+const TICK_MS = OVERRIDES.tickMs ?? 250; // correction loop period (as OpenTogetherTube recomputes)
 const BURST_PINGS = 8; // clock samples right after (re)connecting...
 const BURST_SPACING_MS = 250; // ...spaced so one busy moment on the server doesn't spoil them all
-// The server stamps a pong after its own work for the ping (session check, heartbeat write),
-// so a busy server widens the offset's bounds. While they are wider than this, keep sampling
-// gently (one ping every REFINE_EVERY_MS, at most REFINE_MAX times per connection).
-const CLOCK_TARGET_MS = OVERRIDES.clockTargetMs ?? 8;
-const REFINE_EVERY_MS = 2000;
-const REFINE_MAX = 30;
+// Each sample narrows the offset's bounds only by its faster trip each way, and on a jittery
+// link (or behind a busy server's queue) few trips are fast: while the bounds are wider than
+// ±CLOCK_TARGET_MS, keep sampling gently (one ping every REFINE_EVERY_MS, at most REFINE_MAX per
+// connection). With 0–100 ms jitter, ±8 ms and 30 pings 2 s apart left a clock error p95 of
+// 27–36 ms on a busy machine; ±3 ms with pings 1 s apart, over 64 samples, brought it to the
+// figures in bench/README.md. On a calm link the burst alone reaches the target.
+const CLOCK_TARGET_MS = OVERRIDES.clockTargetMs ?? 3;
+const REFINE_EVERY_MS = OVERRIDES.refineEveryMs ?? 1000;
+const REFINE_MAX = 120;
 const DRIFT_REPORT_MS = 3000; // tell the room our offset this often when it changed
 const DRIFT_REPORT_STEP_MS = 20; // (the server ignores smaller changes too)
 const BUFFERING_REPORT_DELAY_MS = 400; // a short stall (a seek) isn't worth telling everyone
-const SEEK_SETTLE_MS = 400; // after a seek, wait this long before judging how well it landed
+// After a seek has completed (the element's `seeked`), wait this long before judging how well it
+// landed: the position reported before playback really resumed is the target, not the truth.
+const SEEK_SETTLE_MS = OVERRIDES.seekSettleMs ?? 400;
+// Players that start on time (HTML5 video) don't seek while playing: they pause, seek a little
+// ahead, and start when the room reaches that point (startOnTime). How far ahead: 1.5 × their
+// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. A started
+// player's position is judged sooner than a sought one's.
+const START_SEEK_MS = { initial: 100, max: 1000 };
+const START_MARGIN_MS = 20;
+const START_ATTEMPTS = 3;
+const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 150;
 const MAX_CHAT = 500;
 const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
 
@@ -109,9 +123,9 @@ const app = {
   hasVoted: false,
   messages: new Map(), // id → ChatMessageSerializer
   lastMessageId: null,
-  // 16 samples rather than Jellyfin's 8: with 0–100 ms jitter the offset's p95 error fell from
-  // 6.8–15.7 ms to 5.9–9.9 ms and the players' p95 from 11.5–21.4 ms to 7.2–9.9 ms (bench/README.md).
-  clock: new ClockSync({ size: OVERRIDES.clockSize || 16, method: OVERRIDES.clockMethod || "bounds" }),
+  // 64 samples rather than Jellyfin's 8: under jitter the bounds narrow with every fast trip, and
+  // a minute of samples is still far inside clock drift (tens of ppm: ~ms per minute). bench/README.md.
+  clock: new ClockSync({ size: OVERRIDES.clockSize || 64, method: OVERRIDES.clockMethod || "bounds" }),
   corrector: new DriftCorrector(),
   leads: new Map(), // player kind → learnt seek lead (ms), kept across sources
   player: null,
@@ -120,6 +134,8 @@ const app = {
   loadToken: 0,
   playPending: false,
   seekSettleUntil: 0,
+  startPending: false, // startOnTime is seeking or waiting to start
+  startSeekMs: START_SEEK_MS.initial, // how long a paused seek takes (smoothed)
   seekToLearn: false,
   lastDrift: null,
   lastReportedDrift: null,
@@ -249,6 +265,7 @@ async function loadSource(source) {
   if (token !== app.loadToken) return;
   app.playerReady = true;
   onBuffering(false);
+  applyVolume();
   const duration = player.duration();
   if (duration) onDuration(duration);
   renderControls();
@@ -297,7 +314,11 @@ function tick() {
   const now = clientNow();
   const expected = expectedPosition(state, app.clock.serverNow(now));
   if (!player.isSyncable || !player.canControl) return;
-  if (player.isSeeking?.()) return;
+  if (app.startPending) return;
+  if (player.isSeeking?.()) {
+    if (app.seekToLearn) app.seekSettleUntil = now + SEEK_SETTLE_MS; // counts from the seek's end
+    return;
+  }
   const actual = player.currentTime();
   if (actual === null || actual === undefined) return;
   const drift = driftMs(actual, expected);
@@ -318,6 +339,10 @@ function tick() {
   }
   if (state.duration && expected >= state.duration - 0.05) return; // the end: let it finish by itself
   const decision = app.corrector.decide({ driftMs: drift, baseRate: state.rate, rates: player.rates, isPlaying: true, nowMs: now });
+  if (player.startsOnTime && (decision.action === "seek" || player.isPaused())) {
+    startOnTime(player, state);
+    return;
+  }
   if (decision.action === "seek") {
     seekPlayer(expected + decision.leadMs / 1000, { learn: true });
     player.setRate(state.rate);
@@ -325,6 +350,43 @@ function tick() {
     player.setRate(decision.rate);
   }
   if (player.isPaused()) requestPlay();
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Line a player up with the playing room without chasing it: pause, seek to where the room will
+ * be in startHoldMs, and start when it gets there (less the learnt start latency, corrector.leadMs).
+ * A seek while playing lands wherever the seek's own duration leaves it (±50 ms on a busy
+ * machine) and then needs nudging; this lands within the clock's error.
+ */
+async function startOnTime(player, state) {
+  app.startPending = true;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const began = clientNow();
+      const holdMs = 1.5 * app.startSeekMs + app.corrector.leadMs + START_MARGIN_MS;
+      const startAt = app.clock.serverNow(began) + holdMs; // server ms
+      player.setRate(state.rate);
+      if (!player.isPaused()) player.pause();
+      player.seek(expectedPosition(state, startAt));
+      await player.whenSeeked();
+      app.startSeekMs = Math.min(START_SEEK_MS.max, 0.5 * app.startSeekMs + 0.5 * (clientNow() - began));
+      if (player !== app.player || state !== app.state) return; // changed meanwhile: the next tick decides
+      const waitMs = startAt - app.clock.serverNow(clientNow()) - app.corrector.leadMs;
+      if (waitMs < -START_MARGIN_MS && attempt < START_ATTEMPTS) continue; // the seek was slow: aim further ahead
+      if (waitMs > 0) await sleep(waitMs);
+      if (player !== app.player || state !== app.state) return;
+      requestPlay();
+      app.seekSettleUntil = clientNow() + START_SETTLE_MS;
+      app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+      return;
+    }
+  } catch {
+    if (player === app.player && state === app.state) requestPlay(); // the seek never got data ahead: play anyway
+  } finally {
+    app.startPending = false;
+  }
 }
 
 setInterval(tick, TICK_MS);
@@ -377,19 +439,7 @@ function command(type, fields = {}) {
   socket.request({ type, ...fields }, { kind: "control" });
 }
 
-$("#play-toggle")?.addEventListener("click", () => {
-  if (!app.state) return;
-  if (app.state.is_playing) {
-    const position = app.player && app.player.isSyncable ? app.player.currentTime() : null;
-    command("sync.pause", position !== null && position !== undefined ? { position } : {});
-  } else {
-    command("sync.play");
-  }
-  if (!$("#unmute").hidden && app.player?.unmute) {
-    app.player.unmute(); // a click on this page allows sound
-    $("#unmute").hidden = true;
-  }
-});
+$("#play-toggle")?.addEventListener("click", () => togglePlay());
 
 $("#seek-bar")?.addEventListener("input", () => {
   app.isSeekDragging = true;
@@ -403,6 +453,116 @@ $("#rate-select")?.addEventListener("change", () => command("sync.rate", { rate:
 $("#unmute")?.addEventListener("click", () => {
   app.player?.unmute?.();
   $("#unmute").hidden = true;
+  saveVolume({ muted: false });
+});
+
+// -- volume, full screen, keyboard shortcuts: this listener's own, never sent to the room --------------------
+const VOLUME_KEY = "wt:volume";
+
+function volumePreference() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(VOLUME_KEY) || "{}");
+    return { volume: Number.isFinite(saved.volume) ? saved.volume : 1, muted: saved.muted === true };
+  } catch {
+    return { volume: 1, muted: false };
+  }
+}
+
+function saveVolume(changes) {
+  localStorage.setItem(VOLUME_KEY, JSON.stringify({ ...volumePreference(), ...changes }));
+  applyVolume();
+}
+
+function applyVolume() {
+  const player = app.player;
+  if (!player || !player.hasVolume || !app.playerReady) return renderVolume();
+  const { volume, muted } = volumePreference();
+  player.setVolume(volume);
+  if (muted || !$("#unmute").hidden) player.setMuted(true); // (autoplay may have muted it: the Unmute button says so)
+  else player.setMuted(false);
+  renderVolume();
+}
+
+function renderVolume() {
+  const player = app.player;
+  const shown = Boolean(player && player.hasVolume && app.playerReady);
+  $("#volume").hidden = !shown;
+  if (!shown) return;
+  const { volume } = volumePreference();
+  const muted = player.isMuted();
+  $("#volume-bar").value = String(volume);
+  const toggle = $("#mute-toggle");
+  toggle.dataset.muted = String(muted || volume === 0);
+  toggle.setAttribute("aria-pressed", String(muted));
+  toggle.setAttribute("aria-label", muted ? "Unmute" : "Mute");
+  toggle.title = `${muted ? "Unmute" : "Mute"} (m)`;
+}
+
+function toggleMute() {
+  if (!app.player?.hasVolume) return;
+  const muted = !app.player.isMuted();
+  if (!muted) $("#unmute").hidden = true; // unmuting here is the click autoplay wanted
+  saveVolume({ muted });
+}
+
+function changeVolume(volume) {
+  saveVolume({ volume: Math.min(1, Math.max(0, Math.round(volume * 100) / 100)), muted: volume <= 0 });
+}
+
+$("#mute-toggle")?.addEventListener("click", toggleMute);
+$("#volume-bar")?.addEventListener("input", () => changeVolume(Number($("#volume-bar").value)));
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  else $("#player-shell").requestFullscreen?.().catch(() => {});
+}
+
+$("#fullscreen-toggle")?.addEventListener("click", toggleFullscreen);
+$("#player-box")?.addEventListener("dblclick", toggleFullscreen);
+document.addEventListener("fullscreenchange", () => {
+  const isFull = document.fullscreenElement === $("#player-shell");
+  $("#player-shell").classList.toggle("is-fullscreen", isFull);
+  $("#fullscreen-toggle").dataset.fullscreen = String(isFull);
+  $("#fullscreen-toggle").setAttribute("aria-label", isFull ? "Leave full screen" : "Full screen");
+});
+
+function toggleShortcutsHelp(show = $("#shortcuts-help").hidden) {
+  $("#shortcuts-help").hidden = !show;
+  $("#shortcuts-toggle").setAttribute("aria-expanded", String(show));
+}
+
+$("#shortcuts-toggle")?.addEventListener("click", () => toggleShortcutsHelp());
+
+function togglePlay() {
+  if (!app.state) return;
+  if (app.state.is_playing) {
+    const position = app.player && app.player.isSyncable ? app.player.currentTime() : null;
+    command("sync.pause", position !== null && position !== undefined ? { position } : {});
+  } else {
+    command("sync.play");
+  }
+  if (!$("#unmute").hidden && app.player?.unmute) {
+    app.player.unmute(); // a click on this page allows sound
+    $("#unmute").hidden = true;
+    applyVolume();
+  }
+}
+
+document.addEventListener("keydown", (event) => {
+  if (!app.state || !app.state.source || $("#controls").hidden) return;
+  const shortcut = shortcutFor(event, { canControl: canControl() });
+  if (!shortcut) return;
+  event.preventDefault();
+  if (shortcut.action === "toggle-play") togglePlay();
+  else if (shortcut.action === "fullscreen") toggleFullscreen();
+  else if (shortcut.action === "mute") toggleMute();
+  else if (shortcut.action === "volume") changeVolume(volumePreference().volume + shortcut.delta);
+  else if (shortcut.action === "help") toggleShortcutsHelp();
+  else if (shortcut.action === "seek") {
+    const position = expectedPosition(app.state, app.clock.serverNow(clientNow())) + shortcut.delta;
+    const duration = app.state.duration || app.player?.duration?.() || Infinity;
+    command("sync.seek", { position: Math.max(0, Math.min(duration, position)) });
+  }
 });
 
 function renderControls() {
@@ -411,10 +571,14 @@ function renderControls() {
   const control = canControl();
   const playing = Boolean(state && state.is_playing);
   const toggle = $("#play-toggle");
-  toggle.textContent = playing ? "⏸ Pause" : "▶ Play";
+  toggle.dataset.playing = String(playing);
   toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
+  toggle.title = `${playing ? "Pause" : "Play"} (space or k)`;
   for (const id of ["#play-toggle", "#seek-bar", "#rate-select"]) $(id).disabled = !control;
   $("#controls-readonly").hidden = control;
+  if (!control) showError("#controls-error", ""); // the note above says it once
+  $("#shortcuts-help").classList.toggle("can-control", control);
+  renderVolume();
   if (state) $("#rate-select").value = String(state.rate);
   $("#waiting-banner").hidden = !(state && state.is_waiting_for_ready);
   $("#queue-play-now").hidden = !control;
@@ -445,13 +609,29 @@ function driftClass(ms) {
   return size < 60 ? "sync-good" : size < 400 ? "sync-fair" : "sync-bad";
 }
 
+const SYNC_LABEL = { "in-sync": "In sync", "catching-up": "Catching up", "out-of-sync": "Out of sync", unknown: "Sync" };
+const SYNC_CLASS = { "in-sync": "sync-good", "catching-up": "sync-fair", "out-of-sync": "sync-bad", unknown: "sync-unknown" };
+
+/** The header's indicator: words for everyone, the figures on hover (title). */
 function renderSyncBadge() {
   const badge = $("#sync-badge");
-  const drift = app.lastDrift;
+  const player = app.player;
+  const followed = Boolean(player && app.playerReady && player.isSyncable && player.canControl && app.state?.source);
+  const drift = followed ? app.lastDrift : null;
+  const isSettling = followed && (player.isBuffering || Boolean(player.isSeeking?.()) || clientNow() < app.seekSettleUntil);
+  const status = syncStatus(drift, { isSettling });
+  const unsyncable = Boolean(player && app.state?.source && !player.isSyncable);
+  badge.textContent = unsyncable ? "Not synced" : SYNC_LABEL[status];
+  badge.dataset.status = status;
+  badge.className = `pill sync-badge ${SYNC_CLASS[status]}`;
   const error = app.clock.uncertainty;
-  const uncertainty = error === null ? "" : ` · clock ±${Math.round(error)} ms`;
-  badge.textContent = `Sync ${app.player && app.player.isSyncable && app.player.canControl ? formatDrift(drift) : "–"}${uncertainty}`;
-  badge.className = `pill sync-badge ${driftClass(app.player?.isSyncable ? drift : null)}`;
+  const clock = error === null ? "" : ` Clock to the server: ±${Math.round(error)} ms.`;
+  badge.title = followed
+    ? `Your player is ${formatDrift(drift)} from the room's position.${clock}`
+    : unsyncable
+      ? "This player can't be synced automatically."
+      : `Nothing to sync yet.${clock}`;
+  badge.setAttribute("aria-label", `${badge.textContent}. ${badge.title}`);
 }
 
 setInterval(() => {
@@ -464,7 +644,7 @@ setInterval(() => {
 }, 1000);
 
 // -- roster ------------------------------------------------------------------------------------------------------
-const ROLE_LABEL = { leader: "👑 Leader", moderator: "🛡 Moderator", member: "" };
+const ROLE_LABEL = { leader: ["crown", "Leader"], moderator: ["shield", "Moderator"], member: null };
 
 function memberActions(member) {
   const actions = actionsFor(app.me, member, myId);
@@ -508,9 +688,9 @@ function memberNode(member) {
       el(
         "span",
         { className: "roster-badges" },
-        ROLE_LABEL[member.role] ? el("span", { className: "pill pill-gold role-pill" }, ROLE_LABEL[member.role]) : null,
-        member.is_muted ? el("span", { className: "pill muted-pill", title: "Muted in chat" }, "🔇 muted") : null,
-        member.is_buffering ? el("span", { className: "pill buffering-pill" }, "⏳ buffering") : null,
+        ROLE_LABEL[member.role] ? el("span", { className: "pill pill-gold role-pill" }, icon(ROLE_LABEL[member.role][0], { size: 14 }), ` ${ROLE_LABEL[member.role][1]}`) : null,
+        member.is_muted ? el("span", { className: "pill muted-pill", title: "Muted in chat" }, icon("mic-off", { size: 14 }), " muted") : null,
+        member.is_buffering ? el("span", { className: "pill buffering-pill" }, icon("loader-circle", { size: 14 }), " buffering") : null,
         member.is_connected ? null : el("span", { className: "pill pill-outline" }, "away"),
         el("span", { className: `pill sync-pill ${driftClass(drift)}`, title: "Offset from the room's position" }, formatDrift(drift)),
       ),
@@ -586,7 +766,9 @@ function messageNode(message) {
     el("time", { className: "muted", datetime: message.created_at }, Number.isNaN(time.getTime()) ? "" : time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
     " ",
     messageBody(message),
-    canDelete ? el("button", { type: "button", className: "link chat-delete", title: "Delete", "aria-label": "Delete message", onclick: () => socket.request({ type: "chat.delete", id: message.id }, { kind: "chat" }) }, "✕") : null,
+    canDelete
+      ? el("button", { type: "button", className: "link chat-delete", title: mine ? "Delete your message" : "Delete this message (moderator)", onclick: () => socket.request({ type: "chat.delete", id: message.id }, { kind: "chat" }) }, icon("x", { size: 14 }), el("span", { className: "chat-delete-label" }, "Delete"))
+      : null,
   );
 }
 
@@ -647,6 +829,37 @@ $("#chat-form").addEventListener("submit", (event) => {
 
 // -- queue ------------------------------------------------------------------------------------------------------------
 const KIND_LABEL = { youtube: "YouTube", video: "Video", hls: "HLS", drive: "Drive", spotify: "Spotify", web: "Page" };
+const youtubeInfo = new YouTubeInfo();
+
+/** The name a link shows before (or without) any metadata: its file name, or its host. */
+function nameFromUrl(url) {
+  try {
+    const parsed = new URL(url);
+    const file = decodeURIComponent(parsed.pathname.split("/").filter(Boolean).pop() || "");
+    return file || parsed.host;
+  } catch {
+    return url;
+  }
+}
+
+/** Title, length and thumbnail to show: the server's probe for files, the embed's own for YouTube. */
+function queueMeta(item) {
+  const meta = { title: item.title || item.media_title, duration: item.duration, thumbnail: item.thumbnail };
+  if (item.kind === "youtube" && item.media_id) {
+    youtubeInfo.get(item.media_id).then((info) => {
+      if (!item.youtube) {
+        item.youtube = info;
+        renderQueue();
+      }
+    });
+    const info = item.youtube || {};
+    meta.title ||= info.title;
+    meta.duration ??= info.duration;
+    meta.thumbnail ||= info.thumbnail;
+  }
+  meta.title ||= nameFromUrl(item.url);
+  return meta;
+}
 
 function queueNode(item, index) {
   const mine = item.added_by && item.added_by.id === myId;
@@ -657,18 +870,29 @@ function queueNode(item, index) {
     ids.splice(index + delta, 0, moved);
     queueRequest("POST", `${API}/queue/reorder/`, { ids });
   };
+  const meta = queueMeta(item);
   return el(
     "li",
     { className: "queue-item", "data-item": item.id },
-    el("span", { className: "pill pill-outline" }, KIND_LABEL[item.kind] || item.kind),
-    el("span", { className: "queue-title", title: item.url }, item.title || item.url),
-    item.added_by ? el("span", { className: "muted" }, `by @${item.added_by.handle}`) : null,
+    el("span", { className: "queue-thumb" }, meta.thumbnail ? el("img", { src: meta.thumbnail, alt: "", loading: "lazy" }) : icon("film", { size: 28 })),
+    el(
+      "span",
+      { className: "queue-main" },
+      el("span", { className: "queue-title", title: item.url }, meta.title),
+      el(
+        "span",
+        { className: "queue-meta muted" },
+        el("span", { className: "pill pill-outline" }, KIND_LABEL[item.kind] || item.kind),
+        meta.duration ? el("span", { className: "queue-duration" }, formatTime(meta.duration)) : null,
+        item.added_by ? el("span", {}, `by @${item.added_by.handle}`) : null,
+      ),
+    ),
     el(
       "span",
       { className: "row-actions" },
-      control && index > 0 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move up", onclick: () => move(-1) }, "↑") : null,
-      control && index < app.queue.length - 1 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move down", onclick: () => move(1) }, "↓") : null,
-      mine || canModerate() ? el("button", { type: "button", className: "btn btn-sm queue-remove", onclick: () => queueRequest("DELETE", `${API}/queue/${item.id}/`) }, "Remove") : null,
+      control && index > 0 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move up", title: "Move up", onclick: () => move(-1) }, icon("arrow-up", { size: 16 })) : null,
+      control && index < app.queue.length - 1 ? el("button", { type: "button", className: "btn btn-sm", "aria-label": "Move down", title: "Move down", onclick: () => move(1) }, icon("arrow-down", { size: 16 })) : null,
+      mine || canModerate() ? el("button", { type: "button", className: "btn btn-sm queue-remove", onclick: () => queueRequest("DELETE", `${API}/queue/${item.id}/`) }, icon("x", { size: 14 }), " Remove") : null,
     ),
   );
 }
@@ -850,7 +1074,7 @@ function setConnection(state, label) {
 
 socket
   .on("open", () => {
-    setConnection("live", "● Live");
+    setConnection("live", "Live");
     // A new connection may reach another server process: take fresh samples, keeping the
     // old estimate until they arrive.
     const previous = app.clock.count ? app.clock.offset : null;
@@ -951,7 +1175,11 @@ socket
         $("#chat-input").value = context.body; // give the text back to fix it
         renderChatCount();
       }
-    } else if (context && context.kind === "control") showError("#controls-error", message);
+    } else if (context && context.kind === "control") {
+      // Refused for lack of rights: the controls' own note says so once (and our rights were stale).
+      if (frame.code === "playback_not_allowed") $("#controls-readonly").hidden = false;
+      else showError("#controls-error", message);
+    }
     else if (context && context.kind === "queue") {
       showError("#queue-error", message);
       if (context.vote && frame.code !== "already_voted") {

@@ -46,7 +46,10 @@ export const YOUTUBE_RATES = Object.freeze([0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75,
  *     serverReceive − t0 (a one-way delay is never negative); intersect the last `size`
  *     intervals and take the middle. That uses the fastest trip *in each direction*, even
  *     from different samples. Measured better than min-RTT under both symmetric jitter and
- *     one-way spikes (bench/README.md). Empty intersection (a clock step): min-RTT.
+ *     one-way spikes (bench/README.md). Where older samples disagree with newer ones (a clock
+ *     step, or the clocks' rates drifting apart over a long window), only the newest samples
+ *     that agree count: falling back to min-RTT there was off by half a round trip, hundreds
+ *     of ms behind a busy server.
  *   method "min-rtt": the offset of the lowest-round-trip sample (mean of the `best` lowest).
  */
 export class ClockSync {
@@ -80,12 +83,18 @@ export class ClockSync {
       .map(({ sample }) => sample);
   }
 
-  /** [low, high] the offset must lie in, from all samples; null when they disagree or there are none. */
+  /** [low, high] the offset must lie in, from the newest samples that agree; null with none. */
   bounds() {
-    if (!this.samples.length) return null;
-    const low = Math.max(...this.samples.map((s) => s.low));
-    const high = Math.min(...this.samples.map((s) => s.high));
-    return low <= high ? [low, high] : null;
+    let low = -Infinity;
+    let high = Infinity;
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      const s = this.samples[i];
+      const nextLow = Math.max(low, s.low);
+      const nextHigh = Math.min(high, s.high);
+      if (nextLow > nextHigh) break; // older than a disagreement
+      [low, high] = [nextLow, nextHigh];
+    }
+    return Number.isFinite(low) && Number.isFinite(high) ? [low, high] : null;
   }
 
   get count() {
@@ -247,4 +256,22 @@ export function formatTime(seconds) {
   const m = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
   return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+// -- the sync indicator ----------------------------------------------------------------------------------
+
+export const IN_SYNC_MS = 50; // below what anyone notices (lip sync tolerances start around 45 ms)
+export const OUT_OF_SYNC_MS = 1000;
+
+/**
+ * What to tell people about their player: "in-sync", "catching-up" (being corrected: a nudge, a
+ * seek landing, buffering), "out-of-sync" (a second or more off), or "unknown" (no figure yet, or
+ * a player we can't follow, such as Drive).
+ */
+export function syncStatus(drift, { isSettling = false } = {}) {
+  if (drift === null || drift === undefined || !Number.isFinite(drift)) return "unknown";
+  const size = Math.abs(drift);
+  if (size < IN_SYNC_MS) return "in-sync";
+  if (isSettling || size < OUT_OF_SYNC_MS) return "catching-up";
+  return "out-of-sync";
 }

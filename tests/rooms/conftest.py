@@ -112,3 +112,14 @@ def refused(code: str, status: int | None = None):
     if status is not None:
         assert info.value.status == status, info.value.status
 
+
+
+# -- queued files' metadata ----------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def probes_enqueued(monkeypatch):
+    """queue_add enqueues rooms.tasks.probe_queue_item on commit: record it instead of reaching a broker."""
+    from rooms import tasks
+
+    enqueued = []
+    monkeypatch.setattr(tasks.probe_queue_item, "delay", lambda item_id: enqueued.append(item_id))
+    return enqueued

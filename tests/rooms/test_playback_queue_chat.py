@@ -57,7 +57,8 @@ from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, YOUTUBE_ID, YOUTUBE_URL, Ro
 pytestmark = pytest.mark.django_db
 
 STATE_KEYS = {"version", "source", "is_playing", "position", "at", "rate", "duration", "is_waiting_for_ready"}
-QUEUE_ITEM_KEYS = {"id", "order", "kind", "url", "media_id", "title", "start", "added_by", "created_at"}
+QUEUE_ITEM_KEYS = {"id", "order", "kind", "url", "media_id", "title", "start", "added_by", "created_at",
+                   "media_title", "duration", "thumbnail"}
 MESSAGE_KEYS = {"id", "author", "body", "mentions", "created_at", "is_deleted"}
 DRIVE_URL = "https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUvWxYz012345/view"
 

@@ -150,13 +150,15 @@ def _encode(output, *, seconds: float, width: int, height: int, fps: int, shade:
 
 
 def make_video(path: Path, *, seconds: float = 30, width: int = 320, height: int = 240, fps: int = 25,
-               shade: int = 60, audio: bool = True) -> Path:
+               shade: int = 60, audio: bool = True, title: str = "") -> Path:
     """An H.264 (+ silent AAC) MP4, faststart so playback starts before the whole file arrived."""
     import av
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as output:
+        if title:
+            output.metadata["title"] = title
         _encode(output, seconds=seconds, width=width, height=height, fps=fps, shade=shade, audio=audio)
     return path
 

@@ -7,9 +7,11 @@ import {
   SpotifyPlayer,
   VideoPlayer,
   WebPlayer,
+  YouTubeInfo,
   YouTubePlayer,
   createPlayer,
   isHttpUrl,
+  shortcutFor,
 } from "/static/js/players.js";
 import { DriftCorrector, YOUTUBE_RATES, driftMs, expectedPosition } from "/static/js/sync.js";
 import { assert, once, sleep, test, waitFor } from "./minitest.js";
@@ -27,7 +29,7 @@ function box() {
 }
 
 // -- a fake YouTube IFrame API ------------------------------------------------------------------------------
-function fakeYouTube({ rates = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], error = null } = {}) {
+function fakeYouTube({ rates = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], error = null, titles = {} } = {}) {
   const calls = [];
   class Player {
     constructor(mount, config) {
@@ -68,7 +70,30 @@ function fakeYouTube({ rates = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2], error =
       this.fire(2);
     }
     isMuted() {
-      return false;
+      return Boolean(this.muted);
+    }
+    mute() {
+      calls.push(["mute"]);
+      this.muted = true;
+    }
+    unMute() {
+      calls.push(["unMute"]);
+      this.muted = false;
+    }
+    setVolume(volume) {
+      calls.push(["setVolume", volume]);
+      this.volumeLevel = volume;
+    }
+    getVolume() {
+      return this.volumeLevel ?? 100;
+    }
+    cueVideoById(id) {
+      calls.push(["cueVideoById", id]);
+      this.config.videoId = id;
+    }
+    getVideoData() {
+      const id = this.config.videoId;
+      return { video_id: id, title: titles[id] || "" };
     }
     destroy() {
       calls.push(["destroy"]);
@@ -423,3 +448,101 @@ for (const engine of ["hls.js", "native"]) {
     player.destroy();
   });
 }
+
+// -- volume, metadata, keyboard ---------------------------------------------------------------------------------
+
+test("volume: youtube's goes through the IFrame API in percent", async () => {
+  const { YT, calls } = fakeYouTube();
+  const player = new YouTubePlayer(box(), { api: async () => YT });
+  await player.load({ kind: "youtube", media_id: "dQw4w9WgXcQ" });
+  assert.ok(player.hasVolume);
+  player.setVolume(0.35);
+  player.setVolume(7);
+  assert.deepEqual(calls.filter((c) => c[0] === "setVolume"), [["setVolume", 35], ["setVolume", 100]], "clamped to 0–1");
+  assert.equal(player.volume(), 1);
+  player.setMuted(true);
+  assert.ok(player.isMuted());
+  player.setMuted(false);
+  assert.ok(!player.isMuted());
+  player.destroy();
+});
+
+test("volume: a real video element's volume and mute, and players without one", async () => {
+  const player = new VideoPlayer(box());
+  await player.load(CLIP);
+  assert.ok(player.hasVolume);
+  player.setVolume(0.4);
+  assert.close(player.video.volume, 0.4, 1e-9);
+  player.setVolume(-1);
+  assert.equal(player.volume(), 0, "never below 0");
+  player.setMuted(true);
+  assert.ok(player.video.muted && player.isMuted());
+  player.destroy();
+  for (const kind of ["spotify", "drive", "web"]) assert.ok(!createPlayer(kind, null).hasVolume, `${kind}: no volume of ours`);
+});
+
+test("youtube info: title and length from the embed, one hidden player, cached", async () => {
+  const { YT, calls } = fakeYouTube({ titles: { aaaaaaaaaaa: "First video", bbbbbbbbbbb: "Second video" } });
+  const info = new YouTubeInfo({ api: async () => YT, pollMs: 5 });
+  const [first, second] = await Promise.all([info.get("aaaaaaaaaaa"), info.get("bbbbbbbbbbb")]);
+  assert.deepEqual(first, { title: "First video", duration: 212, thumbnail: "https://i.ytimg.com/vi/aaaaaaaaaaa/mqdefault.jpg" });
+  assert.equal(second.title, "Second video");
+  assert.deepEqual(calls.filter((c) => c[0] === "cueVideoById"), [["cueVideoById", "bbbbbbbbbbb"]], "the second is cued on the same player");
+  assert.equal(YT.Player.last.config.playerVars.mute, 1, "silent");
+  assert.ok(YT.Player.last.mount.closest(".youtube-info"), "kept out of sight");
+  await info.get("aaaaaaaaaaa");
+  assert.equal(calls.filter((c) => c[0] === "cueVideoById").length, 1, "cached");
+  info.destroy();
+});
+
+test("youtube info: a video it can't read gives empty metadata, never an error", async () => {
+  const { YT } = fakeYouTube({ error: 150 });
+  const info = new YouTubeInfo({ api: async () => YT, pollMs: 5 });
+  const read = await info.get("ccccccccccc");
+  assert.deepEqual(read, { title: "", duration: null, thumbnail: "https://i.ytimg.com/vi/ccccccccccc/mqdefault.jpg" });
+  const offline = new YouTubeInfo({ api: async () => Promise.reject(new Error("offline")) });
+  assert.equal((await offline.get("ddddddddddd")).title, "");
+  info.destroy();
+});
+
+test("keys: the shortcuts, and play/pause/seek only for those who may control", () => {
+  const key = (k, extra = {}) => ({ key: k, target: document.body, ...extra });
+  const control = { canControl: true };
+  assert.deepEqual(shortcutFor(key(" "), control), { action: "toggle-play" });
+  assert.deepEqual(shortcutFor(key("k"), control), { action: "toggle-play" });
+  assert.deepEqual(shortcutFor(key("f"), {}), { action: "fullscreen" });
+  assert.deepEqual(shortcutFor(key("m"), {}), { action: "mute" });
+  assert.deepEqual(shortcutFor(key("ArrowUp"), {}), { action: "volume", delta: 0.05 });
+  assert.deepEqual(shortcutFor(key("ArrowDown"), {}), { action: "volume", delta: -0.05 });
+  assert.deepEqual(shortcutFor(key("ArrowLeft"), control), { action: "seek", delta: -5 });
+  assert.deepEqual(shortcutFor(key("ArrowRight"), control), { action: "seek", delta: 5 });
+  assert.deepEqual(shortcutFor(key("?"), {}), { action: "help" });
+  for (const k of [" ", "k", "ArrowLeft", "ArrowRight"]) assert.equal(shortcutFor(key(k), { canControl: false }), null, `${k} without rights`);
+  assert.equal(shortcutFor(key("x"), control), null);
+});
+
+test("keys: typing, modifiers and space on a button are left alone", () => {
+  const input = document.createElement("input");
+  const select = document.createElement("select");
+  const button = document.createElement("button");
+  const editable = Object.assign(document.createElement("div"), { contentEditable: "true" });
+  stage.append(editable);
+  for (const target of [input, select, editable]) assert.equal(shortcutFor({ key: "f", target }, { canControl: true }), null, target.tagName);
+  assert.equal(shortcutFor({ key: "f", ctrlKey: true, target: document.body }, {}), null, "Ctrl+F is the browser's");
+  assert.equal(shortcutFor({ key: " ", target: button }, { canControl: true }), null, "space presses the focused button");
+  assert.deepEqual(shortcutFor({ key: "k", target: button }, { canControl: true }), { action: "toggle-play" });
+  editable.remove();
+});
+
+test("video: a paused seek lands (whenSeeked) and only html5 players start on time", async () => {
+  const player = new VideoPlayer(box());
+  await player.load(CLIP);
+  player.seek(6.5);
+  await player.whenSeeked();
+  assert.ok(!player.isSeeking() && player.video.readyState >= 3, "landed with data to play");
+  assert.close(player.currentTime(), 6.5, 0.05);
+  await player.whenSeeked(); // already there: resolves at once
+  player.destroy();
+  assert.ok(createPlayer("hls", null).startsOnTime);
+  for (const kind of ["youtube", "spotify", "drive", "web"]) assert.ok(!createPlayer(kind, null).startsOnTime, kind);
+});

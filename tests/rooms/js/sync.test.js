@@ -9,6 +9,7 @@ import {
   formatDrift,
   formatTime,
   quantizeRate,
+  syncStatus,
 } from "/static/js/sync.js";
 import { assert, seeded, test } from "./minitest.js";
 
@@ -72,12 +73,26 @@ test("clock: bounds mode stays within every sample's interval", () => {
   assert.close(clock.uncertainty, (high - low) / 2, 1e-9);
 });
 
-test("clock: bounds that disagree (a clock step) fall back to min-RTT", () => {
+test("clock: bounds that disagree (a clock step) keep the newest samples that agree", () => {
   const clock = new ClockSync();
   clock.add(sample(0, { offset: 0, up: 10, down: 10 }));
   clock.add(sample(100, { offset: 500, up: 30, down: 30 })); // the server's clock jumped 500 ms
-  assert.equal(clock.bounds(), null);
-  assert.close(clock.offset, 0, 1e-9, "the lowest round trip");
+  clock.add(sample(200, { offset: 500, up: 20, down: 40 }));
+  const [low, high] = clock.bounds();
+  assert.ok(low <= 500 && 500 <= high, "the new offset, not the lowest round trip's old one");
+  assert.close(clock.offset, 500, 30);
+});
+
+test("clock: clocks drifting apart over a long window: the newest samples that agree count", () => {
+  // 64 samples a second apart, the client's clock losing 1 ms a second against the server's: the
+  // whole window can't agree (min-RTT over it picked any second of the minute).
+  const random = seeded(11);
+  const clock = new ClockSync({ size: 64 });
+  for (let i = 0; i < 64; i++) {
+    const s = sample(i * 1000, { offset: i, up: 2 + random() * 5, down: 2 + random() * 5, processing: 300 + random() * 400 });
+    clock.add({ ...s, serverReceive: s._receive });
+  }
+  assert.close(clock.offset, 63, 8);
 });
 
 test("clock: with 0–100 ms symmetric jitter, bounds beat min-RTT and match plain averaging", () => {
@@ -326,4 +341,16 @@ test("format: drift and time", () => {
   assert.equal(formatTime(65), "1:05");
   assert.equal(formatTime(3723), "1:02:03");
   assert.equal(formatTime(NaN), "0:00");
+});
+
+test("indicator: in sync, catching up, out of sync, in words", () => {
+  assert.equal(syncStatus(null), "unknown");
+  assert.equal(syncStatus(Number.NaN), "unknown");
+  assert.equal(syncStatus(4), "in-sync");
+  assert.equal(syncStatus(-49), "in-sync");
+  assert.equal(syncStatus(120), "catching-up");
+  assert.equal(syncStatus(-999), "catching-up");
+  assert.equal(syncStatus(1500), "out-of-sync");
+  assert.equal(syncStatus(-4000, { isSettling: true }), "catching-up", "a seek landing or buffering is being fixed");
+  assert.equal(syncStatus(10, { isSettling: true }), "in-sync");
 });
