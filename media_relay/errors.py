@@ -25,7 +25,7 @@ class RelayErrorCode(enum.StrEnum):
     UNSUPPORTED_CODEC = "unsupported_codec"  # only Opus audio, VP8 / H.264 video
     TOO_MANY = "too_many"  # per-peer producer / consumer limits; extra.limit
     NEGOTIATION_PENDING = "negotiation_pending"  # an answer arrived with no offer outstanding
-    # WHIP / WHEP (HTTP, media_relay.whip)
+    # WHIP / WHEP (HTTP, media_relay.sfu.whip)
     UNAUTHORIZED = "unauthorized"  # missing, forged, expired or revoked bearer token / stream key
     NOT_FOUND = "not_found"  # no such WHIP / WHEP resource
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # the body is not application/sdp

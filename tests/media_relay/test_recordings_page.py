@@ -8,13 +8,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
-from media_relay.egress import PartFile
 
 from audit.models import AuditEvent
 from config.errors import ApplicationError
 from media_relay.audit_verbs import AuditVerb
 from media_relay.models import Recording
 from media_relay.recordings import recording_delete, recording_part_store, recording_start, recording_stop
+from media_relay.sfu.egress import PartFile
 from rooms.models import WatchSession
 from tests.rooms.factories import RoomFactory, add_member
 
