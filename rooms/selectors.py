@@ -142,14 +142,8 @@ def room_socket_member(*, code: str, user: User) -> tuple[Room, RoomMember]:
 
 
 def room_snapshot(*, room: Room, user: User) -> dict:
-    """Everything a client needs on (re)connect, from the database. Seven queries."""
-    from .api.serializers import (
-        ChatMessageSerializer,
-        MemberSerializer,
-        PlaybackSerializer,
-        QueueItemSerializer,
-        RoomSettingsSerializer,
-    )
+    """Everything a client needs on (re)connect, from the database (the hello's body). Seven queries."""
+    from . import events
     from .services.playback import can_control
 
     room = Room.objects.get(pk=room.pk)
@@ -157,14 +151,14 @@ def room_snapshot(*, room: Room, user: User) -> dict:
     me = next((m for m in members if m.user_id == user.pk), None)
     votes, needed = skip_tally(room=room)
     return {
-        "room": RoomSettingsSerializer(room).data,
+        "room": events.room_settings_payload(room),
         "me": {"role": me.role, "is_muted": me.is_muted, "can_control": can_control(room, me)} if me else None,
-        "state": PlaybackSerializer(room).data,
-        "members": MemberSerializer(members, many=True).data,
-        "queue": QueueItemSerializer(queue_list(room=room), many=True).data,
+        "state": events.playback_payload(room),
+        "members": [events.member_payload(member) for member in members],
+        "queue": [events.queue_item_payload(item) for item in queue_list(room=room)],
         "skip_votes": votes,
         "skip_needed": needed,
-        "messages": ChatMessageSerializer(messages_list(room=room), many=True).data,
+        "messages": [events.chat_message_payload(message) for message in messages_list(room=room)],
     }
 
 

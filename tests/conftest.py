@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from config import realtime
+from config import event_schema, realtime
 from tests.accounts.factories import UserFactory
 
 
@@ -27,11 +27,14 @@ class Published(list):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Capture what services publish once their transactions commit (instead of sending it)."""
+    """Capture what services publish once their transactions commit (instead of sending it), each event
+    checked against the shape its events.py declares (config.event_schema): an unknown event fails."""
     sent = Published()
 
     def record(groups, message):
-        sent.append((list(groups), json.loads(message["text"]), message.get("close")))
+        event = json.loads(message["text"])
+        event_schema.check(event)
+        sent.append((list(groups), event, message.get("close")))
 
     monkeypatch.setattr(realtime, "send_now", record)
     return sent
