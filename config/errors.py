@@ -1,6 +1,6 @@
 """One error shape everywhere: {"code", "message", "extra"} over HTTP and WebSocket."""
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,6 +8,41 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework import serializers
 from rest_framework.response import Response
+
+
+class CommonError(StrEnum):
+    """Codes any front door may answer with, besides each app's own (<app>/errors.py)."""
+
+    INVALID = "invalid"  # the input does not match the shape; extra.fields says where
+    INVALID_JSON = "invalid_json"
+    INVALID_MESSAGE = "invalid_message"
+    UNKNOWN_TYPE = "unknown_type"
+    NOT_FOUND = "not_found"
+    THROTTLED = "throttled"
+    # DRF's own exceptions keep their default codes.
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    PERMISSION_DENIED = "permission_denied"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PARSE_ERROR = "parse_error"
+
+
+def error_enums() -> list[type[StrEnum]]:
+    """Every error-code enum: CommonError and the StrEnums in each app's errors.py."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("errors")
+    found = [CommonError]
+    for subclass in StrEnum.__subclasses__():
+        if subclass.__module__.endswith(".errors") and subclass not in found:
+            found.append(subclass)
+    return found
+
+
+def error_codes() -> list[str]:
+    return sorted({member.value for enum in error_enums() for member in enum})
 
 
 class ApplicationError(Exception):
@@ -51,15 +86,15 @@ def error_body(code: str, message: str, extra: dict | None = None) -> dict:
 
 def validation_error_from_django(exc: DjangoValidationError) -> ApplicationError:
     fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return ApplicationError("invalid", "Invalid input.", {"fields": fields})
+    return ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": fields})
 
 
 def _drf_error(exc: drf.APIException) -> dict:
     if isinstance(exc, drf.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return error_body("invalid", "Invalid input.", {"fields": detail})
+        return error_body(CommonError.INVALID, "Invalid input.", {"fields": detail})
     if isinstance(exc, drf.Throttled):
-        return error_body("throttled", "Too many requests.", {"retry_after": exc.wait})
+        return error_body(CommonError.THROTTLED, "Too many requests.", {"retry_after": exc.wait})
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     return error_body(code, str(exc.detail))
@@ -95,4 +130,4 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "No such API endpoint.", {"path": request.path[:200]}), status=404)
+    return JsonResponse(error_body(CommonError.NOT_FOUND, "No such API endpoint.", {"path": request.path[:200]}), status=404)

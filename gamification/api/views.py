@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, NotFoundError
+from config.errors import ApplicationError, CommonError, NotFoundError
 
 from .. import leaderboard, selectors
 from ..errors import GamificationError
@@ -36,7 +36,7 @@ def int_param(request, name: str, default: int) -> int:
     try:
         return int(request.query_params.get(name, default))
     except ValueError:
-        raise ApplicationError("invalid", "Invalid input.", {"fields": {name: ["A whole number is required."]}}) from None
+        raise ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": {name: ["A whole number is required."]}}) from None
 
 
 class LeaderboardIndexView(APIView):
@@ -79,7 +79,7 @@ class WeeklyResultsView(APIView):
         try:
             week = date.fromisoformat(raw) if raw else None
         except ValueError:
-            raise ApplicationError("invalid", "Invalid input.", {"fields": {"week": ["Use YYYY-MM-DD."]}}) from None
+            raise ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": {"week": ["Use YYYY-MM-DD."]}}) from None
         results = selectors.weekly_results(week=week, viewer=request.user)
         if results is None:
             raise NotFoundError(GamificationError.WEEK_NOT_FOUND, "No week has been reset yet.")

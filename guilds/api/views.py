@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
-from config.errors import ApplicationError
+from config.errors import ApplicationError, CommonError
 from gamification import selectors as gamification_selectors
 from gamification.api.serializers import EventSerializer, GuildEventCreateSerializer
 from gamification.services.guild_events import guild_event_create
@@ -47,7 +47,7 @@ def message_id(params, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ApplicationError("invalid", f"'{name}' is a message id.", {"fields": {name: ["Not an id."]}})
+        raise ApplicationError(CommonError.INVALID, f"'{name}' is a message id.", {"fields": {name: ["Not an id."]}})
     return int(value)
 
 

@@ -5,11 +5,11 @@ import time
 from django.db import transaction
 
 from accounts.models import User
-from config.errors import ApplicationError, ForbiddenError
+from config.errors import ApplicationError, CommonError, ForbiddenError
 from config.realtime import publish_on_commit
 
 from .. import events
-from ..errors import PlaybackError
+from ..errors import PlaybackError, RoomError
 from ..models import PlaybackControl, Room, RoomMember
 from ..selectors import member_require
 from ..sources import Source, parse_source
@@ -66,16 +66,16 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
             state = state.pause(now, position)
         elif action == "seek":
             if position is None:
-                raise ApplicationError("invalid", "A seek needs a position.", {"fields": {"position": ["Required."]}})
+                raise ApplicationError(CommonError.INVALID, "A seek needs a position.", {"fields": {"position": ["Required."]}})
             state = state.seek(now, position)
         elif action == "rate":
             if rate is None:
-                raise ApplicationError("invalid", "Say which rate.", {"fields": {"rate": ["Required."]}})
+                raise ApplicationError(CommonError.INVALID, "Say which rate.", {"fields": {"rate": ["Required."]}})
             if not MIN_RATE <= rate <= MAX_RATE:
-                raise ApplicationError("invalid", f"Rates go from {MIN_RATE} to {MAX_RATE}.", {"fields": {"rate": ["Out of range."]}})
+                raise ApplicationError(CommonError.INVALID, f"Rates go from {MIN_RATE} to {MAX_RATE}.", {"fields": {"rate": ["Out of range."]}})
             state = state.with_rate(now, rate)
         else:
-            raise ApplicationError("invalid", f"Unknown action '{action}'.")
+            raise ApplicationError(CommonError.INVALID, f"Unknown action '{action}'.")
         room.is_waiting_for_ready = False
         save_state(room, state, "is_waiting_for_ready")
     return room
@@ -151,7 +151,7 @@ def member_drift_report(*, user: User, room: Room, drift_ms: int) -> None:
     with transaction.atomic():
         member = RoomMember.objects.select_for_update().select_related("user").filter(room=room, user=user).first()
         if member is None:
-            raise ForbiddenError("not_a_member", "Join the room first.")
+            raise ForbiddenError(RoomError.NOT_A_MEMBER, "Join the room first.")
         if member.drift_ms is not None and abs(member.drift_ms - drift_ms) < DRIFT_REPORT_STEP_MS:
             return
         member.drift_ms = drift_ms
