@@ -22,8 +22,9 @@ from rooms.models import ChatMessage, QueueItem, Room, RoomMember, SkipVote, Vis
 from rooms.services.chat import message_send
 from rooms.services.membership import member_kick, room_close, room_create, room_join, room_leave, room_update
 from rooms.services.playback import playback_command
+from tests.sockets import call, closed, frame, frames, login, quiet
 
-from .conftest import call, closed, count_queries, frame, frames, login, quiet, room_path
+from .conftest import count_queries, room_path
 from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, YOUTUBE_URL, RoomFactory, add_member, set_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
