@@ -2,8 +2,9 @@
 #
 #   make run            migrate, load demo data, start web + worker + beat (http://127.0.0.1:8000)
 #   make run PORT=9000  same, on another port
-#   make test           run the test suite (installs Debian chromium when missing)
+#   make test           run the test suite on every core (pytest-xdist; installs Debian chromium when missing)
 #   make test PYTEST_ARGS="-x -k rooms"
+#   make test TEST_WORKERS=0             in one process
 #   make lint           ruff
 #   make check-deploy   Django's deployment checks with production settings
 #
@@ -19,6 +20,7 @@ VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 
 # Dummy production settings for `check-deploy` only (never used to serve anything).
 CHECK_DEPLOY_ENV := DJANGO_DEBUG=false \
@@ -53,7 +55,7 @@ run: deps
 test: deps
 	bash scripts/ensure-chromium
 	mkdir -p var  # the embedded default's SQLite test database lives there
-	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+	$(VENV_PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: deps
 	$(VENV)/bin/ruff check .

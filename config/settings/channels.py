@@ -8,7 +8,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "config.fanout.FanoutChannelLayer",  # Redis pub/sub + one-pass local fan-out
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # The prefix of every Redis pub/sub channel name: pub/sub ignores the database number,
+            # so processes sharing a Redis (parallel test workers) keep apart by prefix.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi")},
         }
     }
 else:
