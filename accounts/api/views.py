@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import parse
 from config.errors import ApplicationError, CommonError, ForbiddenError
 
 from .. import selectors
@@ -34,12 +35,6 @@ from .serializers import (
     ProfileSerializer,
     UserSummarySerializer,
 )
-
-
-def parse(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class IsSignedInWithSession(permissions.BasePermission):

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import parse
 from config.errors import ApplicationError, CommonError, NotFoundError
 
 from .. import leaderboard, selectors
@@ -24,12 +25,6 @@ from .serializers import (
     ShowcaseSerializer,
     WeeklyResultsSerializer,
 )
-
-
-def parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def int_param(request, name: str, default: int) -> int:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
+from config.api import parse
 from config.errors import ApplicationError, CommonError
 
 from .. import selectors
@@ -34,12 +35,6 @@ from .serializers import (
     RoomSummarySerializer,
     RoomUpdateSerializer,
 )
-
-
-def parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class RoomView(APIView):

@@ -13,7 +13,7 @@ from ..errors import PlaybackError, RoomError
 from ..models import PlaybackControl, Room, RoomMember
 from ..selectors import member_require
 from ..sources import Source, parse_source
-from ..sync import MAX_RATE, MIN_RATE, PlaybackState
+from ..sync import MAX_POSITION, MAX_RATE, MIN_RATE, PlaybackState
 
 ENDED_TOLERANCE = 2.0  # seconds: a client's "ended" may arrive a little before the server's clock agrees
 
@@ -86,7 +86,7 @@ def playback_duration_report(*, user: User, room: Room, duration: float) -> None
     with transaction.atomic():
         room = _lock(room)
         member_require(room=room, user=user)
-        if room.duration is None and 0 < duration < 60 * 60 * 24:
+        if room.duration is None and 0 < duration < MAX_POSITION:
             save_state(room, room.playback.with_duration(time.time(), duration))
 
 
