@@ -6,6 +6,7 @@ under its ("type", "op") literals. Tests check every event a service publishes (
 fixture) and every socket's hello against its shape with check().
 """
 
+import functools
 import types
 from datetime import datetime
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
@@ -37,6 +38,7 @@ def event_keys(shape: type) -> list[tuple[str, str | None]]:
     return [(type_, op) for type_ in get_args(hints["type"]) for op in ops]
 
 
+@functools.cache
 def registered() -> dict[tuple[str, str | None], type]:
     """Every declared event, once each app's events module is imported."""
     autodiscover_modules("events")

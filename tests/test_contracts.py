@@ -96,6 +96,8 @@ def test_every_raised_error_code_is_a_member_of_an_error_enum():
             if enum is None or code.attr not in enum.__members__:
                 wrong.append(f"{where}: {code.value.id}.{code.attr} is in no error enum")
             checked += 1
+        elif not isinstance(code, ast.Name):  # a name passes on a member chosen above it (media_relay/whip.py)
+            wrong.append(f"{where}: {ast.unparse(code)} is not a member of an error enum")
     assert wrong == []
     assert checked > 100  # the scan found the raises
 

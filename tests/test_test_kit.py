@@ -9,7 +9,8 @@ import pytest
 from channels.layers import get_channel_layer
 from django.conf import settings as django_settings
 
-from config.realtime import EVENT_HANDLER, encode, user_group
+from config.event_schema import EventShapeError
+from config.realtime import EVENT_HANDLER, encode, publish_on_commit, user_group
 from tests.conftest import isolate_xdist_worker
 from tests.sockets import call, frame, login, quiet
 
@@ -56,3 +57,12 @@ def test_each_xdist_worker_gets_its_own_redis_database_and_channel_prefix(settin
     assert settings.CACHES["default"]["LOCATION"] == settings.CELERY_BROKER_URL == settings.REDIS_URL
     assert settings.CHANNEL_LAYERS["default"]["CONFIG"] == {"hosts": [settings.REDIS_URL], "prefix": "asgi-gw1"}
     assert os.environ["CHANNEL_LAYER_PREFIX"] == "asgi-gw1"
+
+
+@pytest.mark.django_db
+def test_published_refuses_an_event_with_no_declared_shape(published, commit):
+    with pytest.raises(EventShapeError, match="rooms.nothing"), commit():
+        publish_on_commit("room.1", {"type": "rooms.nothing", "op": "happened"})
+    with commit():
+        publish_on_commit("room.1", {"type": "rooms.match", "op": "expired"})
+    assert published.events() == [{"type": "rooms.match", "op": "expired"}]
