@@ -2,8 +2,9 @@
 #
 #   make run            migrate, load demo data, start web + worker + beat (http://127.0.0.1:8000)
 #   make run PORT=9000  same, on another port
-#   make test           run the test suite (installs Debian chromium when missing)
+#   make test           run the test suite on every core (pytest-xdist; installs Debian chromium when missing)
 #   make test PYTEST_ARGS="-x -k rooms"
+#   make test TEST_WORKERS=0             in one process
 #   make lint           ruff, and lint-imports (the one-way layers between apps, pyproject.toml)
 #   make lock           recompile requirements*.lock (hashed) from requirements*.txt
 #   make check-deploy   Django's deployment checks with production settings
@@ -23,6 +24,7 @@ PYTEST_ARGS ?=
 # A whole `make test` runs the consumers once more with the fast path off (stock channel layer and
 # daphne, config/settings/channels.py), so the platform is known to work without it.
 STOCK_PATH_TESTS := tests/accounts/test_consumers.py tests/guilds/test_consumers.py tests/rooms/test_room_consumers.py
+TEST_WORKERS ?= auto
 
 # Dummy production settings for `check-deploy` only (never used to serve anything).
 CHECK_DEPLOY_ENV := DJANGO_DEBUG=false \
@@ -64,8 +66,8 @@ run: deps
 test: deps
 	bash scripts/ensure-chromium
 	mkdir -p var  # the embedded default's SQLite test database lives there
-	$(VENV_PY) -m pytest $(PYTEST_ARGS)
-	$(if $(PYTEST_ARGS),,WS_FAST_PATH=false $(VENV_PY) -m pytest -q $(STOCK_PATH_TESTS))
+	$(VENV_PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(if $(PYTEST_ARGS),,WS_FAST_PATH=false $(VENV_PY) -m pytest -q -n $(TEST_WORKERS) $(STOCK_PATH_TESTS))
 
 lint: deps
 	$(VENV)/bin/ruff check .

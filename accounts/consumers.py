@@ -3,6 +3,7 @@ from channels.db import database_sync_to_async
 from config.realtime import user_group
 from config.ws import BaseConsumer
 
+from .events import me_hello
 from .selectors import notifications_unread_count
 from .services.presence import presence_connect, presence_disconnect, presence_heartbeat
 from .services.users import user_mark_active
@@ -18,7 +19,7 @@ class MeConsumer(BaseConsumer):
         await database_sync_to_async(presence_connect)(user_id=self.user.pk, channel_name=self.channel_name)
         await database_sync_to_async(user_mark_active)(user=self.user)
         unread = await database_sync_to_async(notifications_unread_count)(user_id=self.user.pk)
-        await self.send_json({"type": "hello", "user_id": self.user.pk, "unread_count": unread})
+        await self.send_json(me_hello(user_id=self.user.pk, unread_count=unread))
 
     async def on_disconnected(self):
         await database_sync_to_async(presence_disconnect)(user_id=self.user.pk, channel_name=self.channel_name)

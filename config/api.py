@@ -1,7 +1,14 @@
-"""Shared DRF pieces: pagination and the per-caller throttle."""
+"""Shared DRF pieces: input parsing, pagination and the per-caller throttle."""
 
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import SimpleRateThrottle
+
+
+def parse(serializer_class, request) -> dict:
+    """The request body, validated by `serializer_class` (an invalid body answers 400 `invalid`)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class Pagination(PageNumberPagination):

@@ -22,6 +22,41 @@ class ServerError(StrEnum):
 RETRY_AFTER_SECONDS = 5  # what a 503 asks clients to wait: an outage we ride out is seconds long
 
 
+class CommonError(StrEnum):
+    """Codes any front door may answer with, besides each app's own (<app>/errors.py)."""
+
+    INVALID = "invalid"  # the input does not match the shape; extra.fields says where
+    INVALID_JSON = "invalid_json"
+    INVALID_MESSAGE = "invalid_message"
+    UNKNOWN_TYPE = "unknown_type"
+    NOT_FOUND = "not_found"
+    THROTTLED = "throttled"
+    # DRF's own exceptions keep their default codes.
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    PERMISSION_DENIED = "permission_denied"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    PARSE_ERROR = "parse_error"
+
+
+def error_enums() -> list[type[StrEnum]]:
+    """Every error-code enum: CommonError and the StrEnums in each app's errors.py."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("errors")
+    found = [CommonError]
+    for subclass in StrEnum.__subclasses__():
+        if subclass.__module__.endswith(".errors") and subclass not in found:
+            found.append(subclass)
+    return found
+
+
+def error_codes() -> list[str]:
+    return sorted({member.value for enum in error_enums() for member in enum})
+
+
 class ApplicationError(Exception):
     """A refusal with a stable machine code. Services raise it; every front door renders it."""
 
@@ -63,15 +98,15 @@ def error_body(code: str, message: str, extra: dict | None = None) -> dict:
 
 def validation_error_from_django(exc: DjangoValidationError) -> ApplicationError:
     fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return ApplicationError("invalid", "Invalid input.", {"fields": fields})
+    return ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": fields})
 
 
 def _drf_error(exc: drf.APIException) -> dict:
     if isinstance(exc, drf.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return error_body("invalid", "Invalid input.", {"fields": detail})
+        return error_body(CommonError.INVALID, "Invalid input.", {"fields": detail})
     if isinstance(exc, drf.Throttled):
-        return error_body("throttled", "Too many requests.", {"retry_after": exc.wait})
+        return error_body(CommonError.THROTTLED, "Too many requests.", {"retry_after": exc.wait})
     codes = exc.get_codes()
     code = codes if isinstance(codes, str) else exc.default_code
     return error_body(code, str(exc.detail))
@@ -108,7 +143,7 @@ class ErrorSerializer(serializers.Serializer):
 
 @csrf_exempt  # a POST to an unknown API path is a 404 in the error shape, not the CSRF failure page
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
-    return JsonResponse(error_body("not_found", "No such API endpoint.", {"path": request.path[:200]}), status=404)
+    return JsonResponse(error_body(CommonError.NOT_FOUND, "No such API endpoint.", {"path": request.path[:200]}), status=404)
 
 
 def is_api(request: HttpRequest) -> bool:

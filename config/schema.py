@@ -24,3 +24,15 @@ class AutoSchema(BaseAutoSchema):
                 responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 responses[code]["description"] = description
         return responses
+
+
+def document_error_codes(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error shape's `code` is one of the ErrorCode enum."""
+    from config.errors import error_codes
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorCode"] = {"type": "string", "enum": error_codes(),
+                            "description": "CommonError and every app's errors.py (<app>/errors.py)"}
+    if "Error" in schemas:
+        schemas["Error"]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    return result

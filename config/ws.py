@@ -17,7 +17,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from config.disconnects import Disconnect
-from config.errors import ApplicationError, error_body
+from config.errors import ApplicationError, CommonError, error_body
 from config.fanout import FanoutChannelLayer
 from config.realtime import EVENT_HANDLER, RESYNC_CLOSE_CODE, encode, session_group
 
@@ -175,16 +175,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data)
         except ValueError:
-            await self.send_error(ApplicationError("invalid_json", "Messages must be JSON objects."))
+            await self.send_error(ApplicationError(CommonError.INVALID_JSON, "Messages must be JSON objects."))
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.send_error(ApplicationError("invalid_message", "A message is an object with a string 'type'."))
+            await self.send_error(ApplicationError(CommonError.INVALID_MESSAGE, "A message is an object with a string 'type'."))
             return
         ref = message.get("ref")
         handler = self.handlers.get(message["type"])
         if handler is None:
             await self.send_error(
-                ApplicationError("unknown_type", f"Unknown message type '{message['type'][:40]}'.",
+                ApplicationError(CommonError.UNKNOWN_TYPE, f"Unknown message type '{message['type'][:40]}'.",
                                  {"known": sorted(self.handlers)}),
                 ref,
             )
@@ -194,7 +194,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if serializer_class is not None:
             serializer = serializer_class(data=message)
             if not serializer.is_valid():
-                await self.send_error(ApplicationError("invalid", "Invalid message.", {"fields": serializer.errors}), ref)
+                await self.send_error(ApplicationError(CommonError.INVALID, "Invalid message.", {"fields": serializer.errors}), ref)
                 return
             data = serializer.validated_data
         try:

@@ -228,14 +228,14 @@ def guild_socket_member(*, slug: str, user: User) -> tuple[Guild, GuildMember]:
 
 
 def guild_snapshot(*, guild: Guild, user: User) -> dict:
-    """Everything the guild socket needs on (re)connect, from the database. Three queries."""
-    from .api.serializers import GuildMemberSerializer, GuildMessageSerializer, GuildSerializer
+    """Everything the guild socket needs on (re)connect, from the database (the hello's body). Three queries."""
+    from . import events
 
     members = list(members_list(guild=guild))
     me = next((m for m in members if m.user_id == user.pk), None)
     return {
-        "guild": GuildSerializer(Guild.objects.get(pk=guild.pk)).data,
+        "guild": events.guild_payload(Guild.objects.get(pk=guild.pk)),
         "me": {"role": me.role} if me else None,
-        "members": GuildMemberSerializer(members, many=True).data,
-        "messages": GuildMessageSerializer(messages_list(guild=guild), many=True).data,
+        "members": [events.roster_member_payload(member) for member in members],
+        "messages": [events.message_payload(message) for message in messages_list(guild=guild)],
     }

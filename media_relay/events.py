@@ -8,22 +8,66 @@ the ones the platform publishes, to the room's channel-layer group (docs/realtim
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, TypedDict
+
+from config.event_schema import emits
 
 
-def peer_joined(*, peer_id: str, name: str) -> dict[str, Any]:
+class PeerJoined(TypedDict):
+    type: Literal["media_relay.peer"]
+    op: Literal["joined"]
+    peer_id: str
+    name: str
+
+
+@emits
+def peer_joined(*, peer_id: str, name: str) -> PeerJoined:
     return {"type": "media_relay.peer", "op": "joined", "peer_id": peer_id, "name": name}
 
 
-def peer_left(*, peer_id: str, reason: str) -> dict[str, Any]:
+class PeerLeft(TypedDict):
+    type: Literal["media_relay.peer"]
+    op: Literal["left"]
+    peer_id: str
+    reason: str
+
+
+@emits
+def peer_left(*, peer_id: str, reason: str) -> PeerLeft:
     return {"type": "media_relay.peer", "op": "left", "peer_id": peer_id, "reason": reason}
 
 
-def producer_added(*, producer: dict[str, Any]) -> dict[str, Any]:
+class Producer(TypedDict):
+    """media_relay.router.Producer.describe()"""
+
+    producer_id: str
+    peer_id: str
+    kind: str
+    codec: str
+    paused: bool
+
+
+class ProducerAdded(TypedDict):
+    type: Literal["media_relay.producer"]
+    op: Literal["added"]
+    producer: Producer
+
+
+@emits
+def producer_added(*, producer: dict[str, Any]) -> ProducerAdded:
     return {"type": "media_relay.producer", "op": "added", "producer": producer}
 
 
-def producer_closed(*, producer_id: str, peer_id: str, reason: str) -> dict[str, Any]:
+class ProducerClosed(TypedDict):
+    type: Literal["media_relay.producer"]
+    op: Literal["closed"]
+    producer_id: str
+    peer_id: str
+    reason: str
+
+
+@emits
+def producer_closed(*, producer_id: str, peer_id: str, reason: str) -> ProducerClosed:
     return {
         "type": "media_relay.producer",
         "op": "closed",
@@ -33,7 +77,17 @@ def producer_closed(*, producer_id: str, peer_id: str, reason: str) -> dict[str,
     }
 
 
-def producer_paused(*, producer_id: str, peer_id: str, kind: str, paused: bool, by: str) -> dict[str, Any]:
+class ProducerPaused(TypedDict):
+    type: Literal["media_relay.producer"]
+    op: Literal["paused", "resumed"]
+    producer_id: str
+    peer_id: str
+    kind: str
+    by: str
+
+
+@emits
+def producer_paused(*, producer_id: str, peer_id: str, kind: str, paused: bool, by: str) -> ProducerPaused:
     return {
         "type": "media_relay.producer",
         "op": "paused" if paused else "resumed",
@@ -44,7 +98,16 @@ def producer_paused(*, producer_id: str, peer_id: str, kind: str, paused: bool, 
     }
 
 
-def consumer_closed(*, consumer_id: str, producer_id: str, reason: str) -> dict[str, Any]:
+class ConsumerClosed(TypedDict):
+    type: Literal["media_relay.consumer"]
+    op: Literal["closed"]
+    consumer_id: str
+    producer_id: str
+    reason: str
+
+
+@emits
+def consumer_closed(*, consumer_id: str, producer_id: str, reason: str) -> ConsumerClosed:
     return {
         "type": "media_relay.consumer",
         "op": "closed",
@@ -54,11 +117,33 @@ def consumer_closed(*, consumer_id: str, producer_id: str, reason: str) -> dict[
     }
 
 
-def speakers_changed(*, speaking: list[dict[str, Any]], dominant: str | None) -> dict[str, Any]:
+class Speaker(TypedDict):
+    peer_id: str
+    producer_id: str
+    level: float
+
+
+class SpeakersChanged(TypedDict):
+    type: Literal["media_relay.speakers"]
+    op: Literal["changed"]
+    speaking: list[Speaker]
+    dominant: str | None
+
+
+@emits
+def speakers_changed(*, speaking: list[dict[str, Any]], dominant: str | None) -> SpeakersChanged:
     return {"type": "media_relay.speakers", "op": "changed", "speaking": speaking, "dominant": dominant}
 
 
-def stream_ended(*, user_id: int, reason: str) -> dict[str, Any]:
+class StreamEnded(TypedDict):
+    type: Literal["media_relay.stream"]
+    op: Literal["ended"]
+    user_id: int
+    reason: Literal["stream_key_revoked", "stream_key_rotated"]
+
+
+@emits
+def stream_ended(*, user_id: int, reason: str) -> StreamEnded:
     """The room's WHIP stream by `user_id` is over (its key was revoked or rotated)."""
     return {"type": "media_relay.stream", "op": "ended", "user_id": user_id, "reason": reason}
 
@@ -68,12 +153,31 @@ def relay_group(room_id: int) -> str:
     return f"media_relay.room.{room_id}"
 
 
-def rights_changed() -> dict[str, Any]:
+class RightsChanged(TypedDict):
+    type: Literal["media_relay.rights"]
+    op: Literal["changed"]
+
+
+@emits
+def rights_changed() -> RightsChanged:
     """To a room's relay group: re-read the room's voice rights now (a member's session ended)."""
     return {"type": "media_relay.rights", "op": "changed"}
 
 
-def recording_changed(recording, *, op: str) -> dict[str, Any]:
+class Recording(TypedDict):
+    id: int
+    started_at: str
+    stopped_at: str | None
+
+
+class RecordingChanged(TypedDict):
+    type: Literal["media_relay.recording"]
+    op: Literal["started", "stopped"]
+    recording: Recording
+
+
+@emits
+def recording_changed(recording, *, op: str) -> RecordingChanged:
     """To the room's group (media_relay.recordings): op started or stopped."""
     return {
         "type": "media_relay.recording",

@@ -7,18 +7,19 @@ from config.ws import BaseConsumer, ChatDeleteSerializer, ChatSendSerializer, ha
 from . import selectors
 from .events import HALLWAY_GROUP, room_group, room_user_group
 from .services import chat, membership, playback, queue, watch
+from .sync import MAX_POSITION, MAX_RATE, MIN_RATE
 
 
 class PositionSerializer(serializers.Serializer):
-    position = serializers.FloatField(required=False, min_value=0, max_value=86400)
+    position = serializers.FloatField(required=False, min_value=0, max_value=MAX_POSITION)
 
 
 class SeekSerializer(serializers.Serializer):
-    position = serializers.FloatField(min_value=0, max_value=86400)
+    position = serializers.FloatField(min_value=0, max_value=MAX_POSITION)
 
 
 class RateSerializer(serializers.Serializer):
-    rate = serializers.FloatField(min_value=0.25, max_value=2.0)
+    rate = serializers.FloatField(min_value=MIN_RATE, max_value=MAX_RATE)
 
 
 class LoadSerializer(serializers.Serializer):
@@ -31,7 +32,7 @@ class BufferingSerializer(serializers.Serializer):
 
 
 class DurationSerializer(serializers.Serializer):
-    duration = serializers.FloatField(min_value=0, max_value=86400)
+    duration = serializers.FloatField(min_value=0, max_value=MAX_POSITION)
 
 
 class EndedSerializer(serializers.Serializer):
@@ -39,7 +40,7 @@ class EndedSerializer(serializers.Serializer):
 
 
 class DriftSerializer(serializers.Serializer):
-    drift_ms = serializers.IntegerField(min_value=-86_400_000, max_value=86_400_000)
+    drift_ms = serializers.IntegerField(min_value=-MAX_POSITION * 1000, max_value=MAX_POSITION * 1000)
 
 
 class HandSerializer(serializers.Serializer):

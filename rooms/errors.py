@@ -22,6 +22,7 @@ class PlaybackError(StrEnum):
     NO_RIGHTS = "playback_not_allowed"
     NO_SOURCE = "no_source"
     NOT_SYNCED = "source_not_synced"
+    SOURCE_INVALID = "source_invalid"
 
 
 class ChatError(StrEnum):

@@ -4,11 +4,11 @@ from collections.abc import Callable
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
 
 from accounts.models import User
 from accounts.selectors import are_friends, friend_ids, is_blocked_between
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
+from config.event_schema import iso
 
 from .errors import RoomError
 from .models import (
@@ -253,33 +253,28 @@ def me_snapshot(*, room: Room, member: RoomMember) -> dict:
     """`me` in a room's hello and in rooms.me events: my standing and what I may do."""
     return {
         "role": member.role, "is_muted": member.is_muted,
-        "hand_raised_at": DateTimeField().to_representation(member.hand_raised_at) if member.hand_raised_at else None,
+        "hand_raised_at": iso(member.hand_raised_at),
         **member_capabilities(room=room, member=member),
     }
 
 
 def room_snapshot(*, room: Room, user: User) -> dict:
-    """Everything a client needs on (re)connect, from the database. Seven queries."""
-    from .api.serializers import (
-        ChatMessageSerializer,
-        MemberSerializer,
-        PlaybackSerializer,
-        QueueItemSerializer,
-        RoomSettingsSerializer,
-    )
+    """Everything a client needs on (re)connect, from the database (the hello's body). Seven queries."""
+    from . import events
+
     room = Room.objects.get(pk=room.pk)
     members = list(members_list(room=room))
     me = next((m for m in members if m.user_id == user.pk), None)
     votes, needed = skip_tally(room=room)
     return {
-        "room": RoomSettingsSerializer(room).data,
+        "room": events.room_settings_payload(room),
         "me": me_snapshot(room=room, member=me) if me else None,
-        "state": PlaybackSerializer(room).data,
-        "members": MemberSerializer(members, many=True).data,
-        "queue": QueueItemSerializer(queue_list(room=room), many=True).data,
+        "state": events.playback_payload(room),
+        "members": [events.member_payload(member) for member in members],
+        "queue": [events.queue_item_payload(item) for item in queue_list(room=room)],
         "skip_votes": votes,
         "skip_needed": needed,
-        "messages": ChatMessageSerializer(messages_list(room=room), many=True).data,
+        "messages": [events.chat_message_payload(message) for message in messages_list(room=room)],
     }
 
 

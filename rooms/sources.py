@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from config.errors import ApplicationError
 
+from .errors import PlaybackError
+
 MAX_URL_LENGTH = 2000
 VIDEO_EXTENSIONS = (".mp4", ".webm", ".ogv", ".ogg", ".mov", ".m4v")
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
@@ -43,7 +45,7 @@ class Source:
 
 
 def invalid(message: str, url: str) -> ApplicationError:
-    return ApplicationError("source_invalid", message, {"url": url[:200]})
+    return ApplicationError(PlaybackError.SOURCE_INVALID, message, {"url": url[:200]})
 
 
 def _youtube_start(query: dict) -> float:

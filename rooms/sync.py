@@ -8,7 +8,9 @@ the state forward through the transitions below.
 
 from dataclasses import dataclass, replace
 
+# The limits every front door checks (socket, API, database constraint).
 MIN_RATE, MAX_RATE = 0.25, 2.0
+MAX_POSITION = 24 * 60 * 60  # seconds: positions and durations stay within a day
 
 
 @dataclass(frozen=True)

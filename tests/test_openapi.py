@@ -113,3 +113,12 @@ def test_spectacular_validates_without_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert out.read_text().startswith("openapi: 3.")
+
+
+def test_error_codes_are_an_enum_in_the_schema(schema):
+    from config.errors import error_codes
+
+    components = schema["components"]["schemas"]
+    assert components["Error"]["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCode"}
+    assert components["ErrorCode"]["enum"] == error_codes()
+    assert {"invalid", "throttled", "not_authenticated", "room_full", "guild_full"} <= set(error_codes())

@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, ForbiddenError
+from config.api import parse
+from config.errors import ApplicationError, CommonError, ForbiddenError
 
 from .. import selectors
 from ..errors import AccountError
@@ -33,12 +34,6 @@ from .serializers import (
     PasswordConfirmSerializer,
     UserSummarySerializer,
 )
-
-
-def parse(serializer_class, request: Request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class IsSignedInWithSession(permissions.BasePermission):
@@ -156,7 +151,7 @@ class UserSearchView(generics.ListAPIView):
     def get_queryset(self):
         query = self.request.query_params.get("q", "").strip()
         if len(query) < 2:
-            raise ApplicationError("invalid", "Search with at least 2 characters.", {"fields": {"q": ["Too short."]}})
+            raise ApplicationError(CommonError.INVALID, "Search with at least 2 characters.", {"fields": {"q": ["Too short."]}})
         return selectors.user_search(query=query, viewer=self.request.user)
 
 
@@ -301,7 +296,7 @@ class NotificationListView(generics.ListAPIView):
         params = self.request.query_params
         after = params.get("after")
         if after is not None and not after.isdigit():
-            raise ApplicationError("invalid", "'after' is a notification id.", {"fields": {"after": ["Not an id."]}})
+            raise ApplicationError(CommonError.INVALID, "'after' is a notification id.", {"fields": {"after": ["Not an id."]}})
         return selectors.notifications_list(
             user=self.request.user, unread_only=params.get("unread") in ("1", "true"), after_id=int(after) if after else None
         )

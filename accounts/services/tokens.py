@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError, NotFoundError
+from config.errors import ApplicationError, CommonError, NotFoundError
 
 from ..errors import TokenError
 from ..models import ApiToken, User
@@ -24,7 +24,7 @@ def hash_key(key: str) -> str:
 def api_token_create(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Returns the token row and its key; the key is never retrievable again."""
     if expires_at is not None and expires_at <= timezone.now():
-        raise ApplicationError("invalid", "The expiry must be in the future.", {"fields": {"expires_at": ["In the past."]}})
+        raise ApplicationError(CommonError.INVALID, "The expiry must be in the future.", {"fields": {"expires_at": ["In the past."]}})
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
         if api_tokens_list(user=user).count() >= MAX_ACTIVE_TOKENS:  # expired tokens are not active

@@ -47,4 +47,5 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "rooms.sources.SourceKind",
         "TaskKindEnum": "gamification.rules.TaskKind",
     },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_error_codes"],
 }

@@ -16,7 +16,9 @@ if REDIS_URL:
             # Redis pub/sub, plus one-pass local fan-out on the fast path.
             "BACKEND": "config.fanout.FanoutChannelLayer" if WS_FAST_PATH
             else "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # The prefix of every Redis pub/sub channel name: pub/sub ignores the database number,
+            # so processes sharing a Redis (parallel test workers) keep apart by prefix.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi")},
         }
     }
 else:

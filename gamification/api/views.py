@@ -7,7 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError, NotFoundError
+from config.api import parse
+from config.errors import ApplicationError, CommonError, NotFoundError
 from guilds.api.views import GuildView
 
 from .. import leaderboard, selectors
@@ -30,17 +31,11 @@ from .serializers import (
 )
 
 
-def parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def int_param(request, name: str, default: int) -> int:
     try:
         return int(request.query_params.get(name, default))
     except ValueError:
-        raise ApplicationError("invalid", "Invalid input.", {"fields": {name: ["A whole number is required."]}}) from None
+        raise ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": {name: ["A whole number is required."]}}) from None
 
 
 class LeaderboardIndexView(APIView):
@@ -83,7 +78,7 @@ class WeeklyResultsView(APIView):
         try:
             week = date.fromisoformat(raw) if raw else None
         except ValueError:
-            raise ApplicationError("invalid", "Invalid input.", {"fields": {"week": ["Use YYYY-MM-DD."]}}) from None
+            raise ApplicationError(CommonError.INVALID, "Invalid input.", {"fields": {"week": ["Use YYYY-MM-DD."]}}) from None
         results = selectors.weekly_results(week=week, viewer=request.user)
         if results is None:
             raise NotFoundError(GamificationError.WEEK_NOT_FOUND, "No week has been reset yet.")

@@ -13,7 +13,6 @@ from ..errors import GamificationError
 from ..models import Badge, Decoration, DecorationKind, PlayerStats, UnlockSource, UserBadge, UserDecoration
 from ..notification_kinds import NotificationKind
 from ..rules import SHOWCASE_SIZE
-from ..shapes import badge_data, decoration_data
 
 
 def badge_award(*, user: User, badge: Badge, source: UnlockSource) -> UserBadge | None:
@@ -26,7 +25,7 @@ def badge_award(*, user: User, badge: Badge, source: UnlockSource) -> UserBadge 
             return None  # unique (user, badge)
         notification_create(recipient=user, kind=NotificationKind.BADGE_EARNED,
                             data={"badge": badge.slug, "name": badge.name, "rarity": badge.rarity})
-        publish_on_commit(user_group(user.pk), events.badge_earned(badge=badge_data(badge)))
+        publish_on_commit(user_group(user.pk), events.badge_earned(badge))
     return earned
 
 
@@ -64,7 +63,7 @@ def decoration_unlock(*, user: User, decoration: Decoration, source: UnlockSourc
             return None
         notification_create(recipient=user, kind=NotificationKind.DECORATION_UNLOCKED,
                             data={"decoration": decoration.slug, "kind": decoration.kind, "name": decoration.name})
-        publish_on_commit(user_group(user.pk), events.decoration_unlocked(decoration=decoration_data(decoration)))
+        publish_on_commit(user_group(user.pk), events.decoration_unlocked(decoration))
     return owned
 
 

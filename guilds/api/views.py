@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
-from config.errors import ApplicationError
+from config.api import parse
+from config.errors import ApplicationError, CommonError
 from rooms.api.serializers import RoomSettingsSerializer, RoomSummarySerializer
 from rooms.models import Room
 
@@ -33,18 +34,12 @@ from .serializers import (
 )
 
 
-def parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def message_id(params, name: str) -> int | None:
     value = params.get(name)
     if not value:
         return None
     if not value.isdigit():
-        raise ApplicationError("invalid", f"'{name}' is a message id.", {"fields": {name: ["Not an id."]}})
+        raise ApplicationError(CommonError.INVALID, f"'{name}' is a message id.", {"fields": {name: ["Not an id."]}})
     return int(value)
 
 

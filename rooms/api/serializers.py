@@ -14,6 +14,7 @@ from ..models import (
     RoomRole,
     Visibility,
 )
+from ..sync import MAX_POSITION, MAX_RATE, MIN_RATE
 
 
 class SourceSerializer(serializers.Serializer):
@@ -152,8 +153,8 @@ class QueueReorderSerializer(serializers.Serializer):
 
 class PlaybackCommandSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["play", "pause", "seek", "rate", "load"])
-    position = serializers.FloatField(required=False, min_value=0, max_value=60 * 60 * 24)
-    rate = serializers.FloatField(required=False, min_value=0.25, max_value=2.0)
+    position = serializers.FloatField(required=False, min_value=0, max_value=MAX_POSITION)
+    rate = serializers.FloatField(required=False, min_value=MIN_RATE, max_value=MAX_RATE)
     url = serializers.CharField(required=False, max_length=2100)
     title = serializers.CharField(required=False, max_length=200, allow_blank=True)
 

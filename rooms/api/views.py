@@ -7,7 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_get_by_handle
-from config.errors import ApplicationError
+from config.api import parse
+from config.errors import ApplicationError, CommonError
 
 from .. import selectors
 from ..models import ChatMessage, QueueItem, Room, RoomMember
@@ -34,12 +35,6 @@ from .serializers import (
     RoomSummarySerializer,
     RoomUpdateSerializer,
 )
-
-
-def parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class RoomView(APIView):
@@ -204,7 +199,7 @@ class MessageListView(RoomView, generics.ListAPIView):
             after = int(params["after"]) if params.get("after") else None
             before = int(params["before"]) if params.get("before") else None
         except ValueError as exc:
-            raise ApplicationError("invalid", "after and before are message ids.") from exc
+            raise ApplicationError(CommonError.INVALID, "after and before are message ids.") from exc
         return selectors.messages_list(room=room, after_id=after, before_id=before)
 
     @extend_schema(request=ChatSendSerializer, responses={201: ChatMessageSerializer}, summary="Send a message")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from rooms.sources import SourceKind
-from rooms.sync import PlaybackState
+from rooms.sync import MAX_RATE, MIN_RATE, PlaybackState
 
 
 def new_room_code() -> str:
@@ -75,7 +75,7 @@ class Room(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="watch") | Q(max_members__lte=12), name="room_voice_max_12"
             ),
-            models.CheckConstraint(condition=Q(rate__gte=0.25, rate__lte=2.0), name="room_rate_range"),
+            models.CheckConstraint(condition=Q(rate__gte=MIN_RATE, rate__lte=MAX_RATE), name="room_rate_range"),
         ]
 
     def __str__(self) -> str:

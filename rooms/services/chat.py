@@ -13,7 +13,7 @@ from config.realtime import publish_on_commit
 
 from .. import events
 from ..chat_filters import apply_filters
-from ..errors import ChatError
+from ..errors import ChatError, RoomError
 from ..models import ChatMessage, ChatMode, Room, RoomMember
 from ..models.chat import MAX_MESSAGE_LENGTH
 from ..signals import chat_message_sent
@@ -39,7 +39,7 @@ def message_send(*, author: User, room: Room, body: str) -> ChatMessage:
         # The author's membership row, locked: one author's messages are checked one at a time.
         member = RoomMember.objects.select_for_update().filter(room=room, user=author).first()
         if member is None:
-            raise ForbiddenError("not_a_member", "Join the room first.")
+            raise ForbiddenError(RoomError.NOT_A_MEMBER, "Join the room first.")
         room = Room.objects.get(pk=room.pk)
         if room.chat_mode == ChatMode.OFF:
             raise ForbiddenError(ChatError.CHAT_OFF, "Chat is off in this room.")
@@ -75,7 +75,7 @@ def message_delete(*, actor: User, room: Room, message_id: int) -> ChatMessage:
             raise NotFoundError(ChatError.MESSAGE_NOT_FOUND, "No such message.")
         member = RoomMember.objects.filter(room=room, user=actor).first()
         if message.author_id != actor.pk and not (member and member.can_moderate):
-            raise ForbiddenError("not_allowed", "Only the author or a moderator can delete a message.")
+            raise ForbiddenError(RoomError.NOT_ALLOWED, "Only the author or a moderator can delete a message.")
         message.deleted_at, message.deleted_by = timezone.now(), actor
         message.save(update_fields=["deleted_at", "deleted_by"])
         publish_on_commit(events.room_group(room.pk), events.chat_deleted(message))

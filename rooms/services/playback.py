@@ -5,15 +5,15 @@ import time
 from django.db import transaction
 
 from accounts.models import User
-from config.errors import ApplicationError, ForbiddenError
+from config.errors import ApplicationError, CommonError, ForbiddenError
 from config.realtime import publish_on_commit
 
 from .. import events
-from ..errors import PlaybackError
+from ..errors import PlaybackError, RoomError
 from ..models import Room, RoomMember
 from ..selectors import can_control_playback, member_require
 from ..sources import Source, parse_source
-from ..sync import MAX_RATE, MIN_RATE, PlaybackState
+from ..sync import MAX_POSITION, MAX_RATE, MIN_RATE, PlaybackState
 
 ENDED_TOLERANCE = 2.0  # seconds: a client's "ended" may arrive a little before the server's clock agrees
 
@@ -62,16 +62,16 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
             state = state.pause(now, position)
         elif action == "seek":
             if position is None:
-                raise ApplicationError("invalid", "A seek needs a position.", {"fields": {"position": ["Required."]}})
+                raise ApplicationError(CommonError.INVALID, "A seek needs a position.", {"fields": {"position": ["Required."]}})
             state = state.seek(now, position)
         elif action == "rate":
             if rate is None:
-                raise ApplicationError("invalid", "Say which rate.", {"fields": {"rate": ["Required."]}})
+                raise ApplicationError(CommonError.INVALID, "Say which rate.", {"fields": {"rate": ["Required."]}})
             if not MIN_RATE <= rate <= MAX_RATE:
-                raise ApplicationError("invalid", f"Rates go from {MIN_RATE} to {MAX_RATE}.", {"fields": {"rate": ["Out of range."]}})
+                raise ApplicationError(CommonError.INVALID, f"Rates go from {MIN_RATE} to {MAX_RATE}.", {"fields": {"rate": ["Out of range."]}})
             state = state.with_rate(now, rate)
         else:
-            raise ApplicationError("invalid", f"Unknown action '{action}'.")
+            raise ApplicationError(CommonError.INVALID, f"Unknown action '{action}'.")
         room.is_waiting_for_ready = False
         save_state(room, state, "is_waiting_for_ready")
     return room
@@ -82,7 +82,7 @@ def playback_duration_report(*, user: User, room: Room, duration: float) -> None
     with transaction.atomic():
         room = _lock(room)
         member_require(room=room, user=user)
-        if room.duration is None and 0 < duration < 60 * 60 * 24:
+        if room.duration is None and 0 < duration < MAX_POSITION:
             save_state(room, room.playback.with_duration(time.time(), duration))
 
 
@@ -147,7 +147,7 @@ def member_drift_report(*, user: User, room: Room, drift_ms: int) -> None:
     with transaction.atomic():
         member = RoomMember.objects.select_for_update().select_related("user").filter(room=room, user=user).first()
         if member is None:
-            raise ForbiddenError("not_a_member", "Join the room first.")
+            raise ForbiddenError(RoomError.NOT_A_MEMBER, "Join the room first.")
         if member.drift_ms is not None and abs(member.drift_ms - drift_ms) < DRIFT_REPORT_STEP_MS:
             return
         member.drift_ms = drift_ms

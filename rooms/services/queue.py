@@ -13,7 +13,7 @@ from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFo
 from config.realtime import publish_on_commit
 
 from .. import events, media_probe
-from ..errors import QueueError
+from ..errors import PlaybackError, QueueError, RoomError
 from ..models import QueueItem, Room, SkipVote
 from ..selectors import member_require, queue_list, skip_tally
 from ..sources import Source, SourceKind, parse_source
@@ -95,7 +95,7 @@ def queue_remove(*, actor: User, room: Room, item_id: int) -> None:
         if item is None:
             raise NotFoundError(QueueError.ITEM_NOT_FOUND, "No such queue item.")
         if item.added_by_id != actor.pk and not member.can_moderate:
-            raise ForbiddenError("not_allowed", "Only who added it, or a moderator, can remove it.")
+            raise ForbiddenError(RoomError.NOT_ALLOWED, "Only who added it, or a moderator, can remove it.")
         _delete_item(item)
         publish_queue(room)
 
@@ -139,7 +139,7 @@ def skip_vote(*, user: User, room: Room) -> tuple[int, int]:
         room = _lock(room)
         member_require(room=room, user=user)
         if not room.source_url:
-            raise ApplicationError("no_source", "Nothing is playing.")
+            raise ApplicationError(PlaybackError.NO_SOURCE, "Nothing is playing.")
         try:
             with transaction.atomic():
                 SkipVote.objects.create(room=room, user=user, source_url=room.source_url)

@@ -19,21 +19,18 @@ Event types of accounts/events.py asserted here, as they reach sockets:
   session.force_logout ended (signed_in_elsewhere, session_expired, signed_out, account_deactivated)
 """
 
-import asyncio
-import contextlib
 import json
 import time
 
 import pytest
 import pytest_asyncio
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.dispatch import Signal
 from django.test import Client
 
 from accounts import signals as accounts_signals
+from accounts.events import MeHello
 from accounts.models import DeviceSession, Notification, PresenceConnection
 from accounts.notification_kinds import NotificationKind
 from accounts.selectors import session_store
@@ -41,27 +38,15 @@ from accounts.services import notifications as notification_services
 from accounts.services import social
 from accounts.services.sessions import session_start
 from accounts.services.users import user_deactivate
-from config.asgi import application
+from config.event_schema import check
 from config.realtime import EVENT_HANDLER, encode, user_group
 from config.ws import CloseCode
 from tests.queries import count_queries
+from tests.sockets import ORIGIN, WAIT, call, closed, disconnect_all, frame, frames, login, open_socket, output, quiet
 
 from .factories import make_friends
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = b"http://localhost"
-WAIT = 5  # seconds; generous for the Redis pub/sub layer in CI
-QUIET = 0.5  # how long "receives nothing" listens
-
-
-# -- helpers ---------------------------------------------------------------------------------------------
-def login(user) -> str:
-    """Sign in like a browser (the login signal ends the account's other sessions); return the session key."""
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
 
 ACCOUNTS_EVENT_FAMILIES = ("notifications", "social", "presence", "session")
 
@@ -74,51 +59,8 @@ def is_other_apps_event(output: dict) -> bool:
     return "." in kind and kind.split(".")[0] not in ACCOUNTS_EVENT_FAMILIES
 
 
-async def output(comm) -> dict:
-    """The next output that is not another app's event."""
-    while True:
-        out = await comm.receive_output(timeout=WAIT)
-        if not is_other_apps_event(out):
-            return out
-
-
-async def frame(comm) -> dict:
-    out = await output(comm)
-    assert out["type"] == "websocket.send", out
-    return json.loads(out["text"])
-
-
-async def frames(comm, count: int) -> list[dict]:
-    return [await frame(comm) for _ in range(count)]
-
-
-async def closed(comm) -> dict:
-    """The next output must be the server closing the socket."""
-    out = await output(comm)
-    assert out["type"] == "websocket.close", out
-    return out
-
-
-async def quiet(comm) -> None:
-    """Nothing (but other apps' events) arrives for a while, and the consumer did not crash."""
-    await asyncio.sleep(QUIET)
-    if comm.future.done():
-        comm.future.result()
-    unexpected = []
-    while not comm.output_queue.empty():
-        out = comm.output_queue.get_nowait()
-        if not is_other_apps_event(out):
-            unexpected.append(out)
-    assert unexpected == []
-
-
 def kinds(events: list[dict]) -> list[tuple[str, str | None]]:
     return sorted((e["type"], e.get("op")) for e in events)
-
-
-def call(fn, /, *args, **kwargs):
-    """Run sync code (services, ORM) as a view would: in a worker thread, with its own transactions."""
-    return database_sync_to_async(fn)(*args, **kwargs)
 
 
 def alogin(user):
@@ -145,27 +87,20 @@ def mute_other_apps_listeners(monkeypatch):
 
 @pytest_asyncio.fixture
 async def sockets():
-    """open(session_key) → a connected communicator; every one is disconnected at the end."""
-    opened: list[WebsocketCommunicator] = []
+    """open(session_key) → a connected /ws/me/ communicator (its hello read); every one is disconnected at the end."""
+    opened = []
 
     async def open_(session_key: str | None = None, *, origin: bytes | None = ORIGIN, hello: bool = True):
-        headers = []
-        if origin is not None:
-            headers.append((b"origin", origin))
-        if session_key is not None:
-            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
-        comm = WebsocketCommunicator(application, "/ws/me/", headers=headers)
+        comm = await open_socket("/ws/me/", session_key, origin=origin, skip=is_other_apps_event)
         opened.append(comm)
-        comm.connected, comm.close_code = await comm.connect(timeout=WAIT)
         if comm.connected and session_key is not None and hello:
             comm.hello = await frame(comm)
             assert comm.hello["type"] == "hello", comm.hello
+            check(comm.hello, MeHello)
         return comm
 
     yield open_
-    for comm in opened:
-        with contextlib.suppress(asyncio.CancelledError):  # a timed-out receive already cancelled it
-            await comm.disconnect(timeout=WAIT)
+    await disconnect_all(opened)
 
 
 # -- the handshake -----------------------------------------------------------------------------------------

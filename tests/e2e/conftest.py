@@ -21,7 +21,15 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
-pytestmark = pytest.mark.e2e
+E2E_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/e2e/ e2e, so `-m "not e2e"` leaves the browser out (a pytestmark in a
+    conftest marks nothing)."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _free_port(host: str = "127.0.0.1") -> int:

@@ -1,12 +1,10 @@
 """Fixtures and helpers for the guilds tests.
 
-Sockets, races, `refused` and `commit` come from the rooms tests' helpers (tests/rooms/conftest.py);
-only what guilds need on top is here.
+Sockets come from tests/sockets.py; races and `refused` from the rooms tests' helpers
+(tests/rooms/conftest.py); only what guilds need on top is here.
 """
 
 import pytest
-
-from tests.rooms.conftest import sockets  # noqa: F401 - a fixture shared with the rooms tests
 
 from .factories import GuildFactory
 

@@ -13,7 +13,7 @@ from guilds.services.guilds import guild_disband
 from guilds.services.membership import guild_member_kick, guild_member_set_role
 from tests.accounts.factories import UserFactory
 from tests.queries import count_queries
-from tests.rooms.conftest import call, closed, frame, login, quiet
+from tests.sockets import call, closed, frame, login, quiet
 
 from .factories import GuildFactory, add_member
 

@@ -40,8 +40,9 @@ from tests.authz import (
     matrix_params,
     perform,
 )
+from tests.sockets import ORIGIN, application, call, login
 
-from .conftest import ORIGIN, application, call, login, room_path
+from .conftest import room_path
 from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, RoomFactory, add_member, set_source
 
 pytestmark = pytest.mark.django_db

@@ -16,14 +16,17 @@ import pytest
 from django.conf import settings
 from factory.django import mute_signals
 
+from config.event_schema import check
 from config.ws import CloseCode
 from rooms import signals
+from rooms.events import HallwayHello
 from rooms.models import ChatMessage, QueueItem, Room, RoomMember, SkipVote, Visibility, WatchSession
 from rooms.services.chat import message_send
 from rooms.services.membership import member_kick, room_close, room_create, room_join, room_leave, room_update
 from rooms.services.playback import playback_command
+from tests.sockets import call, closed, frame, frames, login, quiet
 
-from .conftest import call, closed, count_queries, frame, frames, login, quiet, room_path
+from .conftest import count_queries, room_path
 from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, YOUTUBE_URL, RoomFactory, add_member, set_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -529,7 +532,7 @@ async def test_settings_change_reaches_members(room, alice, both):
 async def test_hallway_hears_public_rooms_only(sockets, alice, bob, carol):
     to_carol = await sockets("/ws/hallway/", await call(login, carol))
     hello = await frame(to_carol)  # docs/realtime.md: every socket says hello on connect
-    assert hello["type"] == "hello" and set(hello) == {"type", "server_time"}
+    check(hello, HallwayHello)
     await quiet(to_carol)
 
     public = await call(room_create, creator=alice, name="Open house", visibility="public")
