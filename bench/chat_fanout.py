@@ -235,7 +235,14 @@ def prepare_database(args, env: dict[str, str]) -> None:
         print(f"migrating {args.database} (a no-op once done)", flush=True)
         cmds = [[PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"]]
     for cmd in cmds:
-        subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=900)
+        if subprocess.run(cmd, cwd=ROOT, env=env, timeout=900).returncode == 0:
+            continue
+        if fresh:
+            raise SystemExit(f"could not build {args.database}: {' '.join(cmd)} failed")
+        # A database migrated by another branch's migrations (renamed or renumbered since): start over.
+        print(f"recreating {args.database}: its migrations are not this checkout's", flush=True)
+        args.fresh_db = True
+        return prepare_database(args, env)
 
 
 def setup_django(env: dict[str, str]) -> None:

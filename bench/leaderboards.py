@@ -76,7 +76,14 @@ def prepare_database(args, env) -> None:
             print(f"creating database {args.database}", flush=True)
             conn.execute(f'CREATE DATABASE "{args.database}"')
     print(f"migrating {args.database} (a no-op once done; the first time takes a minute or two)", flush=True)
-    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=1200)
+    migrate = [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"]
+    if subprocess.run(migrate, cwd=ROOT, env=env, timeout=1200).returncode != 0:
+        # A database migrated by another branch's migrations (renamed or renumbered since): start over.
+        print(f"recreating {args.database}: its migrations are not this checkout's", flush=True)
+        with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{args.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.database}"')
+        subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=1200)
 
 
 def setup_django(env) -> None:

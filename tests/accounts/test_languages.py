@@ -43,7 +43,7 @@ def test_profiles_show_language_names(client):
 
 @pytest.mark.django_db
 def test_hallway_cards_and_room_previews_show_language_names(client):
-    room = RoomFactory(name="Charla", languages=["es", "en"])
+    room = RoomFactory(name="Charla", languages=["es", "en"], is_permanent=True)  # the hallway lists it while empty
     client.force_login(UserFactory())
     hallway = client.get("/rooms/").content.decode()
     assert '<span data-field="languages">Spanish, English</span>' in hallway

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.events import MeHello
-from accounts.models import NotificationKind
+from accounts.notification_kinds import NotificationKind
 from accounts.services.notifications import (
     notification_create,
     notification_mark_read,

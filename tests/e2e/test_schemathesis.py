@@ -7,6 +7,7 @@ found the empty multipart 400s that daphne answered without a body).
 """
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,4 +41,5 @@ def test_generated_requests_get_no_5xx_and_answers_that_keep_to_the_schema(unthr
     ]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "Selected: 106/107" in run.stdout
+    selected, total = map(int, re.search(r"Selected: (\d+)/(\d+)", run.stdout).groups())
+    assert total >= 107 and selected == total - 1, "every operation but tokens_destroy was run"

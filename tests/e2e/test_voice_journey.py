@@ -172,13 +172,13 @@ def test_two_people_talk_in_a_voice_room_and_the_leaders_controls_reach_the_rela
 def matched_partners(base: str, first, second) -> str:
     """Two people ask for a language partner on /partner/ and land in their private voice room."""
     first.goto(f"{base}/partner/")
-    first.locator("select[name=speaks]").select_option(["en"])
-    first.locator("select[name=learns]").select_option(["fr"])
+    first.locator("select[name=speaks]").select_option(["en"], force=True)  # the language picker hides the select
+    first.locator("select[name=learns]").select_option(["fr"], force=True)
     first.click("#partner-start")
     expect(first.locator("#partner-state")).to_contain_text("Waiting")
     second.goto(f"{base}/partner/")
-    second.locator("select[name=speaks]").select_option(["fr"])
-    second.locator("select[name=learns]").select_option(["en"])
+    second.locator("select[name=speaks]").select_option(["fr"], force=True)
+    second.locator("select[name=learns]").select_option(["en"], force=True)
     second.click("#partner-start")
     second.wait_for_url("**/r/*/")  # from the API's reply (static/js/partner.js goes once, not again on the event)
     first.wait_for_url("**/r/*/", timeout=15_000)  # told live, over its per-user socket

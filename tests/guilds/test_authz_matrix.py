@@ -282,8 +282,13 @@ def test_matrix(w, case: Case, role: str):
         assert after == before
 
 
+# Guild events are gamification's endpoints (they pay XP) but need a guild's members to test: their
+# cases live here and count towards gamification's matrix (tests/gamification/test_authz_matrix.py).
+GUILD_EVENTS = {"api-guild-events"}
+
+
 def test_every_endpoint_is_in_the_matrix():
-    assert_matrix_complete("guilds", CASES, at_least=32)
+    assert_matrix_complete("guilds", [case for case in CASES if case.name not in GUILD_EVENTS], at_least=30)
 
 
 @pytest.mark.parametrize("name, method, route", anonymous_params("guilds"))

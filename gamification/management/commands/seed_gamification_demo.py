@@ -16,7 +16,6 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from guilds.services.watch_hours import guilds_refresh_watch_hours
 
 from accounts.models import User
 from gamification.models import (
@@ -34,6 +33,7 @@ from gamification.models import (
 from gamification.rules import Reason, TaskKind
 from gamification.services.activity import watch_time_record
 from gamification.services.collection import badge_award, badge_showcase_set, decoration_equip, decoration_unlock
+from gamification.services.guild_watch_hours import guilds_refresh_watch_hours
 from gamification.services.xp import xp_award
 from rooms.models import Room, Visibility
 from rooms.services.membership import room_close, room_create
