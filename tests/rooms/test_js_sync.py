@@ -3,11 +3,9 @@ unit-tested in headless chromium: tests/rooms/js/sync.test.js runs in a page ser
 local thread, and each of its tests is reported here as one pytest case.
 """
 
-from pathlib import Path
-
 import pytest
 
-from tests.rooms.js.harness import CHROMIUM, CHROMIUM_ARGS, js_test_names, js_test_server, run_js_suite
+from tests.rooms.js.harness import js_suite_results, js_test_names
 
 SUITE = "sync.test.js"
 NAMES = js_test_names(SUITE)
@@ -15,20 +13,7 @@ NAMES = js_test_names(SUITE)
 
 @pytest.fixture(scope="module")
 def results():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium).")
-    from playwright.sync_api import sync_playwright
-
-    server = js_test_server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield run_js_suite(browser.new_page(), server, SUITE)
-            finally:
-                browser.close()
-    finally:
-        server.stop()
+    return js_suite_results(SUITE)
 
 
 def test_suite_registers_its_tests(results):

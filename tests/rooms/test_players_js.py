@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rooms.js.harness import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    js_test_names,
-    js_test_server,
-    make_hls,
-    make_video,
-    run_js_suite,
-)
+from tests.rooms.js.harness import js_suite_results, js_test_names, make_hls, make_video
 
 SUITE = "players.test.js"
 NAMES = js_test_names(SUITE) + [f"hls: plays and seeks a generated stream with {e}" for e in ("hls.js", "native")]
@@ -24,23 +16,10 @@ NAMES = js_test_names(SUITE) + [f"hls: plays and seeks a generated stream with {
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium).")
-    from playwright.sync_api import sync_playwright
-
     media = tmp_path_factory.mktemp("media")
     make_video(media / "clip.mp4", seconds=12)
     make_hls(media / "hls", seconds=8)
-    server = js_test_server(media)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                yield run_js_suite(browser.new_page(), server, SUITE, timeout_ms=120_000)
-            finally:
-                browser.close()
-    finally:
-        server.stop()
+    return js_suite_results(SUITE, media_dir=media, timeout_ms=120_000)
 
 
 def test_suite_registers_its_tests(results):

@@ -12,6 +12,8 @@ import threading
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 TYPES = {
     ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html; charset=utf-8",
@@ -210,3 +212,21 @@ def run_js_suite(page, server: StaticServer, suite: str, timeout_ms: int = 60_00
     except Exception as exc:  # noqa: BLE001 - say why the suite never finished
         raise AssertionError(f"{suite} did not finish; page errors: {errors}") from exc
     return page.evaluate("window.__results")
+
+
+def js_suite_results(suite: str, *, media_dir: Path | None = None, timeout_ms: int = 60_000) -> dict:
+    """Run one suite in Debian's headless chromium: {name: {ok, error?}}."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/ensure-chromium).")
+    from playwright.sync_api import sync_playwright
+
+    server = js_test_server(media_dir)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                return run_js_suite(browser.new_page(), server, suite, timeout_ms)
+            finally:
+                browser.close()
+    finally:
+        server.stop()
