@@ -11,27 +11,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from config.layers import ALLOWED
+
 ROOT = Path(settings.BASE_DIR)
 
 # The composition root: it wires every app together, so it may import any of them.
 COMPOSITION_ROOT = ("config/urls.py", "config/routing.py", "config/asgi.py", "config/settings/")
 
-# Which app each app may import (besides itself). Lower layers first.
-ALLOWED = {
-    "config": set(),  # plumbing
-    "accounts": {"config"},
-    "audit": {"config", "accounts"},
-    "rooms": {"config", "accounts"},
-    "guilds": {"config", "accounts", "audit", "rooms"},
-    "media_relay": {"config", "accounts", "audit", "rooms"},
-    "gamification": {"config", "accounts", "audit", "rooms", "guilds"},
-    "streams": {"config", "accounts", "audit"},  # placeholder: gets its arrows with the streams issue
-    "monetization": {"config", "accounts", "audit"},  # placeholder
-    # reports, bans and the queue (next issue) read every app's content, so moderation sits on top of them
-    "moderation": {"config", "accounts", "audit", "rooms", "guilds", "gamification", "media_relay", "streams"},
-    "web": {"config", "accounts", "audit", "rooms", "guilds", "gamification", "media_relay", "streams",
-            "monetization", "moderation"},
-}
 DOMAIN = {"rooms", "guilds", "media_relay", "gamification", "streams", "monetization", "moderation"}
 
 
