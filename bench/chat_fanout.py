@@ -187,6 +187,9 @@ def stack_env(args) -> dict[str, str]:
         WS_RATE_PER_SECOND="1000000000",
         LOG_LEVEL="WARNING",
         PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCH)]),
+        # The sender publishes to the group's Redis channel itself (FastPublisher): the default prefix,
+        # whatever a parallel test worker that started this bench set for its own processes.
+        CHANNEL_LAYER_PREFIX="asgi",
     )
     env.update(args.stack_env)
     return env
