@@ -479,6 +479,8 @@ class Traffic:
         return [r for r in self.responses if r["kind"] == kind and r["status"] == status and r["phases"] == {phase}]
 
 
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                    reason="copies the suite's PostgreSQL test database (pg_dump): set DATABASE_URL, as CI does")
 def test_figure_9_postgres_stopped_mid_requests_answers_clean_503s_and_leaves_no_partial_writes(
     transactional_db, tmp_path, own_postgres
 ):
