@@ -88,6 +88,9 @@ def test_player_controls_shortcuts_indicator_and_queue_metadata(asgi_server, new
     expect(item.locator(".queue-title")).to_have_text("second.mp4")
     settings.SITE_URL, settings.MEDIA_ROOT = base, str(tmp_path / "media")  # as daphne's (the task runs beside it)
     off_the_loop(queue_item_probe, item_id=QueueItem.objects.get(room=room).pk)
+    if not settings.REDIS_URL:  # embedded: this process's in-memory layer can't reach daphne's sockets
+        page.reload()
+        room_ready(page)
     expect(item.locator(".queue-title")).to_have_text("The Second Film")
     expect(item.locator(".queue-duration")).to_have_text("0:12")
     page.wait_for_function("() => { const img = document.querySelector('#queue-list .queue-thumb img'); return img && img.naturalWidth > 0; }")
