@@ -7,7 +7,7 @@ PostgreSQL text cannot hold NUL: a lookup by such a value fails deep in the data
 from django.http import JsonResponse
 from django.views.defaults import bad_request
 
-from config.errors import error_body
+from config.errors import CommonError, error_body, is_api
 
 NUL = "\x00"
 
@@ -29,7 +29,7 @@ class RefuseNulBytesMiddleware:
         where = nul_byte_in(request)
         if where is None:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
+        if is_api(request):
             message = "A request's path and query string may not contain NUL bytes."
-            return JsonResponse(error_body("invalid", message, {"where": where}), status=400)
+            return JsonResponse(error_body(CommonError.INVALID, message, {"where": where}), status=400)
         return bad_request(request, exception=None)

@@ -1,12 +1,12 @@
 """Website pages for rooms: the hallway, creating a room, a room (or its preview), invite links, partner matching."""
 
-from django.conf import global_settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.languages import LANGUAGE_CHOICES
 from config.errors import ApplicationError
 
 from . import selectors
@@ -106,5 +106,5 @@ def invite(request, code: str):
 @login_required
 def partner(request):
     return render(request, "rooms/partner.html", {
-        "status": selectors.match_status(user=request.user), "languages": global_settings.LANGUAGES,
+        "status": selectors.match_status(user=request.user), "languages": LANGUAGE_CHOICES,
     })
