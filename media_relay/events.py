@@ -188,3 +188,20 @@ def recording_changed(recording, *, op: str) -> RecordingChanged:
             "stopped_at": recording.stopped_at.isoformat() if recording.stopped_at else None,
         },
     }
+
+
+def hls_group(relay_room: str) -> str:
+    """The group relay workers follow for a relay room's HLS switch (any relay room, not only rooms')."""
+    return f"media_relay.hls.{relay_room}"
+
+
+class HlsSwitched(TypedDict):
+    type: Literal["media_relay.hls"]
+    op: Literal["on", "off"]
+    relay_room: str
+
+
+@emits
+def hls_switched(*, relay_room: str, op: str) -> HlsSwitched:
+    """To the relay room's HLS group (media_relay.hls_output): write it as HLS now, or stop."""
+    return {"type": "media_relay.hls", "op": op, "relay_room": relay_room}

@@ -75,3 +75,44 @@ class RecordingPart(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class HlsOutput(models.Model):
+    """A relay room flagged for HLS (the streams app turns it on at go-live, off at the end).
+
+    While it is on, the relay worker hosting the room writes it as HLS (media_relay.sfu.hls); each run
+    of the room's producers is an ``HlsSession``. At most one output is on per relay room."""
+
+    relay_room = models.CharField(max_length=100, help_text='The relay room, e.g. "room-42" or a stream\'s.')
+    started_at = models.DateTimeField(auto_now_add=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relay_room"], condition=Q(stopped_at__isnull=True), name="one_hls_output_on_per_relay_room"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"HLS {self.pk} of {self.relay_room}"
+
+
+class HlsSession(models.Model):
+    """One HLS rendition written by the relay: ``live/<relay room>/<session>/`` in storage holds
+    ``init.mp4``, the segments, ``live.m3u8`` (sliding window) and ``index.m3u8`` (every segment;
+    with EXT-X-ENDLIST once ``ended_at`` is set: the VOD's source rendition, where clips are cut)."""
+
+    output = models.ForeignKey(HlsOutput, on_delete=models.CASCADE, related_name="sessions")
+    name = models.CharField(max_length=40, help_text="The relay's session id: its start time + random.")
+    directory = models.CharField(max_length=200, help_text="Storage prefix of its files.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Set when index.m3u8 is final (ENDLIST).")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["directory"], name="hls_session_directory_unique")]
+
+    def __str__(self) -> str:
+        return self.directory

@@ -17,7 +17,9 @@
   (signed out, or signed in elsewhere: ``media_relay.rights changed``); a closed room closes every
   peer with 4410. The room's recording follows the
   platform's: the relay starts writing when a recording is going (``media_relay.recording started``,
-  or when the room comes back to voice) and stops when it was stopped.
+  or when the room comes back to voice) and stops when it was stopped. So does its HLS output, for any
+  relay room (a room's or a stream's): the link also follows ``media_relay.hls.<relay room>`` and
+  starts or stops the room's HLS egress as media_relay.hls_output's switch says.
 * The embedded default (in-memory channel layer) cannot carry events from the web process
   to the relay's: there the link re-reads every hosted room every ``RECHECK_SECONDS`` and
   reconciles the same way (``RoomLink.for_this_process`` picks the mode).
@@ -42,7 +44,8 @@ from config.errors import ApplicationError
 from rooms.events import room_group
 
 from .errors import RelayError, RelayErrorCode
-from .events import relay_group
+from .events import hls_group, relay_group
+from .hls_output import hls_file_store, hls_output_on, hls_session_record
 from .recordings import recording_part_store
 from .selectors import RoomMediaRights, relay_room_name, room_id_from_relay_room, room_media_rights
 from .sfu.actions import Action
@@ -57,6 +60,7 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 2.0
 RECHECK_SECONDS = 2.0
 load_rights = database_sync_to_async(lambda room_id: room_media_rights(room_id=room_id))
+load_hls_output = database_sync_to_async(lambda room: hls_output_on(relay_room=room))
 
 
 class RoomLink:
@@ -137,7 +141,8 @@ class RoomLink:
     # ---------------------------------------------------------------- applying
 
     async def reconcile(self, room: str, *, reasons: dict[str, str] | None = None) -> None:
-        """Reload `room`'s rights and bring its peers in the relay in line with them."""
+        """Reload `room`'s rights and bring its peers in the relay in line with them (and its HLS output)."""
+        await self.reconcile_hls(room)
         room_id = room_id_from_relay_room(room)
         if room_id is None:
             return
@@ -174,10 +179,24 @@ class RoomLink:
         if wanted is not None and recorder is None:
             self.relay.start_recording(room, directory=self.recording_dir, tag=wanted)
 
+    async def reconcile_hls(self, room: str) -> None:
+        """Write `room` as HLS while the platform's switch is on (media_relay.hls_output)."""
+        output = await load_hls_output(room)
+        wanted = None if output is None else str(output.pk)
+        egress = self.relay.hls.get(room)
+        if egress is not None and egress.tag != wanted:
+            self.relay.stop_hls(room)  # its playlists are finalized in the background
+            egress = None
+        if wanted is not None and egress is None and room in self.relay.rooms:
+            self.relay.start_hls(room, tag=wanted)
+
     async def apply_event(self, room: str, event: dict) -> None:
         """One rooms event (docs/realtime.md) published to the group of the room `room` hosts."""
         if event.get("type") == "rooms.room" and event.get("op") == "closed":
             self.relay.close_room(room)
+            return
+        if event.get("type") == "media_relay.hls":
+            await self.reconcile_hls(room)
             return
         if event.get("type") == "media_relay.stream" and event.get("op") == "ended":
             self.relay.kick(room, whip_peer_id(event["user_id"]), reason=event["reason"])
@@ -190,10 +209,11 @@ class RoomLink:
     # ---------------------------------------------------------------- following rooms
 
     def _room_opened(self, room: str) -> None:
+        if self.layer is None or room in self._followers:
+            return
         room_id = room_id_from_relay_room(room)
-        if self.layer is not None and room_id is not None and room not in self._followers:
-            groups = (room_group(room_id), relay_group(room_id))
-            self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, groups))
+        groups = (hls_group(room),) if room_id is None else (room_group(room_id), relay_group(room_id), hls_group(room))
+        self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, groups))
 
     def _room_closed(self, room: str) -> None:
         follower = self._followers.pop(room, None)
@@ -256,3 +276,16 @@ def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:
         recording_part_store(recording_id=int(tag), name=name, part=part)
     logger.info("recording of %s: part stored as %s", room, name)
     return name
+
+
+def hls_write(*, room: str, tag: str | None, session: str, name: str, data: bytes) -> None:
+    """The relay's HLS egress wrote a file (its writer thread): into default storage, under
+    ``live/<room>/<session>/`` (media_relay.hls_output.hls_file_store)."""
+    hls_file_store(relay_room=room, session=session, name=name, data=data)
+
+
+def hls_session_event(*, room: str, tag: str | None, session: str, op: str) -> None:
+    """The relay's HLS egress started or finalized a session: an HlsSession row of the output ``tag``."""
+    if tag is not None:
+        hls_session_record(output_id=int(tag), relay_room=room, session=session, op=op)
+    logger.info("HLS of %s: session %s %s", room, session, op)

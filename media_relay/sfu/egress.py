@@ -241,11 +241,11 @@ class PartFile:
 
 
 class RecordingSink:
-    """A recorder consumer's sink: hands the rewritten RTP packet to the writer's queue."""
+    """A tap consumer's sink: hands the rewritten RTP packet to a writer thread's queue (``put``)."""
 
     __slots__ = ("writer", "index")
 
-    def __init__(self, writer: WebmWriter, index: int) -> None:
+    def __init__(self, writer: Any, index: int) -> None:
         self.writer, self.index = writer, index
 
     def write(self, data: bytes) -> None:
@@ -253,6 +253,19 @@ class RecordingSink:
 
     async def send(self, data: bytes) -> None:
         self.write(data)
+
+
+def tap_producer(router: Router, peer: Any, producer: Producer, sink: RecordingSink) -> Consumer:
+    """An egress's consumer of ``producer``: rewritten like a subscriber's, delivered to ``sink``; a
+    video one starts at a key frame, asked for at once. ``peer`` is the egress (Consumer's duck type)."""
+    consumer = Consumer(router=router, peer=peer, producer=producer, sink=sink)
+    consumer.configure(
+        payload_type=producer.payload_type, rtx_payload_type=None, ssrc=secrets.randbits(32), rtx_ssrc=0,
+        header_extension_ids={}, mid=None,
+    )
+    router.add_consumer(consumer)
+    router.activate_consumer(consumer)
+    return consumer
 
 
 class Part:
@@ -274,17 +287,9 @@ class Part:
 
     def start(self) -> None:
         self.writer.start()
-        router = self.recorder.router
         for index, producer in enumerate(self.producers):
-            consumer = Consumer(router=router, peer=self.recorder, producer=producer,
-                                sink=RecordingSink(self.writer, index))
-            consumer.configure(
-                payload_type=producer.payload_type, rtx_payload_type=None, ssrc=secrets.randbits(32), rtx_ssrc=0,
-                header_extension_ids={}, mid=None,
-            )
-            router.add_consumer(consumer)
-            router.activate_consumer(consumer)  # video: asks the publisher for a key frame
-            self.consumers.append(consumer)
+            self.consumers.append(tap_producer(self.recorder.router, self.recorder, producer,
+                                               RecordingSink(self.writer, index)))
 
     async def stop(self) -> PartFile | None:
         """Stop consuming, let the writer drain and close the file. None if it holds no frame (removed)."""

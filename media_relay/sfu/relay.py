@@ -18,6 +18,7 @@ from ..errors import RelayError, RelayErrorCode
 from . import hooks
 from .conf import RelayConfig
 from .egress import PartFile, RoomRecorder
+from .hls import HlsEgress
 from .participants import Participant
 from .router import Router
 from .signalling import Authorize, PeerInfo, token_authorizer
@@ -43,6 +44,12 @@ class Relay:
         # media_relay.platform.recording_hand_off).
         self.recordings: dict[str, RoomRecorder] = {}
         self.on_recording_part: Callable[..., Any] | None = None
+        # HLS egress (media_relay.sfu.hls): rooms written as HLS, and where the files go (called on the
+        # writer thread: on_hls_write(room=, tag=, session=, name=, data=), on_hls_event(room=, tag=,
+        # session=, op=); run_relay plugs in media_relay.hls_output's storage writer and session records).
+        self.hls: dict[str, HlsEgress] = {}
+        self.on_hls_write: Callable[..., Any] | None = None
+        self.on_hls_event: Callable[..., Any] | None = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -62,6 +69,7 @@ class Relay:
             if self.on_room_closed is not None:
                 self.on_room_closed(router.room_id)
             self.stop_recording(router.room_id)
+            self.stop_hls(router.room_id)
 
     def _spawn(self, coro) -> asyncio.Task:
         """Run in the background; ``close()`` waits for it."""
@@ -157,9 +165,46 @@ class Relay:
             return done
         return self._spawn(recorder.stop())
 
+    # ---------------------------------------------------------------- HLS
+
+    def start_hls(self, room_id: str, *, tag: str | None = None) -> HlsEgress:
+        """Write the room as HLS (``on_hls_write``) until ``stop_hls`` or the room empties; ``tag`` travels
+        with every file and event (the platform's HlsOutput id). Idempotent for the same tag."""
+        router = self.rooms.get(room_id)
+        if router is None:
+            raise LookupError(f"room {room_id} is not hosted on this worker")
+        egress = self.hls.get(room_id)
+        if egress is not None:
+            if egress.tag == tag:
+                return egress
+            raise ValueError(f"room {room_id} is already written as HLS")
+
+        def write(session: str, name: str, data: bytes) -> None:
+            if self.on_hls_write is not None:
+                self.on_hls_write(room=room_id, tag=tag, session=session, name=name, data=data)
+
+        def on_event(session: str, op: str) -> None:
+            if self.on_hls_event is not None:
+                self.on_hls_event(room=room_id, tag=tag, session=session, op=op)
+
+        egress = self.hls[room_id] = HlsEgress(router, write=write, on_event=on_event, tag=tag)
+        egress.start()
+        return egress
+
+    def stop_hls(self, room_id: str) -> asyncio.Future:
+        """Stop writing the room as HLS; the returned future is done when its playlists are final."""
+        egress = self.hls.pop(room_id, None)
+        if egress is None:
+            done = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        return self._spawn(egress.stop())
+
     async def close(self) -> None:
         for room_id in list(self.recordings):
             await self.stop_recording(room_id)
+        for room_id in list(self.hls):
+            await self.stop_hls(room_id)
         for router in list(self.rooms.values()):
             await router.close()
         self.rooms.clear()

@@ -20,7 +20,14 @@ from collections import defaultdict
 from typing import Any
 
 import av
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 from aiortc.mediastreams import MediaStreamError
 from websockets.asyncio.client import connect
 
@@ -218,11 +225,15 @@ class RelayClient:
             self.peer_id = reply["peer_id"]
         return reply
 
-    async def publish(self, *tracks: MediaStreamTrack) -> dict[str, Any]:
+    async def publish(self, *tracks: MediaStreamTrack, video_codec: str | None = None) -> dict[str, Any]:
+        """Publish the tracks; ``video_codec`` ("VP8", "H264") offers only that video codec (and RTX)."""
         if self.pub_pc is None:
             self.pub_pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         for track in tracks:
-            self.pub_pc.addTransceiver(track, direction="sendonly")
+            transceiver = self.pub_pc.addTransceiver(track, direction="sendonly")
+            if video_codec is not None and track.kind == "video":
+                codecs = RTCRtpSender.getCapabilities("video").codecs
+                transceiver.setCodecPreferences([c for c in codecs if c.name in (video_codec, "rtx")])
         offer = await self.pub_pc.createOffer()
         await self.pub_pc.setLocalDescription(offer)
         reply = await self.request({"type": "produce", "sdp": self.pub_pc.localDescription.sdp})

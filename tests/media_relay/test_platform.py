@@ -16,8 +16,9 @@ from django.conf import settings as django_settings
 
 from accounts.services.sessions import session_end, session_start
 from media_relay import platform
-from media_relay.models import RecordingPart
-from media_relay.platform import RoomLink, load_rights, recording_hand_off
+from media_relay.hls_output import hls_output_start, hls_output_stop
+from media_relay.models import HlsSession, RecordingPart
+from media_relay.platform import RoomLink, hls_session_event, hls_write, load_rights, recording_hand_off
 from media_relay.recordings import recording_start, recording_stop
 from media_relay.sfu.peers import whip_peer_id
 from media_relay.sfu.signalling import PeerInfo
@@ -280,6 +281,48 @@ async def test_a_recording_goes_on_when_the_room_comes_back_to_voice(
     assert len(await stored_parts(recording, at_least=2)) == 2
 
 
+@pytest.fixture
+def hls_relay(relay_harness, settings, tmp_path):
+    """The harness relay writes HLS into the platform's storage (as run_relay does), under tmp_path."""
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                          "OPTIONS": {"location": str(tmp_path)}}}
+    relay_harness.relay.on_hls_write, relay_harness.relay.on_hls_event = hls_write, hls_session_event
+    return relay_harness.relay
+
+
+async def hls_written_while_switched_on(relay_harness, hls_relay, room, alice, tmp_path) -> None:
+    """alice talks; HLS goes on: a session is recorded and its live playlist lists segments in storage;
+    HLS goes off: the egress stops and the session's complete playlist is final."""
+    speaker = await enter(relay_harness, room, alice)
+    await speaker.publish(ToneTrack(440))
+    output = await call(hls_output_start, relay_room=name(room))
+    await eventually(lambda: name(room) in hls_relay.hls, timeout=3)
+    assert hls_relay.hls[name(room)].tag == str(output.pk)
+    sessions = database_sync_to_async(lambda: list(HlsSession.objects.filter(output=output)))
+    for _ in range(100):
+        if (found := await sessions()) and (tmp_path / found[0].directory / "live.m3u8").exists():
+            break
+        await asyncio.sleep(0.1)
+    [session] = found
+    assert "seg00000.m4s" in (tmp_path / session.directory / "live.m3u8").read_text()
+
+    await call(hls_output_stop, relay_room=name(room))
+    await eventually(lambda: name(room) not in hls_relay.hls, timeout=3)
+    for _ in range(50):
+        if (await sessions())[0].ended_at is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert (await sessions())[0].ended_at is not None
+    assert (tmp_path / session.directory / "index.m3u8").read_text().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+@pytest.mark.asyncio
+async def test_the_relay_writes_hls_while_the_platform_switch_is_on(
+    relay_harness, hls_relay, following, room, alice, tmp_path
+):
+    await hls_written_while_switched_on(relay_harness, hls_relay, room, alice, tmp_path)
+
+
 # ------------------------------------------------------------------ the embedded default
 
 
@@ -376,3 +419,13 @@ def test_for_this_process_follows_events_through_redis_and_rechecks_in_memory(se
                                                "CONFIG": {"hosts": [django_settings.REDIS_URL]}}}
         following = RoomLink.for_this_process(FakeRelay())
         assert following.layer is not None and following.recheck_interval is None
+
+
+@pytest.mark.asyncio
+async def test_embedded_mode_follows_the_hls_switch(relay_harness, hls_relay, room, alice, tmp_path):
+    link = RoomLink(relay_harness.relay, recheck_interval=0.1)
+    link.start()
+    try:
+        await hls_written_while_switched_on(relay_harness, hls_relay, room, alice, tmp_path)
+    finally:
+        await link.close()

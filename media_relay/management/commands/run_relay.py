@@ -10,7 +10,8 @@ from the live rooms and room events are applied at once (media_relay.platform.Ro
 ``--standalone`` leaves rights to the tokens alone (no database: tests, benchmarks).
 With REDIS_URL the worker heartbeats its load to the registry (media_relay.sfu.registry) under
 ``<hostname>:<port>``, advertising ``--public-url`` (MEDIA_RELAY_PUBLIC_URL, default ws://<host>:<port>/);
-each finished recording part goes to media_relay.platform.recording_hand_off (storage + a RecordingPart).
+each finished recording part goes to media_relay.platform.recording_hand_off (storage + a RecordingPart),
+and HLS files to media_relay.platform.hls_write (storage, live/<room>/<session>/).
 WHIP / WHEP (media_relay.sfu.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
 default 8780; any free port when ``--port 0``); standalone, WHIP refuses every stream key.
 """
@@ -24,7 +25,13 @@ import socket
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from media_relay.platform import RoomLink, platform_stream_key_peer, recording_hand_off
+from media_relay.platform import (
+    RoomLink,
+    hls_session_event,
+    hls_write,
+    platform_stream_key_peer,
+    recording_hand_off,
+)
 from media_relay.relay_settings import registry_for_settings, relay_config_from_settings, relay_token_secret
 from media_relay.sfu.conf import RelayConfig
 from media_relay.sfu.registry import WorkerHeartbeat
@@ -73,6 +80,7 @@ class Command(BaseCommand):
                    http_port: int) -> None:
         relay = Relay(config)
         relay.on_recording_part = recording_hand_off
+        relay.on_hls_write, relay.on_hls_event = hls_write, hls_session_event
         link = None if standalone else RoomLink.for_this_process(relay)
         if link is not None:
             link.start()
