@@ -31,6 +31,8 @@ BENCHES = {
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
+    "hls_latency": (["--smoke"], [rf"^floor \(PyAV → hls muxer\)\s+{NUMBER}\s+{NUMBER}",
+                                  rf"^ours h264 \(copy\)\s+{NUMBER}\s+{NUMBER}"], False),
 }
 
 
