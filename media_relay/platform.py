@@ -141,8 +141,11 @@ class RoomLink:
     # ---------------------------------------------------------------- applying
 
     async def reconcile(self, room: str, *, reasons: dict[str, str] | None = None) -> None:
-        """Reload `room`'s rights and bring its peers in the relay in line with them (and its HLS output)."""
+        """Reload `room`'s rights and bring its peers in the relay in line with them; then its HLS output."""
+        await self._reconcile_rights(room, reasons=reasons)
         await self.reconcile_hls(room)
+
+    async def _reconcile_rights(self, room: str, *, reasons: dict[str, str] | None) -> None:
         room_id = room_id_from_relay_room(room)
         if room_id is None:
             return
