@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Recording, RecordingPart, StreamKey
+from .models import HlsOutput, HlsSession, Recording, RecordingPart, StreamKey
 
 
 @admin.register(StreamKey)
@@ -40,6 +40,33 @@ class RecordingAdmin(admin.ModelAdmin):
     list_select_related = ["room", "started_by", "stopped_by"]
     readonly_fields = ["room", "started_by", "started_at", "stopped_at", "stopped_by"]
     inlines = [RecordingPartInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class HlsSessionInline(admin.TabularInline):
+    model = HlsSession
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["name", "directory", "started_at", "ended_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(HlsOutput)
+class HlsOutputAdmin(admin.ModelAdmin):
+    """Read-only: apps switch HLS on and off (media_relay.hls_output), the relay writes the sessions."""
+
+    list_display = ["id", "relay_room", "started_at", "stopped_at"]
+    list_filter = [("stopped_at", admin.EmptyFieldListFilter), "started_at"]
+    search_fields = ["relay_room"]
+    readonly_fields = ["relay_room", "started_at", "stopped_at"]
+    inlines = [HlsSessionInline]
 
     def has_add_permission(self, request) -> bool:
         return False

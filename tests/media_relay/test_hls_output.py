@@ -15,6 +15,7 @@ from media_relay.hls_output import (
     hls_session_record,
 )
 from media_relay.models import HlsOutput, HlsSession
+from tests.accounts.factories import UserFactory
 from tests.conftest import requires_postgres
 from tests.races import outcome, run_together
 
@@ -84,3 +85,13 @@ def test_sessions_the_relay_reports_are_kept_and_the_live_one_is_found(media, dj
     assert hls_session_live(relay_room="stream-7") is None
     assert hls_session_record(output_id=10**9, relay_room="stream-7", session="s3", op="started") is None
     assert HlsSession.objects.count() == 2
+
+
+def test_staff_see_outputs_and_their_sessions_read_only_in_the_admin(client):
+    output = hls_output_start(relay_room="stream-7")
+    hls_session_record(output_id=output.pk, relay_room="stream-7", session="20261207T001500Z-3fa2c1", op="started")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert "stream-7" in client.get("/admin/media_relay/hlsoutput/").content.decode()
+    page = client.get(f"/admin/media_relay/hlsoutput/{output.pk}/change/").content.decode()
+    assert "live/stream-7/20261207T001500Z-3fa2c1" in page
+    assert client.get("/admin/media_relay/hlsoutput/add/").status_code == 403
