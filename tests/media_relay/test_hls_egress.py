@@ -157,3 +157,46 @@ async def test_a_live_room_is_written_as_hls_to_storage_and_finalized_at_the_end
     middle = names[len(names) // 2]
     codecs, frames, _ = decode_session(session, [middle])
     assert frames > 0
+
+
+@pytest.mark.asyncio
+async def test_a_publisher_coming_back_starts_a_new_session_and_the_previous_one_is_final(tmp_path):
+    relay = await spawn("-m", "tests.media_relay.hls_process", SECRET.decode(), ROOM,
+                        env_extra={"MEDIA_ROOT": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    clients = []
+    try:
+        port = await read_ready(relay)
+
+        async def join(name: str) -> RelayClient:
+            token = issue_token(secret=SECRET, room=ROOM, peer=name, perms=["join", "publish_audio", "publish_video"])
+            client = await RelayClient(f"ws://127.0.0.1:{port}/", token, name=name).connect()
+            clients.append(client)
+            assert (await client.join(ROOM))["type"] == "joined"
+            return client
+
+        await join("viewer")  # keeps the room hosted while the publisher is away
+        first = await join("host")
+        await first.publish(ToneTrack(440), PatternTrack(), video_codec="H264")
+        first_session, _ = await wait_for_live(tmp_path, 1)
+        await first.close()  # its producers close: the session ends
+        second = await join("host-again")
+        await second.publish(ToneTrack(440), PatternTrack(), video_codec="H264")
+        deadline = time.monotonic() + 20
+        while len(sessions := sorted(tmp_path.glob(f"live/{ROOM}/*/live.m3u8"))) < 2:
+            assert time.monotonic() < deadline, "no second session"
+            await asyncio.sleep(0.1)
+    finally:
+        if relay.returncode is None:
+            relay.send_signal(signal.SIGTERM)
+        out, _ = await asyncio.wait_for(relay.communicate(), 30)
+        for client in clients:
+            await client.close()
+
+    events = json.loads(out.decode().strip().splitlines()[-1])["events"]
+    names = [path.parent.name for path in sessions]
+    assert [(e["op"], e["session"]) for e in events] == [
+        ("started", names[0]), ("ended", names[0]), ("started", names[1]), ("ended", names[1])]
+    assert first_session.name == names[0]
+    final = (first_session / "index.m3u8").read_text()
+    assert final.rstrip().endswith("#EXT-X-ENDLIST")
+    assert all((first_session / name).exists() for name in segments_of(final))
