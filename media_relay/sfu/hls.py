@@ -29,7 +29,8 @@ relay's wall clock at each segment's first frame):
 At the end both get ``EXT-X-ENDLIST`` and every segment they name is in storage. A session ends when
 the egress is stopped or when every producer it taps has closed; a new producer then starts a new
 session (a publisher reconnecting may change resolution or codec, which one fMP4 init segment cannot
-hold). ``on_event(session, op)`` reports ``started`` / ``ended``.
+hold). ``on_event(session, op)`` reports ``started`` / ``ended``. A session whose writer failed (storage
+down, a muxer error) is ended and a new one starts ``RETRY_SECONDS`` later.
 
 Stream copy needs a key frame at every segment boundary: while the video producer is H.264 the
 egress asks the publisher for one (a PLI, rate-limited by the router like every keyframe request)
@@ -70,6 +71,7 @@ LIVE_WINDOW = 6  # segments in live.m3u8 (hls.js keeps ~3 segments behind the ed
 FULL_EVERY = 5  # segments between two rewrites of the complete playlist while live
 GATHER_SECONDS = 1.0  # a session waits this long after the first producer for the other kind
 CHECK_SECONDS = 0.25
+RETRY_SECONDS = 5.0  # after a session failed (storage down, a muxer error), wait this long before the next
 QUEUE_PACKETS = 8192
 AUDIO_RATE = 48000
 VIDEO_RATE = 90000
@@ -529,6 +531,10 @@ class HlsSession:
     def gone(self) -> bool:
         return all(p.closed for p in self.producers)
 
+    @property
+    def failed(self) -> bool:
+        return not self.writer.is_alive() and self.writer.error is not None
+
     def keyframe_due(self, now: float) -> Producer | None:
         """The video producer to ask for a key frame: a lost frame, or (stream copy) none for a segment."""
         video = next((p for p in self.producers if p.kind == "video" and not p.closed), None)
@@ -567,6 +573,8 @@ class HlsEgress:
         self.on_event = on_event
         self.segment_seconds = segment_seconds
         self.check_interval = check_interval
+        self.retry_seconds = RETRY_SECONDS
+        self._retry_at = 0.0
         self.consumers: dict[str, Consumer] = {}
         self.session: HlsSession | None = None
         self.sessions: list[str] = []
@@ -591,13 +599,17 @@ class HlsEgress:
     def check(self) -> None:
         now = time.monotonic()
         if self.session is not None:
-            if not self.session.gone:
+            if not self.session.gone and not self.session.failed:
                 due = self.session.keyframe_due(now)
                 if due is not None:
                     self.router.spawn(due.request_keyframe())
                 return
+            if self.session.failed:  # logged by the writer; a new session after a pause
+                self._retry_at = now + self.retry_seconds
             self._end(self.session)
             self.session = None
+        if now < self._retry_at:
+            return
         producers = self.pick()
         if not producers:
             self._first_seen = None

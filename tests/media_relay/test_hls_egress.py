@@ -200,3 +200,28 @@ async def test_a_publisher_coming_back_starts_a_new_session_and_the_previous_one
     final = (first_session / "index.m3u8").read_text()
     assert final.rstrip().endswith("#EXT-X-ENDLIST")
     assert all((first_session / name).exists() for name in segments_of(final))
+
+
+@pytest.mark.asyncio
+async def test_a_session_whose_storage_failed_is_ended_and_a_new_one_follows(relay_harness):
+    written, failures = [], []
+
+    def write(*, room, tag, session, name, data):
+        if not failures:
+            failures.append(session)
+            raise OSError("storage unavailable")
+        written.append((session, name))
+
+    relay_harness.relay.on_hls_write = write
+    host = await relay_harness.client("host")
+    await host.publish(ToneTrack(440))
+    egress = relay_harness.relay.start_hls("room-1", tag="3")
+    egress.retry_seconds = 0.5
+    deadline = time.monotonic() + 15
+    while not any(name.endswith(".m4s") for _, name in written):
+        assert time.monotonic() < deadline, f"no new session after the failure: {egress.sessions}"
+        await asyncio.sleep(0.1)
+    assert len(egress.sessions) == 2 and failures == egress.sessions[:1]
+    assert {session for session, _ in written} == {egress.sessions[1]}
+    await relay_harness.relay.stop_hls("room-1")
+    assert written[-1] == (egress.sessions[1], "index.m3u8")
