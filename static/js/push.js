@@ -49,7 +49,9 @@ async function refresh() {
 }
 
 async function enable() {
-  if ((await Notification.requestPermission()) !== "granted") return show("blocked");
+  const permission = await Notification.requestPermission();
+  if (permission === "denied") return show("blocked");
+  if (permission !== "granted") return show("off", "Notifications weren't allowed: try again and choose Allow.");
   try {
     const subscription = await (await registration()).pushManager.subscribe({
       userVisibleOnly: true,
