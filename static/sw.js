@@ -36,11 +36,8 @@ self.addEventListener("notificationclick", (event) => {
       const same = windows.find((client) => client.url === url);
       if (same) return same.focus();
       const ours = windows.find((client) => new URL(client.url).origin === self.location.origin);
-      if (ours) {
-        await ours.navigate(url);
-        return ours.focus();
-      }
-      return self.clients.openWindow(url);
+      const navigated = ours ? await ours.navigate(url).catch(() => null) : null; // only a controlled tab can be navigated
+      return navigated ? navigated.focus() : self.clients.openWindow(url);
     })(),
   );
 });
