@@ -1,8 +1,10 @@
 """Web Push (RFC 8030 + 8291 + 8292): browsers' subscriptions and sending one message to one of them."""
 
+import ipaddress
 import json
 import logging
 from enum import Enum
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -30,13 +32,24 @@ class PushOutcome(Enum):
 def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
     """Store this browser's subscription for `user`. An endpoint is one browser profile: if another
     account subscribed it before, it now belongs to whoever subscribed it last."""
-    if not endpoint.startswith("https://") and not settings.WEB_PUSH_ALLOW_HTTP:
-        raise ApplicationError(DeliveryError.PUSH_SUBSCRIPTION_INVALID, "A push endpoint is an https:// URL.")
+    if not settings.WEB_PUSH_ALLOW_HTTP and not _public_https(endpoint):
+        raise ApplicationError(DeliveryError.PUSH_SUBSCRIPTION_INVALID, "A push endpoint is an https:// URL of a push service.")
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint,
         defaults={"user": user, "p256dh": p256dh, "auth": auth, "user_agent": user_agent[:300], "failure_count": 0},
     )
     return subscription
+
+
+def _public_https(url: str) -> bool:
+    """https:// and a host name: not an address or localhost (our server POSTs to it)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        return parts.scheme == "https" and "." in host and host != "localhost" and not host.endswith(".localhost")
 
 
 def push_subscription_delete(*, user: User, endpoint: str) -> None:

@@ -12,6 +12,7 @@ from accounts.services.notifications import notification_create
 from accounts.services.push import PushOutcome, push_send, push_subscription_save, push_test
 from accounts.services.social import follow_create
 from accounts.tasks import deliver_notification
+from config.errors import ApplicationError
 from gamification.notification_kinds import NotificationKind as GamificationKind
 from tests.accounts.push_service import FakePushService
 
@@ -158,13 +159,16 @@ def test_a_browser_belongs_to_whoever_subscribed_it_last(push_service, alice, bo
     assert PushSubscription.objects.get().user == bob
 
 
-def test_http_endpoints_are_refused_in_production(settings, alice):
-    from config.errors import ApplicationError
-
+@pytest.mark.parametrize("endpoint", [
+    "http://push.example.com/x", "https://10.0.0.1/internal", "https://[::1]/x", "https://localhost/x",
+    "https://intranet/x",
+])
+def test_endpoints_our_server_should_not_post_to_are_refused_in_production(settings, alice, endpoint):
     settings.WEB_PUSH_ALLOW_HTTP = False
     with pytest.raises(ApplicationError) as refused:
-        push_subscription_save(user=alice, endpoint="http://10.0.0.1/internal", p256dh="x", auth="y")
+        push_subscription_save(user=alice, endpoint=endpoint, p256dh="x", auth="y")
     assert refused.value.code == "push_subscription_invalid"
+    assert push_subscription_save(user=alice, endpoint="https://fcm.googleapis.com/fcm/send/abc", p256dh="x", auth="y")
 
 
 def test_nothing_is_pushed_to_a_deactivated_recipient(push_service, alice, bob):
