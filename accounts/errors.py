@@ -40,3 +40,12 @@ class TokenError(StrEnum):
 
 class NotificationError(StrEnum):
     NOT_FOUND = "notification_not_found"
+
+
+class DeliveryError(StrEnum):
+    PUSH_SUBSCRIPTION_NOT_FOUND = "push_subscription_not_found"
+    PUSH_SUBSCRIPTION_INVALID = "push_subscription_invalid"
+    NO_PUSH_SUBSCRIPTIONS = "no_push_subscriptions"
+    UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"
+    KIND_UNKNOWN = "notification_kind_unknown"
+    CHANNEL_INVALID = "notification_channel_invalid"

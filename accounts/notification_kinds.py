@@ -16,7 +16,8 @@ def _url(kind: str, data: dict) -> str | None:
     return reverse("friends") if kind == NotificationKind.FRIEND_REQUEST else None
 
 
-register_kinds(NotificationKind, url=_url, texts={
+# Friend requests also go out by e-mail; all three by Web Push to the browsers that allowed it.
+register_kinds(NotificationKind, url=_url, email={NotificationKind.FRIEND_REQUEST}, push=True, texts={
     NotificationKind.FRIEND_REQUEST: "@{actor} sent you a friend request",
     NotificationKind.FRIEND_ACCEPTED: "@{actor} accepted your friend request",
     NotificationKind.NEW_FOLLOWER: "@{actor} started following you",

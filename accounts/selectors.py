@@ -22,9 +22,12 @@ from .models import (
     FriendRequestStatus,
     Friendship,
     Notification,
+    NotificationPreference,
     PresenceConnection,
+    PushSubscription,
     User,
 )
+from .notification_registry import kind_info, registered_kinds
 
 
 # -- users ---------------------------------------------------------------------------
@@ -214,3 +217,27 @@ def api_tokens_list(*, user: User) -> QuerySet[ApiToken]:
     """Live tokens: not revoked, not expired."""
     live = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
     return ApiToken.objects.filter(live, user=user, revoked_at__isnull=True).order_by("-id")
+
+
+# -- delivery channels (docs/notifications.md) --------------------------------------------
+def notification_channels(*, user: User, kind: str) -> frozenset[str]:
+    """The channels `kind` reaches `user` on: what the kind offers, narrowed by the user's preference."""
+    info = kind_info(kind)
+    if info is None:
+        return frozenset()
+    chosen = NotificationPreference.objects.filter(user=user, kind=kind).values_list("channels", flat=True).first()
+    return info.channels if chosen is None else info.channels & frozenset(chosen)
+
+
+def notification_preferences(*, user: User) -> list[dict]:
+    """Every registered kind with the channels it offers and those the user has on (one query)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "channels"))
+    return [
+        {"kind": kind, "label": info.label, "available": sorted(info.channels),
+         "channels": sorted(info.channels if kind not in chosen else info.channels & frozenset(chosen[kind]))}
+        for kind, info in sorted(registered_kinds().items(), key=lambda item: item[1].label)
+    ]
+
+
+def push_subscriptions(*, user: User) -> QuerySet:
+    return PushSubscription.objects.filter(user=user)

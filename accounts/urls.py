@@ -6,4 +6,6 @@ urlpatterns = [
     path("settings/", views.account_settings, name="settings"),
     path("friends/", views.friends, name="friends"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/unsubscribe/<str:token>/", views.notification_unsubscribe, name="notification-unsubscribe"),
+    path("sw.js", views.service_worker, name="service-worker"),
 ]

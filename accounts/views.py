@@ -1,16 +1,23 @@
 """Website pages. Forms post here and call the same services as the API."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError
 
 from . import selectors
 from .api.serializers import NotificationSerializer
 from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
-from .services import tokens, users
+from .notification_registry import Channel
+from .services import delivery, tokens, users
 
 
 @login_required
@@ -85,6 +92,13 @@ def account_settings(request):
                     call(request, form.cleaned_data)
                     messages.success(request, done)
                     return redirect("settings")
+            elif action == "notification_channels":
+                for row in selectors.notification_preferences(user=user):
+                    chosen = set(request.POST.getlist(f"channels-{row['kind']}"))
+                    if chosen != set(row["channels"]):
+                        delivery.notification_preference_set(user=user, kind=row["kind"], channels=list(chosen))
+                messages.success(request, "Notification settings saved.")
+                return redirect("settings")
             elif action == "avatar_clear":
                 users.user_avatar_clear(user=user)
                 messages.success(request, "Avatar removed.")
@@ -116,5 +130,32 @@ def account_settings(request):
         "tokens": selectors.api_tokens_list(user=user),
         "new_token_key": new_token_key,
         "current_session_key": request.session.session_key,
+        "notification_preferences": selectors.notification_preferences(user=user),
+        "channels": Channel,
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY,
     }
     return render(request, "accounts/settings.html", context)
+
+
+@never_cache
+def service_worker(request):
+    """static/sw.js served from the site root, so its scope is the whole site (Web Push, docs/notifications.md)."""
+    path = finders.find("sw.js")
+    if path is None:
+        raise Http404
+    response = FileResponse(open(path, "rb"), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@csrf_exempt  # the signed token is the credential; mail clients' one-click POST (RFC 8058) has no CSRF token
+@require_http_methods(["GET", "POST"])
+def notification_unsubscribe(request, token: str):
+    """An e-mail's unsubscribe link, signed in or not. GET asks (link scanners fetch links); POST acts."""
+    context = {"token": token}
+    if request.method == "POST":
+        try:
+            _, context["kind_label"] = delivery.notification_unsubscribe(token=token)
+        except ApplicationError as err:
+            context["error"] = err.message
+    return render(request, "accounts/unsubscribe.html", context, status=400 if "error" in context else 200)

@@ -1,4 +1,3 @@
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,9 +8,11 @@ from ..models import (
     FriendRequest,
     FriendRequestPolicy,
     Notification,
+    PushSubscription,
     User,
 )
-from ..notification_registry import kind_info
+from ..notification_registry import Channel, kind_info
+from ..notification_texts import notification_text, notification_url
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -122,23 +123,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "actor", "data", "text", "url", "actions", "created_at", "read_at"]
 
     def get_text(self, notification) -> str:
-        info = kind_info(notification.kind)
-        if info is None:  # a kind no app registers any more
-            return notification.kind
-        actor = notification.actor.handle if notification.actor else "someone"
-        try:
-            return info.text.format(actor=actor, **notification.data)
-        except (KeyError, IndexError):  # data from an older shape: fall back to the label
-            return info.label
+        return notification_text(notification)
 
     def get_url(self, notification) -> str:
-        info = kind_info(notification.kind)
-        url = info.url(notification.kind, notification.data) if info and info.url else None
-        if url:
-            return url
-        if notification.actor:
-            return reverse("profile", kwargs={"handle": notification.actor.handle})
-        return reverse("notifications")
+        return notification_url(notification)
 
     @extend_schema_field(NotificationActionSerializer(many=True))
     def get_actions(self, notification) -> list[dict]:
@@ -175,3 +163,42 @@ class DeviceSessionSerializer(serializers.ModelSerializer):
     def get_is_current(self, device_session) -> bool:
         request = self.context.get("request")
         return bool(request and request.session.session_key == device_session.session_key)
+
+
+# -- delivery: Web Push subscriptions and per-kind channels ---------------------------------------
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.RegexField(r"^[A-Za-z0-9_-]{80,100}=*$", help_text="the browser's P-256 public key, base64url")
+    auth = serializers.RegexField(r"^[A-Za-z0-9_-]{16,40}=*$", help_text="the browser's auth secret, base64url")
+
+
+class PushSubscriptionInputSerializer(serializers.Serializer):
+    """PushSubscription.toJSON() as the browser gives it."""
+
+    endpoint = serializers.URLField(max_length=1000)
+    keys = PushKeysSerializer()
+    expirationTime = serializers.IntegerField(required=False, allow_null=True, help_text="ignored")  # noqa: N815
+
+
+class PushSubscriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PushSubscription
+        fields = ["id", "endpoint", "user_agent", "created_at", "last_success_at"]
+
+
+class PushEndpointSerializer(serializers.Serializer):
+    endpoint = serializers.URLField(max_length=1000)
+
+
+class PushTestResultSerializer(serializers.Serializer):
+    sent = serializers.IntegerField(help_text="browsers whose push service accepted the test message")
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    available = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), help_text="channels the kind offers")
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), help_text="channels you have on")
+
+
+class NotificationPreferenceInputSerializer(serializers.Serializer):
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=True)

@@ -24,6 +24,12 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
     path("notifications/read-all/", views.NotificationReadAllView.as_view(), name="api-notifications-read-all"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="api-notification-read"),
+    path("me/push-subscriptions/", views.PushSubscriptionListView.as_view(), name="api-push-subscriptions"),
+    path("me/push-subscriptions/remove/", views.PushSubscriptionRemoveView.as_view(), name="api-push-subscription-remove"),
+    path("me/push-subscriptions/test/", views.PushTestView.as_view(), name="api-push-test"),
+    path("me/notification-preferences/", views.NotificationPreferenceListView.as_view(), name="api-notification-preferences"),
+    path("me/notification-preferences/<str:kind>/", views.NotificationPreferenceView.as_view(),
+         name="api-notification-preference"),
     path("tokens/", views.TokenListView.as_view(), name="api-tokens"),
     path("tokens/<int:pk>/", views.TokenDetailView.as_view(), name="api-token"),
 ]

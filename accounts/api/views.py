@@ -14,9 +14,9 @@ from config.errors import ApplicationError, CommonError, ForbiddenError
 
 from .. import selectors
 from ..errors import AccountError
-from ..models import ApiToken, DeviceSession, FriendRequest, Notification, User
+from ..models import ApiToken, DeviceSession, FriendRequest, Notification, PushSubscription, User
+from ..services import delivery, push, social, tokens, users
 from ..services import notifications as notification_services
-from ..services import social, tokens, users
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
@@ -30,8 +30,14 @@ from .serializers import (
     HandleSerializer,
     MeSerializer,
     MeUpdateSerializer,
+    NotificationPreferenceInputSerializer,
+    NotificationPreferenceSerializer,
     NotificationSerializer,
     PasswordConfirmSerializer,
+    PushEndpointSerializer,
+    PushSubscriptionInputSerializer,
+    PushSubscriptionSerializer,
+    PushTestResultSerializer,
     UserSummarySerializer,
 )
 
@@ -347,3 +353,57 @@ class TokenDetailView(APIView):
         tokens.api_token_revoke(user=request.user, token_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+
+
+# -- delivery: this browser's Web Push subscription and the channels per kind --------------------------
+class PushSubscriptionListView(generics.ListAPIView):
+    queryset = PushSubscription.objects.none()  # for the schema; get_queryset filters per caller
+    serializer_class = PushSubscriptionSerializer
+    pagination_class = None
+
+    @extend_schema(summary="Your browsers that receive Web Push notifications")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.push_subscriptions(user=self.request.user)
+
+    @extend_schema(request=PushSubscriptionInputSerializer, responses={201: PushSubscriptionSerializer},
+                   summary="Register this browser's push subscription (PushSubscription.toJSON())")
+    def post(self, request):
+        data = parse(PushSubscriptionInputSerializer, request)
+        subscription = push.push_subscription_save(
+            user=request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"], auth=data["keys"]["auth"],
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return Response(PushSubscriptionSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class PushSubscriptionRemoveView(APIView):
+    @extend_schema(request=PushEndpointSerializer, responses={204: None}, summary="Stop Web Push to this browser")
+    def post(self, request):
+        push.push_subscription_delete(user=request.user, endpoint=parse(PushEndpointSerializer, request)["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PushTestView(APIView):
+    @extend_schema(request=None, responses=PushTestResultSerializer, summary="Send a test notification to your browsers")
+    def post(self, request):
+        return Response({"sent": push.push_test(user=request.user)})
+
+
+class NotificationPreferenceListView(APIView):
+    @extend_schema(responses=NotificationPreferenceSerializer(many=True),
+                   summary="Each notification kind: the channels it offers and those you have on")
+    def get(self, request):
+        return Response(NotificationPreferenceSerializer(selectors.notification_preferences(user=request.user), many=True).data)
+
+
+class NotificationPreferenceView(APIView):
+    @extend_schema(request=NotificationPreferenceInputSerializer, responses=NotificationPreferenceSerializer,
+                   summary="Choose the channels one kind reaches you on (in_app, email, push)")
+    def put(self, request, kind: str):
+        data = parse(NotificationPreferenceInputSerializer, request)
+        delivery.notification_preference_set(user=request.user, kind=kind, channels=data["channels"])
+        row = next(p for p in selectors.notification_preferences(user=request.user) if p["kind"] == kind)
+        return Response(NotificationPreferenceSerializer(row).data)

@@ -1,3 +1,4 @@
+from .delivery import NotificationPreference, PushSubscription
 from .notifications import Notification
 from .sessions import DeviceSession, PresenceConnection
 from .social import Block, Follow, FriendRequest, FriendRequestStatus, Friendship
@@ -15,6 +16,8 @@ __all__ = [
     "FriendRequestStatus",
     "Friendship",
     "Notification",
+    "NotificationPreference",
     "PresenceConnection",
+    "PushSubscription",
     "User",
 ]

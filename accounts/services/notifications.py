@@ -7,18 +7,32 @@ from config.realtime import publish_on_commit, user_group
 from .. import events
 from ..errors import NotificationError
 from ..models import Notification, User
-from ..selectors import notifications_unread_count
+from ..notification_registry import Channel, kind_info
+from ..selectors import notification_channels, notifications_unread_count
 
 
 def notification_create(*, recipient: User, kind: str, actor: User | None = None, data: dict | None = None) -> Notification:
-    """kind: a member of some app's registered NotificationKind (accounts.notification_registry)."""
+    """kind: a member of some app's registered NotificationKind (accounts.notification_registry).
+
+    Stores it and announces it on the recipient's sockets; if the kind offers e-mail or Web Push,
+    queues their delivery after commit (accounts.services.delivery). A recipient who turned the in-app
+    channel off for this kind gets it stored as read, unannounced (e-mail and push deliver from it)."""
     notification = Notification(recipient=recipient, kind=kind, actor=actor, data=data or {})
     notification.clean()  # a registered kind (no query)
+    in_app = Channel.IN_APP in notification_channels(user=recipient, kind=kind)
+    if not in_app:
+        notification.read_at = timezone.now()
     notification.save()
-    publish_on_commit(
-        user_group(recipient.pk),
-        events.notification_created(notification, unread_count=notifications_unread_count(user_id=recipient.pk)),
-    )
+    if in_app:
+        publish_on_commit(
+            user_group(recipient.pk),
+            events.notification_created(notification, unread_count=notifications_unread_count(user_id=recipient.pk)),
+        )
+    info = kind_info(kind)
+    if info.email or info.push:
+        from ..tasks import deliver_notification
+
+        transaction.on_commit(lambda: deliver_notification.delay(notification.pk))
     return notification
 
 

@@ -42,6 +42,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "NotificationChannelEnum": "accounts.notification_registry.Channel",
         "AudienceEnum": "accounts.models.Audience",
         "RoomKindEnum": "rooms.models.RoomKind",
         "SourceKindEnum": "rooms.sources.SourceKind",

@@ -24,6 +24,8 @@ from accounts.models import (
     FriendRequestStatus,
     Friendship,
     Notification,
+    NotificationPreference,
+    PushSubscription,
     User,
 )
 from accounts.notification_kinds import NotificationKind
@@ -58,9 +60,11 @@ def png_upload() -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def w(settings, tmp_path):
+def w(settings, tmp_path, monkeypatch):
     """The world: Olive owns things; everyone else tries to touch them."""
     settings.MEDIA_ROOT = str(tmp_path)
+    pushed = []  # the endpoints a push went to (the push service's side: tests/accounts/test_web_push.py)
+    monkeypatch.setattr("accounts.services.push.webpush", lambda subscription_info, **kw: pushed.append(subscription_info["endpoint"]))
     olive = UserFactory(handle="olive", bio="olive's bio", avatar="avatars/1/old.webp")
     w = SimpleNamespace(
         olive=olive,
@@ -84,6 +88,10 @@ def w(settings, tmp_path):
     w.olive_device = DeviceSession.objects.create(user=olive, session_key="o" * 32, user_agent="olive's phone")
     w.auth_token, w.key = api_token_create(user=olive, name="olive's script")
     w.target_token, _ = api_token_create(user=olive, name="olive's other script")
+    w.push = PushSubscription.objects.create(user=olive, endpoint="https://push.example.test/olive-phone",
+                                             p256dh="B" + "x" * 86, auth="a" * 22)
+    w.pushed = pushed
+    NotificationPreference.objects.create(user=olive, kind=NotificationKind.FRIEND_REQUEST, channels=["push"])
     w.owner, w.other, w.staff = olive, w.otto, w.stella
     return w
 
@@ -221,6 +229,37 @@ def check_note_read(w, role, response):
     assert (Notification.objects.get(pk=w.note.pk).read_at is not None) is as_owner(role)
 
 
+def check_push_listed(w, role, response):
+    assert ids(response) == set(PushSubscription.objects.filter(user=caller(w, role)).values_list("pk", flat=True))
+    assert (w.push.pk in ids(response)) is as_owner(role)
+
+
+def push_subscription_json():
+    return {"endpoint": "https://push.example.test/new-browser", "keys": {"p256dh": "B" + "y" * 86, "auth": "b" * 22}}
+
+
+def check_push_saved(w, role, response):
+    assert PushSubscription.objects.get(pk=response.json()["id"]).user == caller(w, role)
+
+
+def check_push_removed(w, role, response):
+    assert PushSubscription.objects.filter(pk=w.push.pk).exists() is not as_owner(role)
+
+
+def check_push_test(w, role, response):
+    assert response.json() == {"sent": 1} and w.pushed == [w.push.endpoint]
+
+
+def check_preferences(w, role, response):
+    rows = {row["kind"]: row for row in response.json()}
+    assert rows[NotificationKind.FRIEND_REQUEST]["channels"] == (["push"] if as_owner(role) else ["email", "in_app", "push"])
+
+
+def check_preference_set(w, role, response):
+    assert response.json()["channels"] == ["in_app"]
+    assert NotificationPreference.objects.get(kind=NotificationKind.NEW_FOLLOWER, user=caller(w, role)).channels == ["in_app"]
+
+
 def check_tokens_listed(w, role, response):
     listed = ids(response)
     assert ({w.auth_token.pk, w.target_token.pk} <= listed) is as_owner(role)
@@ -281,6 +320,17 @@ CASES = [
     Case("api-notifications-read-all", "post", "/notifications/read-all/", expect(owner=204), check=check_note_read),
     Case("api-notification-read", "post", "/notifications/{w.note.pk}/read/", expect(owner=200, other=404),
          check=check_note_read),
+    # -- delivery: each caller's own browsers and channels, never Olive's
+    Case("api-push-subscriptions", "get", "/me/push-subscriptions/", expect(owner=200), check=check_push_listed),
+    Case("api-push-subscriptions", "post", "/me/push-subscriptions/", expect(owner=201), data=push_subscription_json,
+         check=check_push_saved),
+    Case("api-push-subscription-remove", "post", "/me/push-subscriptions/remove/", expect(owner=204, other=404),
+         data={"endpoint": "https://push.example.test/olive-phone"}, check=check_push_removed),
+    Case("api-push-test", "post", "/me/push-subscriptions/test/", expect(owner=200, other=404), check=check_push_test),
+    Case("api-notification-preferences", "get", "/me/notification-preferences/", expect(owner=200),
+         check=check_preferences),
+    Case("api-notification-preference", "put", "/me/notification-preferences/new_follower/", expect(owner=200),
+         data={"channels": ["in_app"]}, check=check_preference_set),
     # -- API tokens: only their owner; minting needs a browser session
     Case("api-tokens", "get", "/tokens/", expect(owner=200), check=check_tokens_listed),
     Case("api-tokens", "post", "/tokens/", expect(owner=201, token=403), data={"name": "new"}, check=check_token_created),
@@ -303,6 +353,8 @@ def olive_state(w) -> dict:
         "notifications": sorted(Notification.objects.filter(recipient=olive).values_list("pk", "read_at")),
         "tokens": sorted(ApiToken.objects.filter(**mine).values_list("pk", "name", "revoked_at", "expires_at")),
         "sessions": sorted(DeviceSession.objects.filter(**mine).values_list("pk", "session_key")),
+        "push": sorted(PushSubscription.objects.filter(**mine).values_list("pk", "endpoint", "p256dh", "auth")),
+        "preferences": sorted(NotificationPreference.objects.filter(**mine).values_list("kind", "channels")),
     }
 
 
