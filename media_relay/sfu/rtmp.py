@@ -22,9 +22,10 @@ the key and the room rights again and drops the publisher when the key is revoke
 closes the RTMP connection). Media:
 
 * H.264 is passed through (``h264_mp4toannexb``, then aiortc packetizes the encoded access units as
-  RTP: ``RTCRtpSender`` packs ``av.Packet``s without encoding) when WebRTC can carry it: no B-frames
-  (RTP carries no decode order). Otherwise (B-frames, another codec) it is decoded and aiortc
-  encodes H.264 again (CPU: docs/media_relay.md). Keyframe requests cannot reach an RTMP publisher:
+  RTP: ``RTCRtpSender`` packs ``av.Packet``s without encoding) when WebRTC can carry it: the
+  (constrained) baseline profile the relay negotiates with receivers, so no B-frames (RTP carries
+  no decode order). Otherwise (OBS's default High profile with B-frames, another codec) it is
+  decoded and aiortc encodes H.264 again (CPU: docs/media_relay.md). Keyframe requests cannot reach an RTMP publisher:
   a new viewer waits for the publisher's next keyframe (OBS: keyframe interval 1-2 s).
 * audio (AAC) is decoded and resampled to 48 kHz stereo 20 ms frames, which aiortc encodes as Opus.
 
@@ -63,6 +64,8 @@ READ_TIMEOUT = 10.0  # s: a publisher silent this long is gone
 # the FLV sequence headers come first: no need to wait for frames to guess a frame rate
 PROBE = {"analyzeduration": "500000", "probesize": "262144", "fpsprobesize": "0"}
 PASSTHROUGH_CODEC = "h264"
+# what the relay's H.264 (aiortc: profile-level-id 42e01f, constrained baseline) promises receivers
+PASSTHROUGH_PROFILES = {"Baseline", "Constrained Baseline"}
 AUDIO_RATE, AUDIO_FRAME = 48000, 960  # 20 ms frames, what aiortc's Opus encoder takes
 AUDIO_TIME_BASE = fractions.Fraction(1, AUDIO_RATE)
 QUEUE_LIMIT = 300  # items a track holds while the WebRTC leg connects; past it, the oldest go
@@ -86,9 +89,10 @@ def key_from_logs(logs: list[tuple[int, str, str]]) -> str | None:
 
 
 def can_pass_through(stream: av.VideoStream) -> bool:
-    """Whether WebRTC can carry the publisher's video as it is: H.264 without B-frames."""
+    """Whether WebRTC can carry the publisher's video as it is: H.264 in the profile the relay
+    negotiates with its receivers (constrained baseline: no B-frames, which RTP cannot reorder)."""
     context = stream.codec_context
-    return context.name == PASSTHROUGH_CODEC and not context.has_b_frames
+    return context.name == PASSTHROUGH_CODEC and context.profile in PASSTHROUGH_PROFILES and not context.has_b_frames
 
 
 class MediaClock:
