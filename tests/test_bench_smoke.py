@@ -31,6 +31,7 @@ BENCHES = {
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
+    "rtmp_ingest": (["--smoke"], [rf"^passed through \(baseline\)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}"], False),
 }
 
 

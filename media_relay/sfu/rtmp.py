@@ -191,7 +191,6 @@ class Publisher:
 
     client: asyncio.StreamWriter
     loop: asyncio.AbstractEventLoop
-    connected_at: float = field(default_factory=time.monotonic)
     key: str = ""
     tracks: dict[str, FeedTrack] = field(default_factory=dict)
     pc: RTCPeerConnection | None = None
@@ -360,7 +359,7 @@ class RtmpIngest:
         try:
             await pc.setLocalDescription(await pc.createOffer())
             headers = {"Authorization": f"Bearer {publisher.key}", "Content-Type": "application/sdp"}
-            async with aiohttp.ClientSession() as http:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=OPEN_TIMEOUT)) as http:
                 async with http.post(whip_url, data=pc.localDescription.sdp, headers=headers) as response:
                     answer = await response.text()
                     if response.status != 201:
@@ -368,7 +367,7 @@ class RtmpIngest:
                     location = response.headers["Location"]
                     publisher.resource = str(response.url.join(type(response.url)(location)))
             await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-        except (WhipRefused, aiohttp.ClientError, KeyError, ValueError) as exc:
+        except (TimeoutError, WhipRefused, aiohttp.ClientError, KeyError, ValueError) as exc:
             publisher.drop(f"the relay refused: {exc}")
             return False
         logger.info("rtmp ingest: %s live (%s video)", publisher.label, "passed-through" if publisher.passthrough
@@ -377,7 +376,7 @@ class RtmpIngest:
 
     async def _end(self, publisher: Publisher) -> None:
         if publisher.resource is not None:
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
                     async with http.delete(publisher.resource):
                         pass
