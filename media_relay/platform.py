@@ -48,6 +48,7 @@ from .events import hls_group, relay_group
 from .hls_output import hls_file_store, hls_output_on, hls_session_record
 from .recordings import recording_part_store
 from .selectors import RoomMediaRights, relay_room_name, room_id_from_relay_room, room_media_rights
+from .services import relay_whip_url
 from .sfu.actions import Action
 from .sfu.egress import PartFile
 from .sfu.peers import whip_peer_id
@@ -266,6 +267,14 @@ async def platform_stream_key_peer(key: str) -> PeerInfo:
     except ApplicationError as exc:
         raise RelayError(RelayErrorCode.UNAUTHORIZED, exc.message, {"reason": exc.code}) from None
     return PeerInfo(peer_id=whip_peer_id(row.user_id), room=relay_room_name(row.room_id), name=row.user.name)
+
+
+async def platform_rtmp_whip_url(key: str) -> str:
+    """Where the RTMP ingest (manage.py rtmp_ingest, media_relay.sfu.rtmp) publishes a stream key's
+    RTMP stream: the key checked as WHIP checks it (``platform_stream_key_peer``: RelayError refuses),
+    then the WHIP URL of the worker hosting its room. The worker checks the key again on the offer."""
+    peer = await platform_stream_key_peer(key)
+    return await database_sync_to_async(relay_whip_url)(room=peer.room, room_id=room_id_from_relay_room(peer.room))
 
 
 def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:

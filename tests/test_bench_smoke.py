@@ -33,6 +33,7 @@ BENCHES = {
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
     "hls_latency": (["--smoke"], [rf"^floor \(PyAV → hls muxer\)\s+{NUMBER}\s+{NUMBER}",
                                   rf"^ours h264 \(copy\)\s+{NUMBER}\s+{NUMBER}"], False),
+    "rtmp_ingest": (["--smoke"], [rf"^passed through \(baseline\)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}"], False),
 }
 
 

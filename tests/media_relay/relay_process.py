@@ -14,7 +14,11 @@ import json
 import signal
 import sys
 
-from tests.media_relay import codec_audit
+from media_relay.sfu.dtls import use_dtls_groups
+
+use_dtls_groups()  # as manage.py run_relay does, before aiortc loads OpenSSL
+
+from tests.media_relay import codec_audit  # noqa: E402
 
 AUDIT = codec_audit.install()  # before aiortc creates anything
 

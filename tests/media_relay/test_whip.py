@@ -90,6 +90,7 @@ class Player:
         self.pc.addTransceiver("video", direction="recvonly")
         self.audio: AudioSink | None = None
         self.video_frames = 0
+        self.video_size: tuple[int, int] | None = None  # of the last decoded frame
         self.tracks: list = []
         self.rtp: dict[str, list[tuple[float, int, int, int, int]]] = defaultdict(list)
         self._tasks: list[asyncio.Task] = []
@@ -119,8 +120,9 @@ class Player:
     async def _count(self, track) -> None:
         try:
             while True:
-                await track.recv()
+                frame = await track.recv()
                 self.video_frames += 1
+                self.video_size = (frame.width, frame.height)
         except MediaStreamError:
             pass
 

@@ -19,6 +19,7 @@ default 8780; any free port when ``--port 0``); standalone, WHIP refuses every s
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 
@@ -34,10 +35,13 @@ from media_relay.platform import (
 )
 from media_relay.relay_settings import registry_for_settings, relay_config_from_settings, relay_token_secret
 from media_relay.sfu.conf import RelayConfig
+from media_relay.sfu.dtls import p224_certificate_accepted
 from media_relay.sfu.registry import WorkerHeartbeat
 from media_relay.sfu.relay import Relay
 from media_relay.sfu.server import SignallingServer
 from media_relay.sfu.whip import WhipServer, no_stream_keys
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -78,6 +82,10 @@ class Command(BaseCommand):
 
     async def _run(self, config: RelayConfig, *, standalone: bool, public_url: str, public_http_url: str,
                    http_port: int) -> None:
+        if not p224_certificate_accepted():
+            logger.error("media relay: OpenSSL refuses P-224 DTLS certificates, so FFmpeg's WHIP muxer cannot "
+                         "publish: start the worker with manage.py run_relay, or put the Groups line of "
+                         "media_relay/sfu/dtls_groups.cnf in your OPENSSL_CONF (media_relay/sfu/dtls.py)")
         relay = Relay(config)
         relay.on_recording_part = recording_hand_off
         relay.on_hls_write, relay.on_hls_event = hls_write, hls_session_event
