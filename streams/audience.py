@@ -22,8 +22,12 @@ def _incr(key: str, delta: int) -> int:
 
 
 def audience_enter(*, stream_id: int, viewer: str) -> None:
-    """`viewer` (a user id, a session, a connection) opened a socket on the stream."""
-    _incr(_key(stream_id, "current"), 1)
+    """`viewer` (a user id, a session, a connection) opened a socket on the stream. The peak is kept here
+    too, so a crowd that comes and goes between two published counts still shows in it (two sockets
+    arriving at once may each see the other's count: the peak may lag by one until the next arrival)."""
+    current = _incr(_key(stream_id, "current"), 1)
+    if current > (cache.get(_key(stream_id, "peak")) or 0):
+        cache.set(_key(stream_id, "peak"), current, timeout=KEEP_SECONDS)
     if cache.add(_key(stream_id, f"seen:{viewer}"), 1, timeout=KEEP_SECONDS):
         _incr(_key(stream_id, "unique"), 1)
 
@@ -32,10 +36,12 @@ def audience_leave(*, stream_id: int) -> None:
     _incr(_key(stream_id, "current"), -1)
 
 
-def audience_counts(*, stream_id: int) -> tuple[int, int]:
-    """(current, unique) viewers."""
-    found = cache.get_many([_key(stream_id, "current"), _key(stream_id, "unique")])
-    return max(0, found.get(_key(stream_id, "current"), 0)), found.get(_key(stream_id, "unique"), 0)
+def audience_counts(*, stream_id: int) -> tuple[int, int, int]:
+    """(current, unique, peak) viewers."""
+    keys = [_key(stream_id, what) for what in ("current", "unique", "peak")]
+    found = cache.get_many(keys)
+    current, unique, peak = (found.get(key, 0) for key in keys)
+    return max(0, current), unique, max(peak, current)
 
 
 def audience_tick_claim(*, stream_id: int) -> bool:

@@ -20,10 +20,10 @@ from .models import StreamStatus
 
 def _hello(stream_id: int, user) -> dict:
     stream = selectors.stream_get(stream_id=stream_id)
-    current, _ = audience_counts(stream_id=stream_id)
+    current, _, peak = audience_counts(stream_id=stream_id)
     return {
         "type": "hello", "server_time": time.time(), "stream": stream_state(stream),
-        "viewers": {"current": current, "peak": max(stream.peak_viewers, current)},
+        "viewers": {"current": current, "peak": max(stream.peak_viewers, peak)},
         "me": selectors.stream_capabilities(stream=stream, user=user),
     }
 

@@ -310,9 +310,9 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         stream = Stream.objects.select_for_update().select_related("channel").get(pk=stream.pk)
         if stream.status == StreamStatus.ENDED:
             raise GoneError(StreamError.STREAM_ENDED, "This stream has already ended.")
-        current, unique = audience_counts(stream_id=stream.pk)
+        _, unique, peak = audience_counts(stream_id=stream.pk)
         stream.status, stream.ended_at = StreamStatus.ENDED, timezone.now()
-        stream.peak_viewers = max(stream.peak_viewers, current)
+        stream.peak_viewers = max(stream.peak_viewers, peak)
         stream.unique_viewers = max(stream.unique_viewers, unique)
         stream.current_viewers = 0
         stream.save(update_fields=["status", "ended_at", "peak_viewers", "unique_viewers", "current_viewers"])
@@ -325,16 +325,14 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
 def stream_viewers_publish(*, stream_id: int) -> None:
     """Store and announce a live stream's viewer count (streams.audience), at most once a second per stream
     (the stream socket calls this a second after claiming the tick). The peak only ever grows."""
-    current, unique = audience_counts(stream_id=stream_id)
+    current, unique, peak = audience_counts(stream_id=stream_id)
     updated = Stream.objects.filter(pk=stream_id, status=StreamStatus.LIVE).update(
-        current_viewers=current, peak_viewers=Greatest("peak_viewers", current),
+        current_viewers=current, peak_viewers=Greatest("peak_viewers", peak),
         unique_viewers=Greatest("unique_viewers", unique),
     )
-    if not updated:
-        return
-    peak = Stream.objects.filter(pk=stream_id).values_list("peak_viewers", flat=True).first()
-    publish_on_commit(events.stream_group(stream_id),
-                      events.viewers_counted(stream_id=stream_id, current=current, peak=peak or 0))
+    if updated:
+        publish_on_commit(events.stream_group(stream_id),
+                          events.viewers_counted(stream_id=stream_id, current=current, peak=peak))
 
 
 def stream_relay_grant(*, user: User, stream: Stream, session_key: str | None = None) -> dict:
