@@ -38,7 +38,7 @@ function setupPlayer(root) {
       if (detail.state === "reconnecting") setMode("reconnecting", "Reconnecting");
       if (detail.state === "closed") setMode("closed", "Offline");
     });
-    client.start({ publish: false }).catch((error) => { client = null; show(error.message || "Could not connect."); });
+    client.start({ publish: false, video: true }).catch((error) => { client = null; show(error.message || "Could not connect."); });
   }
 
   function stop(text) {
