@@ -30,6 +30,7 @@ def _hello(stream_id: int, user) -> dict:
 
 class StreamConsumer(BaseConsumer):
     counted = False
+    tick: asyncio.Task | None = None
 
     async def connect(self):
         self.user = self.scope["user"]
@@ -66,7 +67,7 @@ class StreamConsumer(BaseConsumer):
     async def _count_changed(self):
         """The first change in each second schedules the count's publication a second later (any process)."""
         if await database_sync_to_async(audience_tick_claim)(stream_id=self.stream_id):
-            asyncio.get_running_loop().create_task(self._publish_later())
+            self.tick = asyncio.get_running_loop().create_task(self._publish_later())  # runs on after a disconnect
 
     async def _publish_later(self):
         await asyncio.sleep(TICK_SECONDS)
