@@ -66,6 +66,7 @@ function setupPlayer(root) {
     onEnded: () => { setStatus("ended", "Ended"); setMode("ended", "Ended"); stop("This stream has ended."); },
   });
   if (watch.status === "ended") stop("This stream has ended.");
+  if (watch.status === "live") play(); // no need to wait for the socket's hello: the first frame comes sooner
 }
 
 function setupFollow(box) {
