@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("guilds.api.urls")),
     path("", include("gamification.api.urls")),
     path("", include("media_relay.api.urls")),
+    path("", include("streams.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^.*$", api_not_found),  # unknown API paths answer in the error shape, not HTML
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", include("guilds.urls")),
     path("", include("gamification.urls")),
     path("", include("media_relay.urls")),
+    path("", include("streams.urls")),
 ]
 
 if not settings.STORAGES["default"]["BACKEND"].startswith("storages."):

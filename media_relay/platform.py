@@ -41,13 +41,12 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError
 
 from config.errors import ApplicationError
-from rooms.events import room_group
 
 from .errors import RelayError, RelayErrorCode
-from .events import hls_group, relay_group
+from .events import hls_group
 from .hls_output import hls_file_store, hls_output_on, hls_session_record
 from .recordings import recording_part_store
-from .selectors import RoomMediaRights, relay_room_name, room_id_from_relay_room, room_media_rights
+from .relay_kinds import MediaRights, relay_room_parse
 from .services import relay_whip_url
 from .sfu.actions import Action
 from .sfu.egress import PartFile
@@ -60,7 +59,16 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 2.0
 RECHECK_SECONDS = 2.0
-load_rights = database_sync_to_async(lambda room_id: room_media_rights(room_id=room_id))
+
+
+def _rights_now(room: str) -> MediaRights | None:
+    """The rights of a relay room from its kind's source (media_relay.relay_kinds), None for a name the
+    platform never issues."""
+    parsed = relay_room_parse(room)
+    return None if parsed is None else parsed[0].rights(parsed[1])
+
+
+load_rights = database_sync_to_async(_rights_now)
 load_hls_output = database_sync_to_async(lambda room: hls_output_on(relay_room=room))
 
 
@@ -81,7 +89,7 @@ class RoomLink:
         self.recheck_interval = recheck_interval
         self.cache_seconds = cache_seconds
         self.clock = clock
-        self._rights: dict[int, tuple[float, RoomMediaRights]] = {}  # room id -> (loaded at, rights)
+        self._rights: dict[str, tuple[float, MediaRights]] = {}  # relay room -> (loaded at, rights)
         self._muted: dict[str, set[str]] = {}  # relay room -> peers this link muted
         self._sessions: dict[str, dict[str, str]] = {}  # relay room -> peer -> its token's session fingerprint
         self._followers: dict[str, asyncio.Task] = {}  # relay room -> task following its group
@@ -115,28 +123,27 @@ class RoomLink:
     # ---------------------------------------------------------------- rights
 
     async def authorize(self, peer: PeerInfo, action: str) -> bool:
-        room_id = room_id_from_relay_room(peer.room)
-        if room_id is None:
+        if relay_room_parse(peer.room) is None:
             return False
         if action == Action.JOIN:
             self._sessions.setdefault(peer.room, {})[peer.peer_id] = peer.session
-        cached = self._rights.get(room_id)
+        cached = self._rights.get(peer.room)
         # Someone the cached copy doesn't know has probably just joined the room (or signed in anew): read again.
         if cached and self.clock() - cached[0] < self.cache_seconds and cached[1].knows(peer.peer_id, peer.session):
             return action in cached[1].perms_for(peer.peer_id, session=peer.session)
         try:
-            rights = await self._load(room_id)
+            rights = await self._load(peer.room)
         except DatabaseError:  # refuse (an error to that peer) rather than drop its connection
-            logger.exception("media relay: could not read the rights of room %s", room_id)
+            logger.exception("media relay: could not read the rights of %s", peer.room)
             return False
         return action in rights.perms_for(peer.peer_id, session=peer.session)
 
-    async def _load(self, room_id: int) -> RoomMediaRights:
+    async def _load(self, room: str) -> MediaRights:
         started = self.clock()
-        rights = await load_rights(room_id)
-        cached = self._rights.get(room_id)
+        rights = await load_rights(room)
+        cached = self._rights.get(room)
         if cached is None or cached[0] <= started:  # a read that started later has already been stored
-            self._rights[room_id] = (started, rights)
+            self._rights[room] = (started, rights)
         return rights
 
     # ---------------------------------------------------------------- applying
@@ -147,11 +154,10 @@ class RoomLink:
         await self.reconcile_hls(room)
 
     async def _reconcile_rights(self, room: str, *, reasons: dict[str, str] | None) -> None:
-        room_id = room_id_from_relay_room(room)
-        if room_id is None:
+        if relay_room_parse(room) is None:
             return
         async with self._apply_lock:
-            rights = await self._load(room_id)
+            rights = await self._load(room)
             if not rights.is_open:
                 self.relay.close_room(room)
                 return
@@ -195,7 +201,7 @@ class RoomLink:
             self.relay.start_hls(room, tag=wanted)
 
     async def apply_event(self, room: str, event: dict) -> None:
-        """One rooms event (docs/realtime.md) published to the group of the room `room` hosts."""
+        """One event (docs/realtime.md) published to a group the relay room `room` follows (its kind's groups)."""
         if event.get("type") == "rooms.room" and event.get("op") == "closed":
             self.relay.close_room(room)
             return
@@ -215,8 +221,8 @@ class RoomLink:
     def _room_opened(self, room: str) -> None:
         if self.layer is None or room in self._followers:
             return
-        room_id = room_id_from_relay_room(room)
-        groups = (hls_group(room),) if room_id is None else (room_group(room_id), relay_group(room_id), hls_group(room))
+        parsed = relay_room_parse(room)
+        groups = (hls_group(room),) if parsed is None else (*parsed[0].groups(parsed[1]), hls_group(room))
         self._followers[room] = asyncio.get_running_loop().create_task(self._follow(room, groups))
 
     def _room_closed(self, room: str) -> None:
@@ -259,14 +265,15 @@ class RoomLink:
 
 
 async def platform_stream_key_peer(key: str) -> PeerInfo:
-    """The peer a stream key publishes as over WHIP (run_relay gives this to WhipServer): checked
-    against the database now, so a revoked key is refused at once. The peer id is the user's with a
-    ``~whip`` suffix, so the holder can be in the room's voice from a browser at the same time."""
+    """The peer a stream key publishes as over WHIP (run_relay gives this to WhipServer), for every kind
+    of key (a room's, a channel's: media_relay.relay_kinds): checked against the database now, so a
+    revoked key is refused at once. The peer id is the user's with a ``~whip`` suffix, so the holder can
+    be in the relay room from a browser at the same time."""
     try:
-        row = await database_sync_to_async(stream_key_authenticate)(key=key)
+        holder = await database_sync_to_async(stream_key_authenticate)(key=key)
     except ApplicationError as exc:
         raise RelayError(RelayErrorCode.UNAUTHORIZED, exc.message, {"reason": exc.code}) from None
-    return PeerInfo(peer_id=whip_peer_id(row.user_id), room=relay_room_name(row.room_id), name=row.user.name)
+    return PeerInfo(peer_id=whip_peer_id(holder.user_id), room=holder.relay_room, name=holder.user.name)
 
 
 async def platform_rtmp_whip_url(key: str) -> str:
@@ -274,7 +281,7 @@ async def platform_rtmp_whip_url(key: str) -> str:
     RTMP stream: the key checked as WHIP checks it (``platform_stream_key_peer``: RelayError refuses),
     then the WHIP URL of the worker hosting its room. The worker checks the key again on the offer."""
     peer = await platform_stream_key_peer(key)
-    return await database_sync_to_async(relay_whip_url)(room=peer.room, room_id=room_id_from_relay_room(peer.room))
+    return await database_sync_to_async(relay_whip_url)(room=peer.room, room_id=relay_room_parse(peer.room)[1])
 
 
 def recording_hand_off(*, room: str, tag: str | None, part: PartFile) -> str:

@@ -21,7 +21,7 @@ from .sfu.registry import WorkerLoad
 from .sfu.tokens import issue_token, session_fingerprint
 
 
-def turn_credentials(*, user_id: int, secret: str, ttl: int, now: float) -> dict[str, str]:
+def turn_credentials(*, user_id: int | str, secret: str, ttl: int, now: float) -> dict[str, str]:
     """coturn's REST-API scheme (`use-auth-secret`): username "<unix expiry>:<user id>",
     credential base64(HMAC-SHA1(secret, username))."""
     username = f"{int(now) + ttl}:{user_id}"
@@ -29,16 +29,16 @@ def turn_credentials(*, user_id: int, secret: str, ttl: int, now: float) -> dict
     return {"username": username, "credential": credential}
 
 
-def ice_servers_for(*, user: User, now: float) -> list[dict]:
-    """RTCPeerConnection's iceServers: STUN as configured, TURN (with this user's short-lived
-    credentials) only when both its URLs and its secret are set."""
+def ice_servers_for(*, peer: str, now: float) -> list[dict]:
+    """RTCPeerConnection's iceServers: STUN as configured, TURN (with this peer's short-lived
+    credentials: a user id, or an anonymous viewer's id) only when both its URLs and its secret are set."""
     servers: list[dict] = []
     if settings.WEBRTC_STUN_URLS:
         servers.append({"urls": list(settings.WEBRTC_STUN_URLS)})
     if settings.WEBRTC_TURN_URLS and settings.WEBRTC_TURN_SECRET:
         servers.append({
             "urls": list(settings.WEBRTC_TURN_URLS),
-            **turn_credentials(user_id=user.pk, secret=settings.WEBRTC_TURN_SECRET, ttl=settings.WEBRTC_TURN_TTL,
+            **turn_credentials(user_id=peer, secret=settings.WEBRTC_TURN_SECRET, ttl=settings.WEBRTC_TURN_TTL,
                                now=now),
         })
     return servers
@@ -87,20 +87,30 @@ def relay_grant(*, user: User, room: Room, session_key: str | None = None) -> di
     what the client may expect at the start, not a licence for the token's lifetime.
     """
     member = voice_member_get(room=room, user=user)
+    return relay_token_grant(
+        relay_room=relay_room_name(room.pk), placement=room.pk, peer=str(user.pk), name=user.name,
+        perms=media_permissions(room=room, member=member), session_key=session_key,
+    )
+
+
+def relay_token_grant(
+    *, relay_room: str, placement: int, peer: str, name: str, perms: frozenset[str], session_key: str | None = None
+) -> dict:
+    """What a browser needs to join `relay_room` (any kind, media_relay.relay_kinds) as `peer`: a token
+    listing `perms`, the worker's URL (placed by `placement`, the object id, without a registry), ICE
+    servers. The kind's rights source is asked again by the relay for every action."""
     now = time.time()
     ttl = settings.MEDIA_RELAY_TOKEN_TTL
-    name = relay_room_name(room.pk)
-    perms = media_permissions(room=room, member=member)
     secret = relay_token_secret()
     token = issue_token(
-        secret=secret, room=name, peer=str(user.pk), name=user.name, perms=perms, ttl=ttl, now=now,
+        secret=secret, room=relay_room, peer=peer, name=name, perms=perms, ttl=ttl, now=now,
         session=session_fingerprint(session_key, secret=secret) if session_key else "",
     )
     return {
-        "url": relay_worker_url(room=name, room_id=room.pk),
+        "url": relay_worker_url(room=relay_room, room_id=placement),
         "token": token,
-        "room": name,
+        "room": relay_room,
         "perms": sorted(perms),
-        "ice_servers": ice_servers_for(user=user, now=now),
+        "ice_servers": ice_servers_for(peer=peer, now=now),
         "expires_at": datetime.fromtimestamp(int(now) + ttl, tz=UTC),
     }

@@ -29,6 +29,7 @@ from rooms.models import Room
 from .errors import MediaError
 from .events import stream_ended
 from .models import StreamKey
+from .relay_kinds import KeyHolder, relay_kind_for_key
 from .selectors import relay_room_name, voice_leader_require
 
 KEY_PREFIX = "wtsk_"
@@ -74,13 +75,23 @@ def _end_live_stream(*, room: Room, user_id: int, reason: str) -> None:
     publish_on_commit(room_group(room.pk), stream_ended(user_id=user_id, reason=reason))
 
 
-def stream_key_authenticate(*, key: str) -> StreamKey:
-    """The live key row for `key` (with its user), or ApplicationError saying why not. Two queries
-    (one more to note the use)."""
-    row = StreamKey.objects.select_related("user").filter(key_hash=hash_key(key)).first() if key else None
+def stream_key_authenticate(*, key: str) -> KeyHolder:
+    """Who publishes where with `key`, any kind of key (a room's here, a channel's from the streams app:
+    the relay room kind whose ``key_prefix`` the key starts with, media_relay.relay_kinds), or
+    ApplicationError(STREAM_KEY_INVALID / STREAM_KEY_REVOKED) saying why not. WHIP (platform_stream_key_peer)
+    and RTMP ingest both ask this."""
+    kind = relay_kind_for_key(key) if key else None
+    if kind is None:
+        raise ApplicationError(MediaError.STREAM_KEY_INVALID, "Invalid stream key.")
+    return kind.key_holder(key)
+
+
+def room_key_holder(key: str) -> KeyHolder:
+    """A room's key: its live row (with its user), checked in two queries (one more to note the use)."""
+    row = StreamKey.objects.select_related("user").filter(key_hash=hash_key(key)).first()
     if row is None or not row.user.is_active or row.user.deactivated_at is not None:
         raise ApplicationError(MediaError.STREAM_KEY_INVALID, "Invalid stream key.")
     if row.revoked_at is not None:
         raise ApplicationError(MediaError.STREAM_KEY_REVOKED, "This stream key was revoked.")
     StreamKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-    return row
+    return KeyHolder(user=row.user, relay_room=relay_room_name(row.room_id))

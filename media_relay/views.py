@@ -11,18 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.errors import ApplicationError, NotFoundError
 
 from .recordings import can_delete, recording_delete, recording_get_for_user, recordings_playable
-from .selectors import room_id_from_relay_room
+from .relay_kinds import relay_room_parse
 from .services import relay_whip_url
 
 
 @csrf_exempt  # bearer-authenticated by the worker, no cookies
 @require_http_methods(["POST", "OPTIONS"])
 def whip_redirect(request, room: str):
-    room_id = room_id_from_relay_room(room)
-    if room_id is None:
+    parsed = relay_room_parse(room)  # any kind: a room's voice, a live stream (media_relay.relay_kinds)
+    if parsed is None:
         raise Http404("No such room.")
     response = HttpResponse(status=307)  # 307 keeps the method and the SDP body
-    response["Location"] = relay_whip_url(room=room, room_id=room_id)
+    response["Location"] = relay_whip_url(room=room, room_id=parsed[1])
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"

@@ -20,6 +20,8 @@ PAGES = {
     "guilds": "/guilds/",
     "guild": "/guilds/night-owls/",
     "leaderboards": "/leaderboards/",
+    "live": "/live/",
+    "studio": "/studio/",
     "events": "/events/",
     "profile": "/@alice",
 }
@@ -28,7 +30,7 @@ OVERFLOWING = """() => [...document.querySelectorAll("body *")]
   .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
   .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
     + ` (${Math.round(el.getBoundingClientRect().right)}px)`)"""
-NAV_LINKS = {"Home": "/", "Rooms": "/rooms/", "Guilds": "/guilds/", "Friends": "/friends/",
+NAV_LINKS = {"Home": "/", "Rooms": "/rooms/", "Live": "/live/", "Guilds": "/guilds/", "Friends": "/friends/",
              "Leaderboards": "/leaderboards/", "Events": "/events/"}
 
 

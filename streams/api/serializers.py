@@ -1,0 +1,104 @@
+from rest_framework import serializers
+
+from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, Stream
+
+
+class ChannelBriefSerializer(serializers.ModelSerializer):
+    avatar_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Channel
+        fields = ["id", "slug", "name", "avatar_url"]
+
+    def get_avatar_url(self, channel) -> str | None:
+        return channel.avatar.url if channel.avatar else None
+
+
+class ChannelSerializer(ChannelBriefSerializer):
+    owner = serializers.CharField(source="owner.handle", help_text="The owner's @handle.")
+    banner_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Channel
+        fields = ["id", "slug", "name", "description", "category", "tags", "language", "owner", "avatar_url",
+                  "banner_url", "created_at"]
+
+    def get_banner_url(self, channel) -> str | None:
+        return channel.banner.url if channel.banner else None
+
+
+class ChannelCreateSerializer(serializers.Serializer):
+    """Shapes only; ranges are the service's (streams.services: channel_invalid with extra.fields)."""
+
+    name = serializers.CharField(max_length=NAME_MAX * 2, trim_whitespace=False)
+    slug = serializers.CharField(max_length=80)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX * 2, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, required=False, default=Category.JUST_CHATTING)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
+
+
+class ChannelUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=NAME_MAX * 2, required=False)
+    slug = serializers.CharField(max_length=80, required=False)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX * 2, required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    language = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    avatar = serializers.ImageField(required=False, help_text="JPEG, PNG, GIF or WebP; multipart.")
+    banner = serializers.ImageField(required=False, help_text="JPEG, PNG, GIF or WebP; multipart.")
+
+
+class FollowSerializer(serializers.Serializer):
+    notify = serializers.BooleanField(default=True, help_text="Tell me when the channel goes live.")
+
+
+class FollowStateSerializer(serializers.Serializer):
+    is_following = serializers.BooleanField()
+    notify = serializers.BooleanField()
+    followers = serializers.IntegerField()
+
+
+class StreamSerializer(serializers.ModelSerializer):
+    channel = ChannelBriefSerializer()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Stream
+        fields = ["id", "channel", "title", "description", "category", "tags", "thumbnail_url", "status",
+                  "scheduled_for", "started_at", "ended_at", "duration_seconds", "current_viewers", "peak_viewers",
+                  "unique_viewers"]
+
+    def get_thumbnail_url(self, stream) -> str | None:
+        return stream.thumbnail.url if stream.thumbnail else None
+
+
+class StreamScheduleSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX * 2)
+    scheduled_for = serializers.DateTimeField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX * 2, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+
+
+class StreamUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=TITLE_MAX * 2, required=False)
+    scheduled_for = serializers.DateTimeField(required=False)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX * 2, required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    thumbnail = serializers.ImageField(required=False, help_text="JPEG, PNG, GIF or WebP; multipart.")
+
+
+class GoLiveSerializer(serializers.Serializer):
+    stream_id = serializers.IntegerField(required=False, help_text="A scheduled stream of the channel to start.")
+    title = serializers.CharField(max_length=TITLE_MAX * 2, required=False, allow_blank=True, default="",
+                                  help_text="A new stream's title (default: the next scheduled stream's).")
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+
+
+class ChannelStreamKeySerializer(serializers.Serializer):
+    whip_url = serializers.CharField(help_text="OBS: Service \"WHIP\", Server = this URL.")
+    key = serializers.CharField(help_text="OBS: Bearer Token. Shown once; only its hash is stored.")
+    prefix = serializers.CharField(help_text="The key's first characters, to recognise it.")
+    created_at = serializers.DateTimeField()

@@ -1,0 +1,212 @@
+"""/api/v1/channels/ and /api/v1/streams/: thin views over streams.services, .selectors and .stream_keys."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import CallerRateThrottle, parse
+from config.errors import ErrorSerializer, NotFoundError
+from media_relay.api.serializers import RelayGrantSerializer
+from media_relay.api.views import StreamKeyThrottle
+
+from .. import selectors, services
+from ..errors import StreamError
+from ..models import Channel, Stream
+from ..stream_keys import channel_stream_key_create, channel_stream_key_revoke, channel_whip_url
+from .serializers import (
+    ChannelCreateSerializer,
+    ChannelSerializer,
+    ChannelStreamKeySerializer,
+    ChannelUpdateSerializer,
+    FollowSerializer,
+    FollowStateSerializer,
+    GoLiveSerializer,
+    StreamScheduleSerializer,
+    StreamSerializer,
+    StreamUpdateSerializer,
+)
+
+ERROR = OpenApiResponse(ErrorSerializer)
+
+
+class ChannelListView(generics.ListAPIView):
+    serializer_class = ChannelSerializer
+    queryset = Channel.objects.none()
+
+    @extend_schema(summary="The channels you follow")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.channels_followed(user=self.request.user)
+
+    @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSerializer, 409: ERROR},
+                   summary="Create your channel (one per account)")
+    def post(self, request):
+        channel = services.channel_create(actor=request.user, **parse(ChannelCreateSerializer, request))
+        return Response(ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(responses={200: ChannelSerializer, 404: ERROR}, summary="A channel (public)")
+    def get(self, request, slug):
+        return Response(ChannelSerializer(selectors.channel_get(slug=slug)).data)
+
+    @extend_schema(request=ChannelUpdateSerializer, responses={200: ChannelSerializer, 403: ERROR},
+                   summary="Edit your channel (multipart for the avatar and banner)")
+    def patch(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        data = parse_partial(ChannelUpdateSerializer, request)
+        images = {purpose: data.pop(purpose) for purpose in ("avatar", "banner") if purpose in data}
+        channel = services.channel_update(actor=request.user, channel=channel, **data)
+        for purpose, upload in images.items():
+            services.channel_image_set(actor=request.user, channel=channel, purpose=purpose, upload=upload)
+        return Response(ChannelSerializer(channel).data)
+
+
+def parse_partial(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data, partial=True)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class FollowView(APIView):
+    @extend_schema(request=FollowSerializer, responses={200: FollowStateSerializer, 400: ERROR},
+                   summary="Follow a channel, or set whether its go-lives notify you")
+    def post(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        follow = services.channel_follow(actor=request.user, channel=channel, **parse(FollowSerializer, request))
+        return Response(follow_state(channel, follow))
+
+    @extend_schema(request=None, responses={200: FollowStateSerializer}, summary="Unfollow a channel")
+    def delete(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        services.channel_unfollow(actor=request.user, channel=channel)
+        return Response(follow_state(channel, None))
+
+
+def follow_state(channel, follow) -> dict:
+    return {"is_following": follow is not None, "notify": bool(follow and follow.notify),
+            "followers": selectors.channel_follower_count(channel=channel)}
+
+
+class ChannelStreamKeyView(APIView):
+    throttle_classes = [CallerRateThrottle, StreamKeyThrottle]
+
+    @extend_schema(request=None, responses={201: ChannelStreamKeySerializer, 403: ERROR},
+                   summary="A new stream key for your channel (revokes the previous one)")
+    def post(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        row, key = channel_stream_key_create(actor=request.user, channel=channel)
+        data = {"whip_url": channel_whip_url(channel=channel), "key": key, "prefix": row.prefix,
+                "created_at": row.created_at}
+        return Response(ChannelStreamKeySerializer(data).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None, 404: ERROR},
+                   summary="Revoke your channel's stream key (a live WHIP publisher is dropped)")
+    def delete(self, request, slug):
+        channel_stream_key_revoke(actor=request.user, channel=selectors.channel_get(slug=slug))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GoLiveView(APIView):
+    @extend_schema(request=GoLiveSerializer, responses={201: StreamSerializer, 409: ERROR},
+                   summary="Take your channel live (a scheduled stream, or a new one)")
+    def post(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        data = parse(GoLiveSerializer, request)
+        stream = None
+        if "stream_id" in data:
+            stream = Stream.objects.filter(pk=data.pop("stream_id"), channel=channel).first()
+            if stream is None:
+                raise NotFoundError(StreamError.STREAM_NOT_FOUND, "No such stream.")
+        stream = services.stream_go_live(actor=request.user, channel=channel, stream=stream, **data)
+        return Response(StreamSerializer(stream).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelStreamListView(generics.ListAPIView):
+    serializer_class = StreamSerializer
+    queryset = Stream.objects.none()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(summary="A channel's streams, newest first (public)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.streams_of_channel(channel=selectors.channel_get(slug=self.kwargs["slug"]))
+
+    @extend_schema(request=StreamScheduleSerializer, responses={201: StreamSerializer, 400: ERROR},
+                   summary="Schedule a stream of your channel")
+    def post(self, request, slug):
+        stream = services.stream_schedule(actor=request.user, channel=selectors.channel_get(slug=slug),
+                                          **parse(StreamScheduleSerializer, request))
+        return Response(StreamSerializer(stream).data, status=status.HTTP_201_CREATED)
+
+
+class LiveStreamListView(generics.ListAPIView):
+    serializer_class = StreamSerializer
+    queryset = Stream.objects.none()
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="in the title, the channel's name, or @handle"),
+                    OpenApiParameter("category", str)],
+        summary="Live now: followed channels first, then by viewers (public)",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.streams_live(user=self.request.user, query=params.get("q", "")[:100],
+                                      category=params.get("category", "")[:20])
+
+
+class StreamDetailView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(responses={200: StreamSerializer, 404: ERROR}, summary="A stream (public)")
+    def get(self, request, stream_id):
+        return Response(StreamSerializer(selectors.stream_get(stream_id=stream_id)).data)
+
+    @extend_schema(request=StreamUpdateSerializer, responses={200: StreamSerializer, 403: ERROR},
+                   summary="Edit your stream (multipart for the thumbnail)")
+    def patch(self, request, stream_id):
+        stream = selectors.stream_get(stream_id=stream_id)
+        data = parse_partial(StreamUpdateSerializer, request)
+        thumbnail = data.pop("thumbnail", None)
+        if data:
+            stream = services.stream_update(actor=request.user, stream=stream, **data)
+        if thumbnail is not None:
+            stream = services.stream_thumbnail_set(actor=request.user, stream=stream, upload=thumbnail)
+        return Response(StreamSerializer(stream).data)
+
+
+class StreamEndView(APIView):
+    @extend_schema(request=None, responses={200: StreamSerializer, 410: ERROR},
+                   summary="End your live stream (or cancel a scheduled one)")
+    def post(self, request, stream_id):
+        stream = services.stream_end(actor=request.user, stream=selectors.stream_get(stream_id=stream_id))
+        return Response(StreamSerializer(stream).data)
+
+
+class StreamMediaTokenView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: RelayGrantSerializer, 409: ERROR, 410: ERROR},
+                   summary="A media relay token for a live stream: the owner publishes, anyone watches (public)")
+    def post(self, request, stream_id):
+        stream = selectors.stream_get(stream_id=stream_id)
+        session_key = request.session.session_key if request.auth is None else None
+        grant = services.stream_relay_grant(user=request.user, stream=stream, session_key=session_key)
+        return Response(RelayGrantSerializer(grant).data)
+

@@ -1,0 +1,162 @@
+"""Creator channels, their followers and moderators, their stream keys, and their live streams."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+NAME_MAX = 60
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2000
+TAGS_MAX = 10
+TAG_MAX = 25
+
+
+class Category(models.TextChoices):
+    JUST_CHATTING = "just_chatting", "Just chatting"
+    MUSIC = "music", "Music"
+    GAMING = "gaming", "Gaming"
+    EDUCATION = "education", "Education"
+    LANGUAGES = "languages", "Languages"
+    SPORTS = "sports", "Sports"
+    CREATIVE = "creative", "Art and creative"
+    TECH = "tech", "Science and tech"
+    WATCH_PARTY = "watch_party", "Watch party"
+    OTHER = "other", "Other"
+
+
+def channel_image_path(channel: "Channel", filename: str) -> str:
+    # A fresh name per upload: caches and CDNs never serve a stale image.
+    return f"channels/{channel.owner_id}/{uuid.uuid4().hex}.webp"
+
+
+def thumbnail_path(stream: "Stream", filename: str) -> str:
+    return f"streams/{stream.channel_id}/{uuid.uuid4().hex}.webp"
+
+
+class Channel(models.Model):
+    """A creator's channel: at most one per user, found at /c/<slug>/."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel")
+    name = models.CharField(max_length=NAME_MAX)
+    slug = models.SlugField(max_length=40, unique=True, help_text="/c/<slug>/: 3–40 of a–z, 0–9, -")
+    description = models.CharField(max_length=DESCRIPTION_MAX, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.JUST_CHATTING)
+    tags = models.JSONField(default=list, blank=True, help_text=f"Up to {TAGS_MAX} lowercase tags.")
+    language = models.CharField(max_length=10, blank=True, help_text="A code of accounts.languages.")
+    avatar = models.ImageField(upload_to=channel_image_path, blank=True)
+    banner = models.ImageField(upload_to=channel_image_path, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.CheckConstraint(condition=Q(slug=Lower("slug")), name="channel_slug_lowercase")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelFollow(models.Model):
+    """`user` follows `channel`; `notify`: tell them when it goes live."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_follows")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="follows")
+    notify = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="one_follow_per_channel")]
+        indexes = [models.Index(fields=["channel", "notify"], name="channel_follow_notify")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.channel_id}"
+
+
+class ChannelModerator(models.Model):
+    """Someone the owner appointed to moderate the channel's chat and stage."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="moderators")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_channels")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "user"], name="one_moderator_row_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} moderates {self.channel_id}"
+
+
+class ChannelStreamKey(models.Model):
+    """A channel's stream key for WHIP (and RTMP) encoders: belongs to the channel, not to a room.
+    Only a SHA-256 is stored, the key is shown once; one live key per channel (rotating revokes the old)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="stream_keys")
+    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a key.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"], condition=Q(revoked_at__isnull=True), name="one_live_stream_key_per_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.channel_id})"
+
+
+class StreamStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live"
+    ENDED = "ended", "Ended"
+
+
+class Stream(models.Model):
+    """One live session of a channel: scheduled → live → ended (or scheduled → ended, cancelled)."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="streams")
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.CharField(max_length=DESCRIPTION_MAX, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.JUST_CHATTING)
+    tags = models.JSONField(default=list, blank=True)
+    thumbnail = models.ImageField(upload_to=thumbnail_path, blank=True)
+    status = models.CharField(max_length=10, choices=StreamStatus.choices, default=StreamStatus.SCHEDULED)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    current_viewers = models.PositiveIntegerField(default=0, help_text="As last counted (at most once a second).")
+    peak_viewers = models.PositiveIntegerField(default=0)
+    unique_viewers = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"], condition=Q(status="live"), name="one_live_stream_per_channel"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="live") | Q(started_at__isnull=False), name="live_stream_has_started"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended") | Q(ended_at__isnull=False), name="ended_stream_has_ended"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-current_viewers"], name="stream_status_viewers")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.started_at is None:
+            return None
+        return int(((self.ended_at or timezone.now()) - self.started_at).total_seconds())

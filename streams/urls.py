@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("live/", views.browse, name="live"),
+    path("c/<slug:slug>/", views.channel_page, name="channel"),
+    path("s/<int:stream_id>/", views.stream_page, name="stream"),
+    path("studio/", views.studio, name="studio"),
+    path("studio/channel/", views.studio_channel_create, name="studio-channel-create"),
+    path("whip/c/<slug:slug>", views.whip_channel, name="channel-whip"),
+]

@@ -1,0 +1,195 @@
+"""Authorization matrix for streams (RELIABILITY item 12): every streams endpoint × every kind of caller.
+
+Olive owns the channel "olive": one stream live, one scheduled, a stream key. Otto (the other user) and
+staff own no channel. Reading channels and streams, and a watch token for a live stream, are public (an
+anonymous viewer watches); everything else needs an account, and changing a channel needs its owner.
+The machinery is tests/authz.py.
+"""
+
+from datetime import timedelta
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from accounts.services.tokens import api_token_create
+from streams.models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
+from streams.services import stream_end, stream_schedule
+from streams.stream_keys import channel_stream_key_create
+from tests.accounts.factories import UserFactory
+from tests.authz import (
+    Case,
+    anonymous_params,
+    as_owner,
+    assert_anonymous_refused,
+    assert_api_status,
+    assert_matrix_complete,
+    expect,
+    ids,
+    matrix_params,
+    perform,
+)
+
+from .factories import ChannelFactory, live_stream
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {  # (url name, method) open to anonymous callers
+    ("api-channel", "get"), ("api-channel-streams", "get"), ("api-streams", "get"), ("api-stream", "get"),
+    ("api-stream-media-token", "post"),
+}
+
+
+@pytest.fixture(autouse=True)
+def no_celery():
+    with mock.patch("streams.tasks.notify_followers_live.delay"):
+        yield
+
+
+@pytest.fixture
+def w():
+    olive = UserFactory(handle="olive")
+    w = SimpleNamespace(olive=olive, owner=olive, other=UserFactory(handle="otto"))
+    w.staff = UserFactory(handle="stella", is_staff=True, is_superuser=True)
+    w.channel = ChannelFactory(owner=olive, slug="olive", name="Olive live")
+    w.live = live_stream(w.channel, title="Now")
+    w.scheduled = stream_schedule(actor=olive, channel=w.channel, title="Later",
+                                  scheduled_for=timezone.now() + timedelta(days=1))
+    channel_stream_key_create(actor=olive, channel=w.channel)
+    _, w.key = api_token_create(user=olive, name="olive's script")
+    return w
+
+
+def end_the_live_stream(w):
+    stream_end(actor=w.olive, stream=w.live)
+
+
+def check_followed(w, role, response):
+    assert ids(response) == set()  # nobody here follows a channel yet
+
+
+def check_created(w, role, response):
+    assert Channel.objects.get(pk=response.json()["id"]).owner == (w.other if role == "other" else w.staff)
+
+
+def check_channel(w, role, response):
+    assert response.json()["slug"] == "olive"
+
+
+def check_edited(w, role, response):
+    assert Channel.objects.get(pk=w.channel.pk).description == "Chess and tea"
+
+
+def check_following(w, role, response):
+    assert response.json()["is_following"] and ChannelFollow.objects.filter(channel=w.channel).count() == 1
+
+
+def check_unfollowed(w, role, response):
+    assert response.json()["is_following"] is False
+
+
+def check_key(w, role, response):
+    assert ChannelStreamKey.objects.get(revoked_at__isnull=True).prefix == response.json()["prefix"]
+
+
+def check_key_revoked(w, role, response):
+    assert not ChannelStreamKey.objects.filter(revoked_at__isnull=True).exists()
+
+
+def check_live(w, role, response):
+    assert Stream.objects.get(pk=response.json()["id"]).status == StreamStatus.LIVE
+
+
+def check_streams(w, role, response):
+    assert ids(response) == {w.live.pk, w.scheduled.pk}
+
+
+def check_scheduled(w, role, response):
+    assert Stream.objects.get(pk=response.json()["id"]).status == StreamStatus.SCHEDULED
+
+
+def check_live_list(w, role, response):
+    assert ids(response) == {w.live.pk}
+
+
+def check_stream(w, role, response):
+    assert response.json()["id"] == w.live.pk
+
+
+def check_retitled(w, role, response):
+    assert Stream.objects.get(pk=w.live.pk).title == "Chess night"
+
+
+def check_ended(w, role, response):
+    assert Stream.objects.get(pk=w.live.pk).status == StreamStatus.ENDED
+
+
+def check_grant(w, role, response):
+    assert response.json()["room"] == f"stream-{w.live.pk}"
+    assert ("publish_video" in response.json()["perms"]) == as_owner(role)
+
+
+C = "/channels/olive"
+S = "/streams/{w.live.pk}"
+LATER = (timezone.now() + timedelta(days=2)).isoformat()
+CASES = [
+    Case("api-channels", "get", "/channels/", expect(owner=200), check=check_followed),
+    Case("api-channels", "post", "/channels/", expect(owner=409, other=201),
+         data={"name": "Mine", "slug": "mine"}, check=check_created),
+    Case("api-channel", "get", C + "/", expect(200, owner=200), check=check_channel),
+    Case("api-channel", "patch", C + "/", expect(owner=200, other=403), data={"description": "Chess and tea"},
+         check=check_edited),
+    Case("api-channel-follow", "post", C + "/follow/", expect(owner=400, other=200), data={"notify": True},
+         check=check_following),
+    Case("api-channel-follow", "delete", C + "/follow/", expect(owner=200), check=check_unfollowed),
+    Case("api-channel-stream-key", "post", C + "/stream-key/", expect(owner=201, other=403), check=check_key),
+    Case("api-channel-stream-key", "delete", C + "/stream-key/", expect(owner=204, other=403),
+         check=check_key_revoked),
+    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=201, other=403), data={"title": "Again"},
+         setup=end_the_live_stream, check=check_live),
+    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=409, other=403), data={"title": "Twice"},
+         label="post api-channel-go-live while live"),
+    Case("api-channel-streams", "get", C + "/streams/", expect(200, owner=200), check=check_streams),
+    Case("api-channel-streams", "post", C + "/streams/", expect(owner=201, other=403),
+         data={"title": "Next week", "scheduled_for": LATER}, check=check_scheduled),
+    Case("api-streams", "get", "/streams/", expect(200, owner=200), check=check_live_list),
+    Case("api-stream", "get", S + "/", expect(200, owner=200), check=check_stream),
+    Case("api-stream", "patch", S + "/", expect(owner=200, other=403), data={"title": "Chess night"},
+         check=check_retitled),
+    Case("api-stream-end", "post", S + "/end/", expect(owner=200, other=403), check=check_ended),
+    Case("api-stream-media-token", "post", S + "/media-token/", expect(200, owner=200), check=check_grant),
+]
+
+
+def olive_state(w) -> dict:
+    return {
+        "channel": list(Channel.objects.filter(pk=w.channel.pk).values_list("name", "description", "slug")),
+        "streams": sorted(Stream.objects.filter(channel=w.channel).values_list("pk", "title", "status")),
+        "keys": sorted(ChannelStreamKey.objects.filter(channel=w.channel).values_list("pk", "revoked_at")),
+    }
+
+
+@pytest.mark.parametrize("case, role", matrix_params(CASES))
+def test_matrix(w, case: Case, role: str, settings):
+    settings.MEDIA_RELAY_TOKEN_SECRET = "matrix-secret"
+    if case.setup:
+        case.setup(w)
+    before = olive_state(w)
+    response = perform(w, case, role)
+    succeeded = assert_api_status(response, case.expected[role], role)
+    if succeeded and case.check:
+        case.check(w, role, response)
+    if not (succeeded and as_owner(role)):
+        assert olive_state(w) == before  # only Olive changes her channel and its streams
+
+
+def test_every_endpoint_is_in_the_matrix():
+    assert_matrix_complete("streams", CASES, at_least=15)
+
+
+@pytest.mark.parametrize("name, method, route", [
+    p for p in anonymous_params("streams") if tuple(p.values[:2]) not in PUBLIC  # the matrix shows those
+])
+def test_anonymous_is_refused_unless_public(w, name, method, route):
+    assert_anonymous_refused(name, method, route, public=set(), fill="olive")
