@@ -43,6 +43,9 @@ class Relay:
         # media_relay.platform.recording_hand_off).
         self.recordings: dict[str, RoomRecorder] = {}
         self.on_recording_part: Callable[..., Any] | None = None
+        # Cascading (media_relay.sfu.cascade.Cascade, set by run_relay with a registry): rooms whose
+        # origin is another worker become edge rooms fed by a pipe.
+        self.cascade = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -51,6 +54,8 @@ class Relay:
                 room_id, config=self.config, clock=self.clock, on_empty=self._room_empty
             )
             router.start()
+            if self.cascade is not None:
+                self.cascade.room_opened(router)
             if self.on_room_opened is not None:
                 self.on_room_opened(room_id)
         return router
@@ -59,6 +64,8 @@ class Relay:
         if self.rooms.get(router.room_id) is router:
             del self.rooms[router.room_id]
             self._spawn(router.close())
+            if self.cascade is not None:
+                self.cascade.room_closed(router.room_id)
             if self.on_room_closed is not None:
                 self.on_room_closed(router.room_id)
             self.stop_recording(router.room_id)
@@ -158,6 +165,8 @@ class Relay:
         return self._spawn(recorder.stop())
 
     async def close(self) -> None:
+        if self.cascade is not None:
+            await self.cascade.close()
         for room_id in list(self.recordings):
             await self.stop_recording(room_id)
         for router in list(self.rooms.values()):
