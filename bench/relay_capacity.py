@@ -184,6 +184,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
     sent_times: dict[str, list[float]] = collections.defaultdict(list)  # producer -> send times
     received: dict[tuple[str, str], set[int]] = collections.defaultdict(set)  # (peer, producer) -> counters
     latencies: list[float] = []
+    by_packet: dict[str, list[float]] = collections.defaultdict(list)  # "producer|counter" -> latencies
     time_base = Fraction(1, 48000)
 
     class PacketTrack(MediaStreamTrack):
@@ -287,7 +288,9 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                 sent, counter = unpack(packet.payload, 1)
                 if window["t0"] <= sent < window["t1"]:
                     got.add(counter)
-                    latencies.append(time.time() - sent)
+                    latency = time.time() - sent
+                    latencies.append(latency)
+                    by_packet[f"{producer_id}|{counter}"].append(latency)  # bench/relay_cascade.py pairs them
 
             return on_packet
 
@@ -341,6 +344,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                     for counters in received.values():  # cleared in place: handlers hold them
                         counters.clear()
                     latencies.clear()
+                    by_packet.clear()
                     conn.send("ok")
                 elif command == "report":
                     conn.send(
@@ -348,6 +352,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                             "sent": {p: len(v) for p, v in sent_times.items()},
                             "received": {f"{k[0]}|{k[1]}": len(v) for k, v in received.items() if v},
                             "latencies": latencies[:: max(1, len(latencies) // 50_000)],
+                            "by_packet": dict(by_packet) if args and args[0] == "by_packet" else {},
                         }
                     )
                 elif command == "stop":

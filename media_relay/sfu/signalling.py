@@ -319,7 +319,12 @@ class SignallingSession:
         participant = self._joined()
         sections = describe_offer(message["sdp"], max_chars=self.config.max_sdp_chars)
         for kind in sorted({kind for _, kind, direction in sections if direction in ("sendonly", "sendrecv")}):
-            await self._require(Action.PUBLISH_AUDIO if kind == "audio" else Action.PUBLISH_VIDEO)
+            action = Action.PUBLISH_AUDIO if kind == "audio" else Action.PUBLISH_VIDEO
+            await self._require(action)
+            if self.relay.cascade is not None and participant.router.room_id in self.relay.cascade.pipes:
+                # an edge only serves viewers: a publisher needs a new token, which places it on the origin
+                raise RelayError(RelayErrorCode.FORBIDDEN, "Publish on the room's origin worker (ask for a new token).",
+                                 {"action": action.value, "edge": True})
         return await participant.publish(message["sdp"], sections)
 
     async def _consume(self, message: dict[str, Any]) -> dict[str, Any] | None:

@@ -156,6 +156,12 @@ async def test_a_viewer_over_the_cap_is_served_by_an_edge_through_a_pipe(cluster
     frame = await asyncio.wait_for(viewer.tracks_by_mid[video_mid].recv(), 10)
     assert isinstance(frame, av.VideoFrame) and (frame.width, frame.height) == (PatternTrack.WIDTH, PatternTrack.HEIGHT)
 
+    # an edge serves viewers only: someone allowed to publish is told to publish on the origin
+    dave = await cluster.client(b, "dave", perms=ALL_PERMS)
+    refused = await dave.publish(ToneTrack(660))
+    assert refused["code"] == "forbidden" and refused["extra"] == {"action": "publish_audio", "edge": True}
+    await dave.send({"type": "leave"})
+
     # a keyframe request from B's viewer reaches the publisher on A (no other request meanwhile)
     await asyncio.sleep(1.0)
     quiet_since = time.monotonic()
