@@ -17,7 +17,8 @@ signalling differs:
 
 Per step (viewer count) it reports the server's CPU from /proc (Janus: every thread), packets
 out per second, loss (each viewer's video packets against the best viewer's in the window) and
-the CPU per viewer; "viewers per core" comes from a line fitted through the steps with < 1 % loss
+the CPU per viewer, and the datagrams the kernel dropped for a full socket receive buffer (machine-wide:
+on a busy machine the generators' sockets overflow first); "viewers per core" comes from a line fitted through the steps with < 1 % loss
 (CPU = fixed + per viewer × viewers, the fixed part being the publisher's stream): the viewers that
 fill 0.8 of a core. LiveKit: 1 publisher -> 3,000 subscribers on 16 cores (docs.livekit.io, Self-hosting
 › Benchmarks), i.e. 187.5 per core, quoted.
@@ -403,6 +404,12 @@ class Ours:
             self.process.kill()
 
 
+def udp_receive_buffer_errors() -> int:
+    """Datagrams the kernel dropped (machine-wide) because a socket's receive buffer was full."""
+    rows = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines() if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -441,9 +448,10 @@ def run(backend: str, steps: list[int], seconds: float) -> list[dict]:
             ask(viewers, ("window", t0, t1))
             while time.time() < t0:
                 time.sleep(0.01)
-            cpu0, stats0 = cpu_seconds(server.pid), server.stats()
+            cpu0, stats0, drops0 = cpu_seconds(server.pid), server.stats(), udp_receive_buffer_errors()
             time.sleep(max(0.0, t1 - time.time()))
             cpu = (cpu_seconds(server.pid) - cpu0) / seconds
+            drops = (udp_receive_buffer_errors() - drops0) / seconds
             stats1 = server.stats()
             time.sleep(1.0)
             counts = ask(viewers, ("report",))
@@ -455,7 +463,9 @@ def run(backend: str, steps: list[int], seconds: float) -> list[dict]:
                 "backend": backend, "viewers": step, "cpu": cpu, "packets_out_per_s": received,
                 "relay_packets_out_per_s": (stats1.get("packets_out", 0) - stats0.get("packets_out", 0)) / seconds
                 if stats1 else None,
-                "loss": loss, "cpu_per_viewer": cpu / step, "load": loadavg(),
+                "relay_packets_in_per_s": (stats1.get("packets_in", 0) - stats0.get("packets_in", 0)) / seconds
+                if stats1 else None,
+                "loss": loss, "cpu_per_viewer": cpu / step, "load": loadavg(), "kernel_drops_per_s": drops,
             })
             print_row(rows[-1])
     finally:
@@ -472,7 +482,8 @@ def run(backend: str, steps: list[int], seconds: float) -> list[dict]:
 
 def print_row(row: dict) -> None:
     print(f"{row['backend']:<6} {row['viewers']:>7} {row['cpu'] * 100:9.1f} {row['packets_out_per_s']:14.0f} "
-          f"{row['loss'] * 100:7.2f}% {row['cpu_per_viewer'] * 100:12.3f}   {row['load']}", flush=True)
+          f"{row['loss'] * 100:7.2f}% {row['cpu_per_viewer'] * 100:12.3f} {row['kernel_drops_per_s']:9.0f}   "
+          f"{row['load']}", flush=True)
 
 
 def per_core(rows: list[dict]) -> float:
@@ -492,6 +503,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", default="5,10,20", help="viewer counts")
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--servers", default="ours,janus", choices=("ours,janus", "ours"))
     parser.add_argument("--smoke", action="store_true", help="a check that the bench still runs: 2 viewers, 2 s")
     args = parser.parse_args()
     if args.smoke:
@@ -502,9 +514,11 @@ def main() -> None:
     kbits = sum(len(data) for data, _ in clip) * 8 * FPS / len(clip) / 1000
     print(f"video relay capacity — {os.cpu_count()} CPUs, load {loadavg()}, 720p VP8 {kbits:.0f} kbit/s "
           f"{FPS} fps + Opus, {args.seconds:.0f}s per step")
-    print(f"{'server':<6} {'viewers':>7} {'CPU %':>9} {'pkts recv/s':>14} {'loss':>8} {'CPU %/viewer':>12}   load")
+    print(f"{'server':<6} {'viewers':>7} {'CPU %':>9} {'pkts recv/s':>14} {'loss':>8} {'CPU %/viewer':>12} {'drops/s':>9}   load")
     results = {"ours": run("ours", steps, args.seconds)}
-    if shutil.which("janus"):
+    if args.servers == "ours":
+        pass
+    elif shutil.which("janus"):
         results["janus"] = run("janus", steps, args.seconds)
     else:
         print("janus: not installed, skipped (apt-get install -y janus)")
