@@ -184,7 +184,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
     sent_times: dict[str, list[float]] = collections.defaultdict(list)  # producer -> send times
     received: dict[tuple[str, str], set[int]] = collections.defaultdict(set)  # (peer, producer) -> counters
     latencies: list[float] = []
-    by_packet: dict[str, list[float]] = collections.defaultdict(list)  # "producer|counter" -> latencies
+    by_packet: dict[str, list] = collections.defaultdict(list)  # "producer|counter" -> [(peer, latency)]
     time_base = Fraction(1, 48000)
 
     class PacketTrack(MediaStreamTrack):
@@ -219,8 +219,8 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
             return packet
 
     class Peer:
-        def __init__(self, peer_id: str, room: str) -> None:
-            self.peer_id, self.room = peer_id, room
+        def __init__(self, peer_id: str, room: str, server: str = url) -> None:
+            self.peer_id, self.room, self.server = peer_id, room, server
             self.ws = None
             self.pub_pc = self.sub_pc = None
             self.replies: dict[int, asyncio.Future] = {}
@@ -233,7 +233,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                 secret=SECRET, room=self.room, peer=self.peer_id, perms=["join", "publish_audio", "subscribe"], ttl=3600
             )
             self.ws = await connect(
-                url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None, open_timeout=60
+                self.server, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None, open_timeout=60
             )
             self.reader = asyncio.get_running_loop().create_task(self.read())
             reply = await self.request({"type": "join", "room": self.room})
@@ -290,7 +290,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                     got.add(counter)
                     latency = time.time() - sent
                     latencies.append(latency)
-                    by_packet[f"{producer_id}|{counter}"].append(latency)  # bench/relay_cascade.py pairs them
+                    by_packet[f"{producer_id}|{counter}"].append((self.peer_id, latency))  # relay_cascade.py
 
             return on_packet
 
@@ -325,12 +325,12 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                         result[peer_id] = await peer.publish(intervals.get(peer_id, 0.02))
                     conn.send(result)
                 elif command == "subscribe":
-                    room, specs, concurrency = args
+                    room, specs, concurrency, *server = args  # server: another relay's URL (relay_cascade.py)
                     semaphore = asyncio.Semaphore(concurrency)
 
-                    async def one(peer_id, producer_ids, room=room, semaphore=semaphore):
+                    async def one(peer_id, producer_ids, room=room, semaphore=semaphore, server=server or [url]):
                         async with semaphore:
-                            peer = peers.get(peer_id) or Peer(peer_id, room)
+                            peer = peers.get(peer_id) or Peer(peer_id, room, server[0])
                             peers[peer_id] = peer
                             if peer.ws is None:
                                 await peer.connect()

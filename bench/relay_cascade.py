@@ -6,9 +6,11 @@ Processes (multiprocessing, spawn):
   * relay B, an edge: the same, with a Cascade whose registry lookup names A as the origin of
     the room (no Redis needed: the lookup is a function), so B pulls the room's producer from A
     through a pipe (media_relay.sfu.cascade: plain RTP over UDP);
-  * two load generators from bench/relay_capacity.py (aiortc peers; pre-encoded 20 ms Opus-sized
-    packets carrying their send time and a counter, taken by the viewers without decoding):
-    one on A (the publisher and the origin's viewers), one on B (the edge's viewers).
+  * one load generator from bench/relay_capacity.py (aiortc peers; pre-encoded 20 ms Opus-sized
+    packets carrying their send time and a counter, taken by the viewers without decoding) holding
+    the publisher, the origin's viewers (on A) and the edge's viewers (on B): one process and one
+    event loop, so on a busy machine a stall of the generator delays both kinds of viewers alike
+    and the difference between them is the pipe's.
 
 Two windows of ``--seconds``:
   1. origin only: the publisher and ``--viewers`` viewers on A; B idle;
@@ -137,8 +139,7 @@ class Bench:
         self.a_url = f"ws://127.0.0.1:{a_port}/"
         self.b_conn, self.b_pid, b_port = self._start(ctx, relay_main, self.a_url)
         self.b_url = f"ws://127.0.0.1:{b_port}/"
-        self.gen_a = self._generator(ctx, self.a_url)
-        self.gen_b = self._generator(ctx, self.b_url)
+        self.gen = self._generator(ctx, self.a_url)
 
     def _start(self, ctx, target, *args):
         parent, child = ctx.Pipe()
@@ -171,8 +172,7 @@ class Bench:
         time.sleep(2.0)  # settle
         t0 = time.time() + 0.2
         t1 = t0 + seconds
-        for gen in (self.gen_a, self.gen_b):
-            self.ask(gen, ("window", t0, t1))
+        self.ask(self.gen, ("window", t0, t1))
         while time.time() < t0:
             time.sleep(0.01)
         cpu0 = {pid: cpu_seconds(pid) for pid in (self.a_pid, self.b_pid)}
@@ -181,7 +181,8 @@ class Bench:
         cpu = {pid: (cpu_seconds(pid) - cpu0[pid]) / seconds for pid in cpu0}
         stats1 = self.ask(self.a_conn, ("stats",))
         time.sleep(self.late)  # late packets of the window
-        reports = [self.ask(gen, ("report", "by_packet")) for gen in (self.gen_a, self.gen_b)]
+        report = self.ask(self.gen, ("report", "by_packet"))
+        reports = [split(report, "origin-viewer-"), split(report, "edge-viewer-")]
         packets_out = (stats1["packets_out"] - stats0["packets_out"]) / seconds
         return {"a_cpu": cpu[self.a_pid], "b_cpu": cpu[self.b_pid], "a_packets_out": packets_out,
                 "pipe_cpu": (stats1["pipe_seconds"] - stats0["pipe_seconds"]) / seconds,
@@ -196,6 +197,17 @@ class Bench:
             process.join(5)
             if process.is_alive():
                 process.kill()
+
+
+def split(report: dict, prefix: str) -> dict:
+    """The generator's report for the viewers whose peer id starts with ``prefix``."""
+    latencies = {key: values for key, values in report["by_packet"].items()}
+    return {
+        "sent": report["sent"],
+        "received": {key: n for key, n in report["received"].items() if key.startswith(prefix)},
+        "by_packet": {key: [lat for peer, lat in values if peer.startswith(prefix)] for key, values in latencies.items()},
+        "latencies": [lat for values in latencies.values() for peer, lat in values if peer.startswith(prefix)],
+    }
 
 
 def loss(report: dict, sent: dict[str, int]) -> float:
@@ -231,15 +243,15 @@ def main() -> None:
           f"{args.seconds:.0f}s windows")
     bench = Bench(late=args.late)
     try:
-        producers = bench.ask(bench.gen_a, ("publish", ROOM, ["publisher"], {}))
+        producers = bench.ask(bench.gen, ("publish", ROOM, ["publisher"], {}))
         producer_ids = list(producers.values())
         specs = [(f"origin-viewer-{i}", producer_ids) for i in range(args.viewers)]
-        bench.ask(bench.gen_a, ("subscribe", ROOM, specs, 4))
+        bench.ask(bench.gen, ("subscribe", ROOM, specs, 4))
         alone = bench.window(args.seconds)
 
         assert bench.ask(bench.b_conn, ("edge", ROOM, len(producer_ids))) == len(producer_ids)
         specs = [(f"edge-viewer-{i}", producer_ids) for i in range(args.viewers)]
-        bench.ask(bench.gen_b, ("subscribe", ROOM, specs, 4))
+        bench.ask(bench.gen, ("subscribe", ROOM, specs, 4, bench.b_url))
         cascaded = bench.window(args.seconds)
     finally:
         bench.close()
