@@ -17,7 +17,11 @@ Two windows of ``--seconds``:
   2. cascaded: the same, plus ``--viewers`` viewers on B fed through the pipe.
 
 Reported:
-  * **the pipe's added latency**: for each packet and each edge viewer, its one-way latency at
+  * **the pipe's latency between the relays**: when each audio packet reached A's producer and B's
+    piped producer (stamped inside the relays, same clock): the origin's fan-out before the pipe
+    consumer, the UDP hop and B's receive queue; the relays are lightly loaded, so a busy machine
+    disturbs this figure least;
+  * **the pipe's added latency at the viewers**: for each packet and each edge viewer, its one-way latency at
     that viewer minus the mean latency of the same packet at the origin's viewers; p50 / p95 /
     p99 (same machine, same clock);
   * **the CPU the pipe costs the origin**: A's CPU (from /proc) in window 2 minus window 1, as % of
@@ -49,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from relay_capacity import OUT, SECRET, cpu_seconds, loadavg, percentile, worker_main  # noqa: E402
+from relay_capacity import OUT, PAYLOAD, SECRET, cpu_seconds, loadavg, percentile, worker_main  # noqa: E402
 
 ROOM = "cascade-bench"
 
@@ -61,6 +65,7 @@ def relay_main(conn, origin_url: str | None) -> None:
     logging.basicConfig(level=logging.WARNING, format=f"relay {'B' if origin_url else 'A'}: %(levelname)s %(name)s: %(message)s")
     logging.getLogger("media_relay").setLevel(logging.INFO)
     from media_relay.sfu import cascade, hooks
+    from media_relay.sfu import router as router_module
     from media_relay.sfu.cascade import Cascade
     from media_relay.sfu.conf import RelayConfig
     from media_relay.sfu.relay import Relay
@@ -95,6 +100,18 @@ def relay_main(conn, origin_url: str | None) -> None:
 
     cascade.PipeOut.pipe_producer = timed_pipe_producer
 
+    # when each audio packet (its generator counter) reached this worker's producer: on A the
+    # publisher's, on B the piped one; B - A is the pipe's latency between the two relays
+    arrivals: dict[int, float] = {}
+    original_on_rtp = router_module.Producer.on_rtp
+
+    async def stamped_on_rtp(self, packet, arrival_time_ms=0):
+        if self.kind == "audio" and len(packet.payload) >= 1 + PAYLOAD.size:
+            arrivals.setdefault(PAYLOAD.unpack_from(packet.payload, 1)[1], time.time())
+        await original_on_rtp(self, packet, arrival_time_ms)
+
+    router_module.Producer.on_rtp = stamped_on_rtp
+
     async def main() -> None:
         hooks.restrict_host_addresses(["127.0.0.1"])
         config = RelayConfig(
@@ -122,6 +139,9 @@ def relay_main(conn, origin_url: str | None) -> None:
                 rooms = relay.stats()["rooms"]
                 totals = {key: sum(room[key] for room in rooms) for key in ("packets_in", "packets_out", "consumers")}
                 conn.send(totals | {"pipe_seconds": pipe_time["seconds"], "pipe_packets": pipe_time["packets"]})
+            elif command[0] == "arrivals":
+                conn.send(dict(arrivals))
+                arrivals.clear()
             elif command[0] == "stop":
                 await asyncio.wait_for(server.close(), 20)
                 conn.send("stopped")
@@ -175,16 +195,21 @@ class Bench:
         self.ask(self.gen, ("window", t0, t1))
         while time.time() < t0:
             time.sleep(0.01)
+        for conn in (self.a_conn, self.b_conn):
+            self.ask(conn, ("arrivals",))  # from now on
         cpu0 = {pid: cpu_seconds(pid) for pid in (self.a_pid, self.b_pid)}
         stats0 = self.ask(self.a_conn, ("stats",))
         time.sleep(max(0.0, t1 - time.time()))
         cpu = {pid: (cpu_seconds(pid) - cpu0[pid]) / seconds for pid in cpu0}
         stats1 = self.ask(self.a_conn, ("stats",))
+        at_a, at_b = self.ask(self.a_conn, ("arrivals",)), self.ask(self.b_conn, ("arrivals",))
+        between_relays = [(at_b[c] - at_a[c]) * 1000 for c in at_b if c in at_a]
         time.sleep(self.late)  # late packets of the window
         report = self.ask(self.gen, ("report", "by_packet"))
         reports = [split(report, "origin-viewer-"), split(report, "edge-viewer-")]
         packets_out = (stats1["packets_out"] - stats0["packets_out"]) / seconds
         return {"a_cpu": cpu[self.a_pid], "b_cpu": cpu[self.b_pid], "a_packets_out": packets_out,
+                "between_relays_ms": between_relays,
                 "pipe_cpu": (stats1["pipe_seconds"] - stats0["pipe_seconds"]) / seconds,
                 "pipe_packets": (stats1["pipe_packets"] - stats0["pipe_packets"]) / seconds,
                 "origin": reports[0], "edge": reports[1]}
@@ -276,6 +301,10 @@ def main() -> None:
           f"p50 {percentile(added, 0.5):.2f} ms, p95 {percentile(added, 0.95):.2f} ms, "
           f"p99 {percentile(added, 0.99):.2f} ms ({len(added)} samples)")
     viewer_cpu = per_packet * alone["a_packets_out"] / max(1, args.viewers)  # one origin viewer's share
+    between = cascaded["between_relays_ms"]
+    print(f"pipe latency between the relays (packet at A's producer -> at B's piped producer): "
+          f"p50 {percentile(between, 0.5):.2f} ms, p95 {percentile(between, 0.95):.2f} ms, "
+          f"p99 {percentile(between, 0.99):.2f} ms ({len(between)} packets)")
     print(f"pipe CPU on the origin, timed inside it: {cascaded['pipe_cpu'] * 100:.3f}% of a core for "
           f"{cascaded['pipe_packets']:.0f} piped packets/s "
           f"({cascaded['pipe_cpu'] / cascaded['pipe_packets'] * 1e6 if cascaded['pipe_packets'] else float('nan'):.1f} µs "
@@ -290,6 +319,7 @@ def main() -> None:
     out.write_text(json.dumps({
         "viewers_per_worker": args.viewers, "seconds": args.seconds, "load": loadavg(),
         "added_ms": {q: percentile(added, p) for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
+        "between_relays_ms": {q: percentile(between, p) for q, p in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))},
         "pipe_cpu_percent_proc": pipe_cpu * 100, "pipe_cpu_percent_timed": cascaded["pipe_cpu"] * 100,
         "pipe_packets_per_s": cascaded["pipe_packets"], "a_cpu": [alone["a_cpu"], cascaded["a_cpu"]],
         "b_cpu": cascaded["b_cpu"], "a_packets_out": [alone["a_packets_out"], cascaded["a_packets_out"]],
