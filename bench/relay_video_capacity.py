@@ -16,7 +16,8 @@ signalling differs:
     transport); skipped with a message when it is not installed.
 
 Per step (viewer count) it reports the server's CPU from /proc (Janus: every thread), packets
-out per second, loss (each viewer's video packets against the best viewer's in the window) and
+out per second, loss (the viewers' video packets in the window against the publisher's, from its
+sender's statistics) and
 the CPU per viewer, and the datagrams the kernel dropped for a full socket receive buffer (machine-wide:
 on a busy machine the generators' sockets overflow first); "viewers per core" comes from a line fitted through the steps with < 1 % loss
 (CPU = fixed + per viewer × viewers, the fixed part being the publisher's stream): the viewers that
@@ -319,6 +320,14 @@ def generator_main(conn, backend: str, url: str, address: str) -> None:
                     for key in counts:
                         counts[key] = 0
                     conn.send("ok")
+                elif command == "sent":  # the publisher's RTP packets sent so far, per kind
+                    sent = {}
+                    for pc in pcs[:1]:
+                        for transceiver in pc.getTransceivers():
+                            report = await transceiver.sender.getStats()
+                            sent[transceiver.kind] = sum(getattr(stat, "packetsSent", 0) for stat in report.values()
+                                                         if stat.type == "outbound-rtp")
+                    conn.send(sent)
                 elif command == "report":
                     conn.send({f"{n}|{kind}": value for (n, kind), value in counts.items()})
                 elif command == "stop":
@@ -449,15 +458,16 @@ def run(backend: str, steps: list[int], seconds: float) -> list[dict]:
             while time.time() < t0:
                 time.sleep(0.01)
             cpu0, stats0, drops0 = cpu_seconds(server.pid), server.stats(), udp_receive_buffer_errors()
+            sent0 = ask(publisher, ("sent",))
             time.sleep(max(0.0, t1 - time.time()))
+            sent = ask(publisher, ("sent",))["video"] - sent0["video"]
             cpu = (cpu_seconds(server.pid) - cpu0) / seconds
             drops = (udp_receive_buffer_errors() - drops0) / seconds
             stats1 = server.stats()
             time.sleep(1.0)
             counts = ask(viewers, ("report",))
             video = [v for k, v in counts.items() if k.endswith("|video")]
-            best = max(video, default=0)
-            loss = 1 - sum(video) / (best * len(video)) if best else float("nan")
+            loss = max(0.0, 1 - sum(video) / (sent * len(video))) if sent and video else float("nan")
             received = sum(counts.values()) / seconds
             rows.append({
                 "backend": backend, "viewers": step, "cpu": cpu, "packets_out_per_s": received,
