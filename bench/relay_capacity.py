@@ -184,6 +184,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
     sent_times: dict[str, list[float]] = collections.defaultdict(list)  # producer -> send times
     received: dict[tuple[str, str], set[int]] = collections.defaultdict(set)  # (peer, producer) -> counters
     latencies: list[float] = []
+    by_packet: dict[str, list] = collections.defaultdict(list)  # "producer|counter" -> [(peer, latency)]
     time_base = Fraction(1, 48000)
 
     class PacketTrack(MediaStreamTrack):
@@ -218,8 +219,8 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
             return packet
 
     class Peer:
-        def __init__(self, peer_id: str, room: str) -> None:
-            self.peer_id, self.room = peer_id, room
+        def __init__(self, peer_id: str, room: str, server: str = url) -> None:
+            self.peer_id, self.room, self.server = peer_id, room, server
             self.ws = None
             self.pub_pc = self.sub_pc = None
             self.replies: dict[int, asyncio.Future] = {}
@@ -232,7 +233,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                 secret=SECRET, room=self.room, peer=self.peer_id, perms=["join", "publish_audio", "subscribe"], ttl=3600
             )
             self.ws = await connect(
-                url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None, open_timeout=60
+                self.server, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None, open_timeout=60
             )
             self.reader = asyncio.get_running_loop().create_task(self.read())
             reply = await self.request({"type": "join", "room": self.room})
@@ -287,7 +288,9 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                 sent, counter = unpack(packet.payload, 1)
                 if window["t0"] <= sent < window["t1"]:
                     got.add(counter)
-                    latencies.append(time.time() - sent)
+                    latency = time.time() - sent
+                    latencies.append(latency)
+                    by_packet[f"{producer_id}|{counter}"].append((self.peer_id, latency))  # relay_cascade.py
 
             return on_packet
 
@@ -322,12 +325,12 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                         result[peer_id] = await peer.publish(intervals.get(peer_id, 0.02))
                     conn.send(result)
                 elif command == "subscribe":
-                    room, specs, concurrency = args
+                    room, specs, concurrency, *server = args  # server: another relay's URL (relay_cascade.py)
                     semaphore = asyncio.Semaphore(concurrency)
 
-                    async def one(peer_id, producer_ids, room=room, semaphore=semaphore):
+                    async def one(peer_id, producer_ids, room=room, semaphore=semaphore, server=server or [url]):
                         async with semaphore:
-                            peer = peers.get(peer_id) or Peer(peer_id, room)
+                            peer = peers.get(peer_id) or Peer(peer_id, room, server[0])
                             peers[peer_id] = peer
                             if peer.ws is None:
                                 await peer.connect()
@@ -341,6 +344,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                     for counters in received.values():  # cleared in place: handlers hold them
                         counters.clear()
                     latencies.clear()
+                    by_packet.clear()
                     conn.send("ok")
                 elif command == "report":
                     conn.send(
@@ -348,6 +352,7 @@ def worker_main(conn, url: str, cpus: set[int] | None) -> None:
                             "sent": {p: len(v) for p, v in sent_times.items()},
                             "received": {f"{k[0]}|{k[1]}": len(v) for k, v in received.items() if v},
                             "latencies": latencies[:: max(1, len(latencies) // 50_000)],
+                            "by_packet": dict(by_packet) if args and args[0] == "by_packet" else {},
                         }
                     )
                 elif command == "stop":

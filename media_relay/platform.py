@@ -49,6 +49,7 @@ from .recordings import recording_part_store
 from .relay_kinds import MediaRights, relay_room_parse
 from .services import relay_whip_url
 from .sfu.actions import Action
+from .sfu.cascade import is_pipe_peer
 from .sfu.egress import PartFile
 from .sfu.peers import whip_peer_id
 from .sfu.relay import Relay
@@ -164,10 +165,14 @@ class RoomLink:
             router = self.relay.rooms.get(room)
             if router is None:
                 return
-            self._reconcile_recording(room, rights.recording_id)
+            cascade = self.relay.cascade
+            if cascade is None or room not in cascade.pipes:  # an edge room records nothing: its origin does
+                self._reconcile_recording(room, rights.recording_id)
             muted = self._muted.setdefault(room, set())
             sessions = self._sessions.get(room, {})
             for peer_id in list(router.participants):
+                if is_pipe_peer(peer_id):
+                    continue  # another relay worker's pipe (media_relay.sfu.cascade): no user, no rights
                 perms = rights.perms_for(peer_id, session=sessions.get(peer_id, ""))
                 if Action.JOIN not in perms:
                     reason = "signed_out" if Action.JOIN in rights.perms_for(peer_id) else "removed"

@@ -29,6 +29,9 @@ def relay_config_from_settings(**overrides) -> RelayConfig:
         "allow_private_peers": settings.MEDIA_RELAY_ALLOW_PRIVATE_PEERS,
     }
     values.update({name: value for name, value in overrides.items() if value is not None})
+    values["pipe_host"] = settings.MEDIA_RELAY_PIPE_HOST or (
+        "127.0.0.1" if values["host"] in ("0.0.0.0", "::", "") else values["host"]
+    )
     return RelayConfig(**values)
 
 

@@ -17,6 +17,7 @@ from rooms.models import Room, RoomMember
 from .events import relay_group, rights_changed
 from .relay_settings import registry_for_settings, relay_token_secret
 from .selectors import media_permissions, relay_room_name, voice_member_get
+from .sfu.actions import Action
 from .sfu.registry import WorkerLoad
 from .sfu.tokens import issue_token, session_fingerprint
 
@@ -58,9 +59,12 @@ def _placed_worker(room: str) -> WorkerLoad | None:
     return registry.room_worker_place(room) if registry is not None else None
 
 
-def relay_worker_url(*, room: str, room_id: int) -> str:
-    """The signalling URL of the worker hosting the room."""
-    worker = _placed_worker(room)
+def relay_worker_url(*, room: str, room_id: int, viewer: bool = False) -> str:
+    """The signalling URL of the worker hosting the room; for a ``viewer`` (no publish right) with
+    MEDIA_RELAY_VIEWERS_PER_WORKER set, an edge worker once the origin is full (cascading)."""
+    registry = registry_for_settings()
+    cap = settings.MEDIA_RELAY_VIEWERS_PER_WORKER if viewer else 0
+    worker = registry.room_viewer_place(room, cap=cap) if registry is not None and cap else _placed_worker(room)
     return worker.url if worker is not None else configured_worker(settings.MEDIA_RELAY_URL, room_id=room_id)
 
 
@@ -107,7 +111,9 @@ def relay_token_grant(
         session=session_fingerprint(session_key, secret=secret) if session_key else "",
     )
     return {
-        "url": relay_worker_url(room=relay_room, room_id=placement),
+        "url": relay_worker_url(
+            room=relay_room, room_id=placement, viewer=not perms & {Action.PUBLISH_AUDIO, Action.PUBLISH_VIDEO}
+        ),
         "token": token,
         "room": relay_room,
         "perms": sorted(perms),

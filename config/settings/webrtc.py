@@ -30,6 +30,13 @@ MEDIA_RELAY_ALLOW_PRIVATE_PEERS = env.bool("MEDIA_RELAY_ALLOW_PRIVATE_PEERS", de
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
 MEDIA_RELAY_PUBLIC_HTTP_URL = env("MEDIA_RELAY_PUBLIC_HTTP_URL", default="")  # its WHIP / WHEP (default http://<host>:<http port>/)
 MEDIA_RELAY_REGISTRY_PREFIX = env("MEDIA_RELAY_REGISTRY_PREFIX", default="relay:")
+# Cascading (with REDIS_URL; docs/media_relay.md, "Cascading"): a viewer (no publish right) goes to the room's
+# origin worker while it holds fewer peers than this, then to edge workers that pull the room's producers
+# through a pipe; 0: no cascading (every peer on the origin).
+MEDIA_RELAY_VIEWERS_PER_WORKER = env.int("MEDIA_RELAY_VIEWERS_PER_WORKER", default=0)
+# The address other workers reach this worker's pipes at (its signalling port over TCP, pipe RTP over UDP);
+# empty: MEDIA_RELAY_HOST (127.0.0.1 when that is 0.0.0.0). A private-network address across hosts.
+MEDIA_RELAY_PIPE_HOST = env("MEDIA_RELAY_PIPE_HOST", default="")
 # Where a worker writes recording parts before handing them to storage (media_relay.sfu.egress); local disk.
 MEDIA_RELAY_RECORDING_DIR = env("MEDIA_RELAY_RECORDING_DIR", default=str(VAR_DIR / "recordings"))
 

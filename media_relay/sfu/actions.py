@@ -14,3 +14,4 @@ class Action(enum.StrEnum):
     SUBSCRIBE = "subscribe"
     MUTE_OTHERS = "mute_others"
     KICK = "kick"
+    PIPE = "pipe"  # another relay worker pulling the room's producers (media_relay.sfu.cascade)

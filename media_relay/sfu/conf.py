@@ -10,6 +10,7 @@ Django settings (each read from the environment variable of the same name, see .
   MEDIA_RELAY_MEDIA_TIMEOUT      seconds of media silence = vanished 10
   MEDIA_RELAY_HEARTBEAT          signalling ping interval (s)        1
   MEDIA_RELAY_MAX_ROOM_PEERS     peers per room                      300
+  MEDIA_RELAY_PIPE_HOST          address other workers pipe to       MEDIA_RELAY_HOST (127.0.0.1 for 0.0.0.0)
 
 ``run_relay``'s command-line options override them. Without Django (the relay core's own
 tests, benchmarks) build ``RelayConfig(...)`` directly.
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 class RelayConfig:
     host: str = "127.0.0.1"
     port: int = 8765
+    # cascading (media_relay.sfu.cascade): the address other workers reach this one's pipes at
+    pipe_host: str = "127.0.0.1"
     # ICE host candidates the relay announces; empty = aioice's default (all but loopback)
     ice_addresses: list[str] = field(default_factory=list)
     # False in production: peers' private candidates are ignored (media_relay.sfu.candidates)

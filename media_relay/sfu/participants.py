@@ -100,6 +100,7 @@ class PlayerSlot:
 
 class Participant:
     MAX_SUBSCRIBE_MLINES = 256
+    hidden = False  # announced to the room (a cascading pipe's stand-in is not: media_relay.sfu.cascade)
 
     def __init__(
         self,

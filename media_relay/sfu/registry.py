@@ -5,6 +5,10 @@ Keys (``prefix`` is ``settings.MEDIA_RELAY_REGISTRY_PREFIX``, ``"relay:"`` by de
 * ``<prefix>worker:<id>`` — JSON ``WorkerLoad`` (public URL, rooms, peers, consumers, packets/s,
   CPU %, capacity, heartbeat time), written by the worker every ``HEARTBEAT_SECONDS`` with a
   ``WORKER_TTL`` expiry: a dead worker disappears within 5 s.
+* ``<prefix>edges:<room>`` — the set of workers serving the room's viewers as edges (cascading,
+  media_relay.sfu.cascade), added to by ``room_viewer_place``, expiring with the placement.
+* ``<prefix>granted:<worker id>`` — viewers placed on a worker in the last ``GRANTED_TTL`` s, not yet
+  in its heartbeat's peer count (so a burst of grants does not overfill one worker).
 * ``<prefix>room:<room>`` — the id of the worker hosting the room. Set by the platform on the
   room's first grant (``SET NX``, on the least-loaded live worker), refreshed by the hosting
   worker's heartbeats, expiring ``PLACEMENT_TTL`` after the last grant or heartbeat. A grant
@@ -35,6 +39,7 @@ WORKER_TTL = 5  # s: 2 missed heartbeats and a bit
 PLACEMENT_TTL = 300  # s: at least a token's lifetime (MEDIA_RELAY_TOKEN_TTL), so a granted room stays put
 DEFAULT_CAPACITY = 1000  # audio consumers per core (bench/README.md: ~930-1,370 by CPU)
 TARGET_CPU_PERCENT = 80.0  # what the capacity estimate aims to fill
+GRANTED_TTL = 2 * int(HEARTBEAT_SECONDS)  # s: a grant shows in the worker's heartbeat by then
 
 # Set KEYS[1] to ARGV[2] (for ARGV[3] s) if it holds ARGV[1] ("" = absent); return what it holds after.
 _COMPARE_AND_SET = """
@@ -61,7 +66,10 @@ class WorkerLoad:
     id: str
     url: str
     http_url: str = ""  # its WHIP / WHEP endpoint (media_relay.sfu.whip)
-    rooms: list[str] = field(default_factory=list)
+    pipe_url: str = ""  # its signalling endpoint for other workers' pipes (media_relay.sfu.cascade)
+    rooms: list[str] = field(default_factory=list)  # rooms it hosts as their origin
+    edge_rooms: list[str] = field(default_factory=list)  # rooms it serves as an edge (pipes in)
+    pipes: int = 0  # pipes out: edges pulling its rooms' producers
     peers: int = 0
     consumers: int = 0
     packets_per_second: float = 0.0
@@ -110,6 +118,12 @@ class Registry:
 
     def room_key(self, room: str) -> str:
         return f"{self.prefix}room:{room}"
+
+    def edges_key(self, room: str) -> str:
+        return f"{self.prefix}edges:{room}"
+
+    def granted_key(self, worker_id: str) -> str:
+        return f"{self.prefix}granted:{worker_id}"
 
     # ---------------------------------------------------------------- worker side
 
@@ -162,6 +176,51 @@ class Registry:
         value = self.client.get(self.worker_key(winner))  # a worker that started after our read
         return WorkerLoad(**json.loads(value)) if value is not None else None
 
+    def room_viewer_place(self, room: str, *, cap: int) -> WorkerLoad | None:
+        """The worker a viewer of ``room`` (someone who does not publish) goes to: the room's origin
+        while it holds fewer than ``cap`` peers; else the least-loaded of the room's edges under the
+        cap; else a new edge, the least-loaded other live worker under the cap (its room pulls the
+        room's producers from the origin through a pipe); every worker full, the least-loaded
+        origin or edge. ``cap`` 0: always the origin (no cascading)."""
+        origin = self.room_worker_place(room)
+        if origin is None or cap <= 0:
+            return origin
+        workers = {worker.id: worker for worker in self.worker_list()}
+        workers.setdefault(origin.id, origin)
+        ids = sorted(workers)
+        granted = dict(zip(ids, self.client.mget([self.granted_key(i) for i in ids]), strict=True))
+        edge_ids = {e.decode() for e in self.client.smembers(self.edges_key(room))} - {origin.id}
+        edges = [workers[e] for e in sorted(edge_ids) if e in workers]
+
+        def under_cap(worker: WorkerLoad) -> bool:
+            return worker.peers + int(granted[worker.id] or 0) < cap
+
+        if under_cap(origin):
+            choice = origin
+        elif open_edges := [edge for edge in edges if under_cap(edge)]:
+            choice = least_loaded(open_edges)
+        elif others := [w for w in workers.values() if w.id != origin.id and w.id not in edge_ids and under_cap(w)]:
+            choice = least_loaded(others)
+        else:
+            choice = least_loaded([origin, *edges])
+        pipe = self.client.pipeline(transaction=False)
+        if choice.id != origin.id:
+            pipe.sadd(self.edges_key(room), choice.id)
+            pipe.expire(self.edges_key(room), PLACEMENT_TTL)
+        pipe.incr(self.granted_key(choice.id))
+        pipe.expire(self.granted_key(choice.id), GRANTED_TTL)
+        pipe.execute()
+        return choice
+
+    def room_origin(self, room: str) -> tuple[str, str] | None:
+        """(id, pipe URL) of the live worker hosting ``room`` as its origin, without placing it; None if none."""
+        placed = self.client.get(self.room_key(room))
+        value = self.client.get(self.worker_key(placed.decode())) if placed is not None else None
+        if value is None:
+            return None
+        worker = WorkerLoad(**json.loads(value))
+        return (worker.id, worker.pipe_url or worker.url) if worker.pipe_url or worker.url else None
+
 
 
 
@@ -190,12 +249,12 @@ class CpuMeter:
 class WorkerHeartbeat:
     """Run by ``run_relay`` next to the relay: every HEARTBEAT_SECONDS, the worker's figures to Redis."""
 
-    def __init__(self, relay, registry: Registry, *, worker_id: str, url: str, http_url: str = "",
+    def __init__(self, relay, registry: Registry, *, worker_id: str, url: str, http_url: str = "", pipe_url: str = "",
                  capacity: int = DEFAULT_CAPACITY, interval: float = HEARTBEAT_SECONDS) -> None:
         self.relay = relay
         self.registry = registry
         self.worker_id = worker_id
-        self.url, self.http_url = url, http_url
+        self.url, self.http_url, self.pipe_url = url, http_url, pipe_url
         self.capacity = capacity
         self.interval = interval
         self.cpu = CpuMeter()
@@ -213,9 +272,14 @@ class WorkerHeartbeat:
             rate = max(0.0, (packets - self._packets[0]) / (now - self._packets[1]))
         self._packets = (packets, now)
         cpu = self.cpu.percent()
+        cascade = self.relay.cascade
+        edge_rooms = sorted(cascade.pipes) if cascade is not None else []
+        pipes = cascade.pipes_out if cascade is not None else 0  # hidden participants, not peers
         return WorkerLoad(
-            id=self.worker_id, url=self.url, http_url=self.http_url, rooms=[room["room"] for room in rooms],
-            peers=sum(room["peers"] for room in rooms), consumers=consumers, packets_per_second=round(rate, 1),
+            id=self.worker_id, url=self.url, http_url=self.http_url, pipe_url=self.pipe_url,
+            rooms=[room["room"] for room in rooms if room["room"] not in edge_rooms], edge_rooms=edge_rooms,
+            pipes=pipes,
+            peers=sum(room["peers"] for room in rooms) - pipes, consumers=consumers, packets_per_second=round(rate, 1),
             cpu_percent=round(cpu, 1), capacity=estimate_capacity(consumers=consumers, cpu_percent=cpu,
                                                                   default=self.capacity),
             heartbeat_at=time.time(),

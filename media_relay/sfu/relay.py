@@ -50,6 +50,9 @@ class Relay:
         self.hls: dict[str, HlsEgress] = {}
         self.on_hls_write: Callable[..., Any] | None = None
         self.on_hls_event: Callable[..., Any] | None = None
+        # Cascading (media_relay.sfu.cascade.Cascade, set by run_relay with a registry): rooms whose
+        # origin is another worker become edge rooms fed by a pipe.
+        self.cascade = None
 
     def router_for(self, room_id: str) -> Router:
         router = self.rooms.get(room_id)
@@ -58,6 +61,8 @@ class Relay:
                 room_id, config=self.config, clock=self.clock, on_empty=self._room_empty
             )
             router.start()
+            if self.cascade is not None:
+                self.cascade.room_opened(router)
             if self.on_room_opened is not None:
                 self.on_room_opened(room_id)
         return router
@@ -66,6 +71,8 @@ class Relay:
         if self.rooms.get(router.room_id) is router:
             del self.rooms[router.room_id]
             self._spawn(router.close())
+            if self.cascade is not None:
+                self.cascade.room_closed(router.room_id)
             if self.on_room_closed is not None:
                 self.on_room_closed(router.room_id)
             self.stop_recording(router.room_id)
@@ -201,6 +208,8 @@ class Relay:
         return self._spawn(egress.stop())
 
     async def close(self) -> None:
+        if self.cascade is not None:
+            await self.cascade.close()
         for room_id in list(self.recordings):
             await self.stop_recording(room_id)
         for room_id in list(self.hls):

@@ -193,8 +193,8 @@ class Producer:
         self.history.add(seq, ts, marker, payload, now)
         if not is_rtx:
             missing = self.loss.add(seq)
-            if missing and self.receiver is not None and self.media_ssrc is not None:
-                await hooks.send_nack(self.receiver, self.media_ssrc, missing)
+            if missing and self.upstream_ready():
+                await self.send_nack(missing)
         else:
             self.loss.add(seq)
         if not self.forwarding:
@@ -228,15 +228,26 @@ class Producer:
     async def request_keyframe(self) -> bool:
         """Ask the publisher for a keyframe (PLI), at most once per keyframe_request_interval. Before
         the stream's first packet there is no SSRC to address: it is asked for when that arrives."""
-        if self.receiver is None or self.media_ssrc is None:
+        if not self.upstream_ready():
             self.keyframe_pending = True
             return False
         now = self._clock()
         if now - self.last_keyframe_request < self.router.config.keyframe_request_interval:
             return False
         self.last_keyframe_request, self.keyframe_pending = now, False
-        await hooks.send_pli(self.receiver, self.media_ssrc)
+        await self.send_pli()
         return True
+
+    # upstream feedback: to the publisher through aiortc's receiver (a piped producer sends it up its pipe)
+
+    def upstream_ready(self) -> bool:
+        return self.receiver is not None and self.media_ssrc is not None
+
+    async def send_pli(self) -> None:
+        await hooks.send_pli(self.receiver, self.media_ssrc)
+
+    async def send_nack(self, missing: list[int]) -> None:
+        await hooks.send_nack(self.receiver, self.media_ssrc, missing)
 
 
 class Consumer:
@@ -452,7 +463,7 @@ class Router:
 
     def snapshot(self) -> dict[str, Any]:
         return {
-            "peers": [{"peer_id": p.id, "name": p.name} for p in self.participants.values()],
+            "peers": [{"peer_id": p.id, "name": p.name} for p in self.participants.values() if not p.hidden],
             "producers": [p.describe() for p in self.producers.values() if not p.closed],
         }
 
@@ -460,7 +471,8 @@ class Router:
 
     def add_participant(self, participant: Participant) -> None:
         self.participants[participant.id] = participant
-        self.broadcast(events.peer_joined(peer_id=participant.id, name=participant.name), exclude=participant.id)
+        if not participant.hidden:  # hidden: a cascading pipe (media_relay.sfu.cascade), never announced
+            self.broadcast(events.peer_joined(peer_id=participant.id, name=participant.name), exclude=participant.id)
 
     def remove_participant(self, participant: Participant, *, reason: str) -> None:
         """Stop everything the participant sends or receives now; close its connections
@@ -472,7 +484,8 @@ class Router:
         for consumer in list(participant.consumers.values()):
             self.close_consumer(consumer, reason=reason, notify=False)
         del self.participants[participant.id]
-        self.broadcast(events.peer_left(peer_id=participant.id, reason=reason))
+        if not participant.hidden:
+            self.broadcast(events.peer_left(peer_id=participant.id, reason=reason))
         self.spawn(participant.close())
         if not self.participants and self._on_empty is not None:
             self._on_empty(self)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import RelayError, RelayErrorCode
 from .actions import Action
+from .cascade import PipeOut, is_pipe_peer, pipe_out_open, pipe_out_reply
 from .participants import PUBLISH, SUBSCRIBE, describe_offer
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ SHAPES: dict[str, dict[str, Field]] = {
     "ping": {"t": Field((int, float), required=False)},
     # P2P-first 1:1 calls: an opaque payload (offer / answer / bye) to one peer of the same room
     "p2p.signal": {"to": ID, "data": Field(dict)},
+    # cascading: another relay worker opens a pipe of the room's producers (media_relay.sfu.cascade)
+    "pipe": {"room": Field(str, max_length=128), "address": Field(list, max_length=2)},
 }
 
 
@@ -166,6 +169,7 @@ class SignallingSession:
         self._close = close
         self._authorize = authorize or relay.authorize
         self.participant: Participant | None = None
+        self.pipe: PipeOut | None = None
         self.closed = False
         self._bucket = TokenBucket(self.config.messages_per_second, self.config.message_burst)
         self._rate_violations = 0
@@ -181,6 +185,7 @@ class SignallingSession:
             "leave": self._leave,
             "ping": self._ping,
             "p2p.signal": self._p2p_signal,
+            "pipe": self._pipe,
         }
 
     # ---------------------------------------------------------------- plumbing
@@ -287,6 +292,9 @@ class SignallingSession:
         if self.participant is not None:
             self.relay.leave(self.participant, reason="disconnected")
             self.participant = None
+        if self.pipe is not None:
+            self.pipe.router.remove_participant(self.pipe, reason="disconnected")
+            self.pipe = None
 
     # ---------------------------------------------------------------- handlers
 
@@ -311,7 +319,12 @@ class SignallingSession:
         participant = self._joined()
         sections = describe_offer(message["sdp"], max_chars=self.config.max_sdp_chars)
         for kind in sorted({kind for _, kind, direction in sections if direction in ("sendonly", "sendrecv")}):
-            await self._require(Action.PUBLISH_AUDIO if kind == "audio" else Action.PUBLISH_VIDEO)
+            action = Action.PUBLISH_AUDIO if kind == "audio" else Action.PUBLISH_VIDEO
+            await self._require(action)
+            if self.relay.cascade is not None and participant.router.room_id in self.relay.cascade.pipes:
+                # an edge only serves viewers: a publisher needs a new token, which places it on the origin
+                raise RelayError(RelayErrorCode.FORBIDDEN, "Publish on the room's origin worker (ask for a new token).",
+                                 {"action": action.value, "edge": True})
         return await participant.publish(message["sdp"], sections)
 
     async def _consume(self, message: dict[str, Any]) -> dict[str, Any] | None:
@@ -433,3 +446,20 @@ class SignallingSession:
             raise RelayError(RelayErrorCode.PEER_NOT_FOUND, "No such peer in this room.", {"peer_id": message["to"]})
         target.send({"type": "p2p.signal", "from": participant.id, "data": message["data"]})
         return None
+
+    # ---------------------------------------------------------------- cascading
+
+    async def _pipe(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Another worker (an edge) pulls this room's producers: a token of its own, signed with the
+        relay secret, names a pipe peer with the ``pipe`` permission (never in a platform grant)."""
+        if self.participant is not None or self.pipe is not None:
+            raise RelayError(RelayErrorCode.ALREADY_JOINED, "Already in the room.")
+        if message["room"] != self.peer.room:
+            raise RelayError(RelayErrorCode.ROOM_MISMATCH, "The token was issued for another room.")
+        if not is_pipe_peer(self.peer.peer_id) or Action.PIPE not in self.peer.permissions:
+            raise RelayError(RelayErrorCode.FORBIDDEN, "Not allowed to pipe.", {"action": Action.PIPE.value})
+        self.pipe = await pipe_out_open(
+            self.relay, peer_id=self.peer.peer_id, room=self.peer.room, address=message["address"],
+            host=self.config.pipe_host, send=self.send, disconnect=self.close,
+        )
+        return pipe_out_reply(self.pipe)

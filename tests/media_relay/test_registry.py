@@ -17,7 +17,7 @@ from media_relay.services import relay_grant
 from media_relay.sfu import registry as registry_module
 from media_relay.sfu.registry import Registry, WorkerHeartbeat, WorkerLoad, estimate_capacity
 from tests.accounts.factories import UserFactory
-from tests.rooms.factories import RoomFactory
+from tests.rooms.factories import RoomFactory, add_member
 
 pytestmark = pytest.mark.skipif(not django_settings.REDIS_URL, reason="REDIS_URL is not set (CI sets it)")
 
@@ -105,6 +105,8 @@ def test_capacity_is_the_measured_default_until_the_worker_carries_enough_to_ext
 @pytest.mark.asyncio
 async def test_the_worker_heartbeat_reports_its_rooms_and_leaves_on_close(registry):
     class FakeRelay:
+        cascade = None
+
         def stats(self):
             return {"rooms": [{"room": "room-9", "peers": 3, "consumers": 6, "packets_out": 500}]}
 
@@ -130,6 +132,22 @@ def test_the_grant_returns_the_placed_workers_url(registry, settings):
     registry.heartbeat(worker("w2"))
     assert relay_grant(user=alice, room=room)["url"] == "ws://w2/"
     assert registry.client.get(registry.room_key(f"room-{room.pk}")) == b"w2"
+
+
+@pytest.mark.django_db
+def test_listeners_over_the_cap_are_granted_an_edge_worker_and_speakers_the_origin(registry, settings):
+    settings.MEDIA_RELAY_VIEWERS_PER_WORKER = 1
+    room = RoomFactory(created_by=UserFactory(), kind="voice", is_mic_enabled=False)  # members listen
+    listeners = [add_member(room).user for _ in range(2)]
+    registry.heartbeat(worker("w1", peers=1))  # the leader's worker, full at a cap of 1
+    registry.heartbeat(worker("w2"))
+    registry.client.set(registry.room_key(f"room-{room.pk}"), "w1")
+    grant = relay_grant(user=listeners[0], room=room)
+    assert "publish_audio" not in grant["perms"] and grant["url"] == "ws://w2/"  # an edge of the room
+    assert registry.client.smembers(registry.edges_key(f"room-{room.pk}")) == {b"w2"}
+    assert relay_grant(user=room.created_by, room=room)["url"] == "ws://w1/"  # the leader may talk: the origin
+    settings.MEDIA_RELAY_VIEWERS_PER_WORKER = 0  # no cascading: everyone on the origin
+    assert relay_grant(user=listeners[1], room=room)["url"] == "ws://w1/"
 
 
 @pytest.mark.django_db

@@ -26,6 +26,8 @@ class FakeClock:
 
 
 class FakePeer:
+    hidden = False
+
     def __init__(self, peer_id: str) -> None:
         self.id = peer_id
         self.name = peer_id

@@ -85,7 +85,7 @@ async def test_errors_are_well_formed_and_echo_ref(relay):
         "extra": {
             "known": [
                 "answer", "close_producer", "consume", "ice", "join", "kick", "leave", "mute", "p2p.signal", "ping",
-                "produce",
+                "pipe", "produce",
             ]
         },
         "ref": 9,

@@ -12,6 +12,9 @@ With REDIS_URL the worker heartbeats its load to the registry (media_relay.sfu.r
 ``<hostname>:<port>``, advertising ``--public-url`` (MEDIA_RELAY_PUBLIC_URL, default ws://<host>:<port>/);
 each finished recording part goes to media_relay.platform.recording_hand_off (storage + a RecordingPart),
 and HLS files to media_relay.platform.hls_write (storage, live/<room>/<session>/).
+With the registry the worker also cascades (media_relay.sfu.cascade): a room it opens whose origin is another
+live worker becomes an edge room pulling that worker's producers through a pipe; other workers reach its
+pipes at MEDIA_RELAY_PIPE_HOST.
 WHIP / WHEP (media_relay.sfu.whip) are served on a second port, ``--http-port`` (MEDIA_RELAY_HTTP_PORT,
 default 8780; any free port when ``--port 0``); standalone, WHIP refuses every stream key.
 """
@@ -34,6 +37,7 @@ from media_relay.platform import (
     recording_hand_off,
 )
 from media_relay.relay_settings import registry_for_settings, relay_config_from_settings, relay_token_secret
+from media_relay.sfu.cascade import Cascade
 from media_relay.sfu.conf import RelayConfig
 from media_relay.sfu.dtls import p224_certificate_accepted
 from media_relay.sfu.registry import WorkerHeartbeat
@@ -104,9 +108,13 @@ class Command(BaseCommand):
         registry = registry_for_settings()
         heartbeat = None
         if registry is not None:
-            heartbeat = WorkerHeartbeat(relay, registry, worker_id=f"{socket.gethostname()}:{port}",
+            worker_id = f"{socket.gethostname()}:{port}"
+            relay.cascade = Cascade(relay, worker_id=worker_id, secret=relay_token_secret(),
+                                    origin_of=registry.room_origin, host=config.pipe_host)
+            heartbeat = WorkerHeartbeat(relay, registry, worker_id=worker_id,
                                         url=public_url or f"ws://{server.host}:{port}/",
-                                        http_url=public_http_url or f"http://{whip.host}:{whip_port}/")
+                                        http_url=public_http_url or f"http://{whip.host}:{whip_port}/",
+                                        pipe_url=f"ws://{config.pipe_host}:{port}/")
             heartbeat.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
