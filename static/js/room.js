@@ -44,12 +44,18 @@ const BUFFERING_REPORT_DELAY_MS = 400; // a short stall (a seek) isn't worth tel
 const SEEK_SETTLE_MS = OVERRIDES.seekSettleMs ?? 400;
 // Players that start on time (HTML5 video) don't seek while playing: they pause, seek a little
 // ahead, and start when the room reaches that point (startOnTime). How far ahead: 1.5 × their
-// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. A started
-// player's position is judged sooner than a sought one's.
+// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. Then
+// (catchUpAfterStart) they judge how well the start landed and close the miss with one rate burst.
+// When to judge: Chromium's position creeps ahead ~20 ms as soon as play() is called, then holds
+// until the audio clock runs, ~60–100 ms later; START_SETTLE_MS after it first moves it's on its line.
 const START_SEEK_MS = { initial: 100, max: 1000 };
 const START_MARGIN_MS = 20;
 const START_ATTEMPTS = 3;
-const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 150;
+const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 120;
+const RATE_SETTLE_MS = OVERRIDES.rateSettleMs ?? 250; // a rate change shows in the position ~100–250 ms later
+const START_MOVE_TIMEOUT_MS = 1000; // a start that hasn't moved by then is left to tick()
+const DRIFT_SAMPLES = 3; // a judged drift is the median of this many readings...
+const DRIFT_SAMPLE_SPACING_MS = 10; // ...this far apart (currentTime moves in steps)
 const MAX_CHAT = 500;
 const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
 
@@ -378,15 +384,54 @@ async function startOnTime(player, state) {
       if (waitMs > 0) await sleep(waitMs);
       if (player !== app.player || state !== app.state) return;
       requestPlay();
-      app.seekSettleUntil = clientNow() + START_SETTLE_MS;
-      app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+      app.seekToLearn = false;
+      // (started late because the seek was slow: that says nothing of the start latency)
+      await catchUpAfterStart(player, state, { learn: waitMs > 0 });
       return;
     }
   } catch {
     if (player === app.player && state === app.state) requestPlay(); // the seek never got data ahead: play anyway
   } finally {
     app.startPending = false;
+    if (player === app.player && state !== app.state) tick(); // a change came meanwhile
   }
+}
+
+/** The player's drift from the room now (ms): the median of a few readings. */
+async function judgeDrift(player, state) {
+  const readings = [];
+  for (let i = 0; i < DRIFT_SAMPLES; i++) {
+    if (i) await sleep(DRIFT_SAMPLE_SPACING_MS);
+    readings.push(driftMs(player.currentTime(), expectedPosition(state, app.clock.serverNow(clientNow()))));
+  }
+  return readings.sort((a, b) => a - b)[Math.floor(readings.length / 2)];
+}
+
+/**
+ * After a timed start: once the position runs on its line, learn the start latency from how far
+ * it missed, and close the miss with one rate burst (sync.js DriftCorrector.catchUp) instead of
+ * the gentle nudge; then learn the rate step from what the burst left over.
+ */
+async function catchUpAfterStart(player, state, { learn }) {
+  const changed = () => player !== app.player || state !== app.state;
+  const wait = async (ms) => { // a new state cuts the wait short
+    const end = clientNow() + ms;
+    while (!changed() && clientNow() < end) await sleep(Math.min(20, end - clientNow()));
+    return !changed();
+  };
+  const from = player.currentTime();
+  const began = clientNow();
+  while (player.currentTime() === from && clientNow() - began < START_MOVE_TIMEOUT_MS) await sleep(DRIFT_SAMPLE_SPACING_MS);
+  if (!(await wait(START_SETTLE_MS)) || player.isPaused() || player.isBuffering) return;
+  const drift = await judgeDrift(player, state);
+  if (learn) app.corrector.learnSeek(drift);
+  const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
+  if (burst.action !== "rate") return;
+  player.setRate(burst.rate);
+  const held = await wait(burst.holdMs);
+  player.setRate(state.rate);
+  if (!held || !(await wait(RATE_SETTLE_MS)) || player.isPaused() || player.isBuffering) return;
+  app.corrector.learnRateStep(await judgeDrift(player, state));
 }
 
 setInterval(tick, TICK_MS);
