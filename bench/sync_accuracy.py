@@ -176,7 +176,7 @@ RECORDER = """() => {
     window.__bench.push({
       wall, position: app.player.currentTime(), paused: app.player.isPaused(), seeking: app.player.isSeeking ? app.player.isSeeking() : false,
       version: app.state.version, state: app.state, offset: app.clock.offset, clockError: app.clock.offset - (wall - local),
-      rate: app.player.video ? app.player.video.playbackRate : null, lead: app.corrector.leadMs,
+      rate: app.player.video ? app.player.video.playbackRate : null, lead: app.corrector.leadMs, rateStep: app.corrector.rateStepMs,
       uncertainty: app.clock.uncertainty, clockSamples: app.clock.count, bounded: Boolean(app.clock.bounds()),
     });
   }, 50);

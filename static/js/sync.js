@@ -31,7 +31,7 @@ export const SYNC_DEFAULTS = Object.freeze({
   // burst makes up for its own two changes; the step is learnt from each burst's residual.
   catchUpNudge: 0.25, // 0: no burst, the gentle nudge does it all
   rateStepMs: 9,
-  rateStepMaxMs: 40,
+  rateStepMaxMs: 25,
   fixedRateDeadBandMs: 60, // players with a fixed set of rates (YouTube) nudge only past this
   fixedRateMaxNudge: 0.25, // and only with a rate this close to the base rate
 });

@@ -358,13 +358,13 @@ test("catch up: a simulated player with a 9 ms step per rate change lands inside
 });
 
 test("catch up: the rate step learns from what each burst left over", () => {
-  const c = new DriftCorrector({ rateStepMs: 9, rateStepMaxMs: 40 });
+  const c = new DriftCorrector({ rateStepMs: 9, rateStepMaxMs: 25 });
   assert.equal(c.learnRateStep(-8), 11, "ended behind: the steps are larger than thought");
   assert.equal(c.learnRateStep(4), 10);
   assert.equal(c.learnRateStep(1000), 0, "never negative");
-  assert.equal(c.learnRateStep(-1000), 40, "clamped at the max");
-  assert.equal(c.learnRateStep(NaN), 40, "ignores junk");
-  assert.close(c.catchUp({ driftMs: -20 }).holdMs, (20 + 80) / SYNC_DEFAULTS.catchUpNudge, 1e-9, "the learnt step counts");
+  assert.equal(c.learnRateStep(-1000), 25, "clamped at the max");
+  assert.equal(c.learnRateStep(NaN), 25, "ignores junk");
+  assert.close(c.catchUp({ driftMs: -20 }).holdMs, (20 + 50) / SYNC_DEFAULTS.catchUpNudge, 1e-9, "the learnt step counts");
 });
 
 // -- formatting ---------------------------------------------------------------------------------------------------------
