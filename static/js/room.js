@@ -140,7 +140,7 @@ const app = {
   loadToken: 0,
   playPending: false,
   seekSettleUntil: 0,
-  startPending: false, // startOnTime is seeking or waiting to start
+  startPending: false, // startOnTime is seeking or waiting to start, or a rate burst runs: tick() waits
   startSeekMs: START_SEEK_MS.initial, // how long a paused seek takes (smoothed)
   seekToLearn: false,
   lastDrift: null,
@@ -349,6 +349,21 @@ function tick() {
     startOnTime(player, state);
     return;
   }
+  if (player.startsOnTime && decision.action === "rate" && Math.abs(drift) < app.corrector.options.seekThresholdMs) {
+    // Nudge in one burst too: every rate change steps Chromium's position back, so a rate
+    // recomputed each tick costs a step each time. (Further off, inside a seek's cooldown: the
+    // gentle nudge below.)
+    player.setRate(state.rate);
+    const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
+    if (burst.action === "rate") {
+      app.startPending = true;
+      rateBurst(player, state, burst).finally(() => {
+        app.startPending = false;
+        if (player === app.player && state !== app.state) tick(); // a change came meanwhile
+      });
+    }
+    return;
+  }
   if (decision.action === "seek") {
     seekPlayer(expected + decision.leadMs / 1000, { learn: true });
     player.setRate(state.rate);
@@ -414,24 +429,31 @@ async function judgeDrift(player, state) {
  */
 async function catchUpAfterStart(player, state, { learn }) {
   const changed = () => player !== app.player || state !== app.state;
-  const wait = async (ms) => { // a new state cuts the wait short
-    const end = clientNow() + ms;
-    while (!changed() && clientNow() < end) await sleep(Math.min(20, end - clientNow()));
-    return !changed();
-  };
   const from = player.currentTime();
   const began = clientNow();
   while (player.currentTime() === from && clientNow() - began < START_MOVE_TIMEOUT_MS) await sleep(DRIFT_SAMPLE_SPACING_MS);
-  if (!(await wait(START_SETTLE_MS)) || player.isPaused() || player.isBuffering) return;
+  if (!(await waitUnlessChanged(START_SETTLE_MS, changed)) || player.isPaused() || player.isBuffering) return;
   const drift = await judgeDrift(player, state);
   if (learn) app.corrector.learnSeek(drift);
   const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
-  if (burst.action !== "rate") return;
+  if (burst.action === "rate") await rateBurst(player, state, burst);
+}
+
+/** Play at burst.rate for burst.holdMs, then at the room's rate; learn the rate step from what it left over. */
+async function rateBurst(player, state, burst) {
+  const changed = () => player !== app.player || state !== app.state;
   player.setRate(burst.rate);
-  const held = await wait(burst.holdMs);
+  const held = await waitUnlessChanged(burst.holdMs, changed);
   player.setRate(state.rate);
-  if (!held || !(await wait(RATE_SETTLE_MS)) || player.isPaused() || player.isBuffering) return;
+  if (!held || !(await waitUnlessChanged(RATE_SETTLE_MS, changed)) || player.isPaused() || player.isBuffering) return;
   app.corrector.learnRateStep(await judgeDrift(player, state));
+}
+
+/** Sleep ms, cut short when changed() says so; true when it wasn't. */
+async function waitUnlessChanged(ms, changed) {
+  const end = clientNow() + ms;
+  while (!changed() && clientNow() < end) await sleep(Math.min(20, end - clientNow()));
+  return !changed();
 }
 
 setInterval(tick, TICK_MS);
