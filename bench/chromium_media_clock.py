@@ -110,13 +110,13 @@ def main():
           f"median {statistics.median(started):.1f}, min {min(started):.1f}, max {max(started):.1f}; "
           f"first moves after median {statistics.median(moved):.1f} ms" if moved else "never moved")
     print()
-    header = f"{'rate':>6} | {'hold ms':>7} | {'shift by the rate ms':>20} | {'observed ms':>11} | {'step per change ms':>18}"
+    header = f"{'rate':>6} | {'hold ms':>7} | {'shift by the rate ms':>20} | {'observed (median) ms':>20} | {'step per change ms':>18}"
     print(header)
     print("-" * len(header))
     for (nudge, hold), results in shifts.items():
-        expected = statistics.mean(r["expected"] for r in results)
-        observed = statistics.mean(r["observed"] for r in results)
-        print(f"{1 + nudge:6.2f} | {hold:7d} | {expected:20.1f} | {observed:11.1f} | {(observed - expected) / 2:18.1f}")
+        expected = statistics.median(r["expected"] for r in results)
+        observed = statistics.median(r["observed"] for r in results)  # one glitch (a stall) would swamp a mean
+        print(f"{1 + nudge:6.2f} | {hold:7d} | {expected:20.1f} | {observed:20.1f} | {(observed - expected) / 2:18.1f}")
     steps = [(r["observed"] - r["expected"]) / 2 for results in shifts.values() for r in results]
     print()
     print(f"step per rate change: median {statistics.median(steps):.1f} ms (sync.js SYNC_DEFAULTS.rateStepMs starts from 9 ms back, then learns)")

@@ -27,8 +27,9 @@ export const SYNC_DEFAULTS = Object.freeze({
   // Right after a timed start (room.js startOnTime) the player is off by the start latency's
   // variation (15–50 ms on a busy machine): one burst at ±catchUpNudge closes that at once,
   // where the gentle nudge took 0.5–0.8 s. Every rate change sets Chromium's position back by
-  // about rateStepMs (measured 8–12 ms per change, whatever the size of the change), so the
-  // burst makes up for its own two changes; the step is learnt from each burst's residual.
+  // about rateStepMs (bench/chromium_media_clock.py: 8.5–9.2 ms per change, whatever its size),
+  // so the burst makes up for its own two changes; the step is learnt from each burst's residual.
+  // room.js nudges direct video (continuous rates, starts on time) with the same burst.
   catchUpNudge: 0.25, // 0: no burst, the gentle nudge does it all
   rateStepMs: 9,
   rateStepMaxMs: 25,
