@@ -26,6 +26,7 @@ SYNC_DB = Path("/tmp") / f"wt-bench-sync-smoke-{hashlib.sha1(str(BENCH).encode()
 # name: (arguments, patterns the output must match, needs PostgreSQL and Redis)
 BENCHES = {
     "sync_accuracy": (["--smoke", "--db", str(SYNC_DB)], [rf"^\s*0–0 \|\s+{NUMBER} \|\s+{NUMBER} \|"], False),
+    "chromium_media_clock": (["--smoke"], [rf"^\s+1\.25 \|\s+200 \|\s+{NUMBER} \|", rf"^step per rate change: median -?{NUMBER} ms"], False),
     "chat_fanout": (["--smoke"], [rf"^\s+5\s+ours \(b\) fanout\s+100\s+{NUMBER}",
                                   r"^\s+5\s+peer socket\.io\s+100\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),

@@ -44,12 +44,18 @@ const BUFFERING_REPORT_DELAY_MS = 400; // a short stall (a seek) isn't worth tel
 const SEEK_SETTLE_MS = OVERRIDES.seekSettleMs ?? 400;
 // Players that start on time (HTML5 video) don't seek while playing: they pause, seek a little
 // ahead, and start when the room reaches that point (startOnTime). How far ahead: 1.5 × their
-// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. A started
-// player's position is judged sooner than a sought one's.
+// seeks' duration (learnt) + their start latency (corrector.leadMs, learnt) + a margin. Then
+// (catchUpAfterStart) they judge how well the start landed and close the miss with one rate burst.
+// When to judge: Chromium's position creeps ahead ~20 ms as soon as play() is called, then holds
+// until the audio clock runs, ~60–100 ms later; START_SETTLE_MS after it first moves it's on its line.
 const START_SEEK_MS = { initial: 100, max: 1000 };
 const START_MARGIN_MS = 20;
 const START_ATTEMPTS = 3;
-const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 150;
+const START_SETTLE_MS = OVERRIDES.startSettleMs ?? 120;
+const RATE_SETTLE_MS = OVERRIDES.rateSettleMs ?? 250; // a rate change shows in the position ~100–250 ms later
+const START_MOVE_TIMEOUT_MS = 1000; // a start that hasn't moved by then is left to tick()
+const DRIFT_SAMPLES = 3; // a judged drift is the median of this many readings...
+const DRIFT_SAMPLE_SPACING_MS = 10; // ...this far apart (currentTime moves in steps)
 const MAX_CHAT = 500;
 const MENTION = /(?<![\w@])@([A-Za-z0-9_]{3,30})/g;
 
@@ -134,7 +140,7 @@ const app = {
   loadToken: 0,
   playPending: false,
   seekSettleUntil: 0,
-  startPending: false, // startOnTime is seeking or waiting to start
+  startPending: false, // startOnTime is seeking or waiting to start, or a rate burst runs: tick() waits
   startSeekMs: START_SEEK_MS.initial, // how long a paused seek takes (smoothed)
   seekToLearn: false,
   lastDrift: null,
@@ -343,6 +349,21 @@ function tick() {
     startOnTime(player, state);
     return;
   }
+  if (player.startsOnTime && decision.action === "rate" && Math.abs(drift) < app.corrector.options.seekThresholdMs) {
+    // Nudge in one burst too: every rate change steps Chromium's position back, so a rate
+    // recomputed each tick costs a step each time. (Further off, inside a seek's cooldown: the
+    // gentle nudge below.)
+    player.setRate(state.rate);
+    const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
+    if (burst.action === "rate") {
+      app.startPending = true;
+      rateBurst(player, state, burst).finally(() => {
+        app.startPending = false;
+        if (player === app.player && state !== app.state) tick(); // a change came meanwhile
+      });
+    }
+    return;
+  }
   if (decision.action === "seek") {
     seekPlayer(expected + decision.leadMs / 1000, { learn: true });
     player.setRate(state.rate);
@@ -378,15 +399,61 @@ async function startOnTime(player, state) {
       if (waitMs > 0) await sleep(waitMs);
       if (player !== app.player || state !== app.state) return;
       requestPlay();
-      app.seekSettleUntil = clientNow() + START_SETTLE_MS;
-      app.seekToLearn = waitMs > 0; // started late because the seek was slow: that says nothing of the latency
+      app.seekToLearn = false;
+      // (started late because the seek was slow: that says nothing of the start latency)
+      await catchUpAfterStart(player, state, { learn: waitMs > 0 });
       return;
     }
   } catch {
     if (player === app.player && state === app.state) requestPlay(); // the seek never got data ahead: play anyway
   } finally {
     app.startPending = false;
+    if (player === app.player && state !== app.state) tick(); // a change came meanwhile
   }
+}
+
+/** The player's drift from the room now (ms): the median of a few readings. */
+async function judgeDrift(player, state) {
+  const readings = [];
+  for (let i = 0; i < DRIFT_SAMPLES; i++) {
+    if (i) await sleep(DRIFT_SAMPLE_SPACING_MS);
+    readings.push(driftMs(player.currentTime(), expectedPosition(state, app.clock.serverNow(clientNow()))));
+  }
+  return readings.sort((a, b) => a - b)[Math.floor(readings.length / 2)];
+}
+
+/**
+ * After a timed start: once the position runs on its line, learn the start latency from how far
+ * it missed, and close the miss with one rate burst (sync.js DriftCorrector.catchUp) instead of
+ * the gentle nudge; then learn the rate step from what the burst left over.
+ */
+async function catchUpAfterStart(player, state, { learn }) {
+  const changed = () => player !== app.player || state !== app.state;
+  const from = player.currentTime();
+  const began = clientNow();
+  while (player.currentTime() === from && clientNow() - began < START_MOVE_TIMEOUT_MS) await sleep(DRIFT_SAMPLE_SPACING_MS);
+  if (!(await waitUnlessChanged(START_SETTLE_MS, changed)) || player.isPaused() || player.isBuffering) return;
+  const drift = await judgeDrift(player, state);
+  if (learn) app.corrector.learnSeek(drift);
+  const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
+  if (burst.action === "rate") await rateBurst(player, state, burst);
+}
+
+/** Play at burst.rate for burst.holdMs, then at the room's rate; learn the rate step from what it left over. */
+async function rateBurst(player, state, burst) {
+  const changed = () => player !== app.player || state !== app.state;
+  player.setRate(burst.rate);
+  const held = await waitUnlessChanged(burst.holdMs, changed);
+  player.setRate(state.rate);
+  if (!held || !(await waitUnlessChanged(RATE_SETTLE_MS, changed)) || player.isPaused() || player.isBuffering) return;
+  app.corrector.learnRateStep(await judgeDrift(player, state));
+}
+
+/** Sleep ms, cut short when changed() says so; true when it wasn't. */
+async function waitUnlessChanged(ms, changed) {
+  const end = clientNow() + ms;
+  while (!changed() && clientNow() < end) await sleep(Math.min(20, end - clientNow()));
+  return !changed();
 }
 
 setInterval(tick, TICK_MS);

@@ -24,6 +24,15 @@ export const SYNC_DEFAULTS = Object.freeze({
   seekLeadMaxMs: 1500,
   seekLeadGain: 0.6, // how much of a seek's observed residual goes into the next lead
   pausedToleranceMs: 15, // paused: re-seek when further than this from the room's position
+  // Right after a timed start (room.js startOnTime) the player is off by the start latency's
+  // variation (15–50 ms on a busy machine): one burst at ±catchUpNudge closes that at once,
+  // where the gentle nudge took 0.5–0.8 s. Every rate change sets Chromium's position back by
+  // about rateStepMs (bench/chromium_media_clock.py: 8.5–9.2 ms per change, whatever its size),
+  // so the burst makes up for its own two changes; the step is learnt from each burst's residual.
+  // room.js nudges direct video (continuous rates, starts on time) with the same burst.
+  catchUpNudge: 0.25, // 0: no burst, the gentle nudge does it all
+  rateStepMs: 9,
+  rateStepMaxMs: 25,
   fixedRateDeadBandMs: 60, // players with a fixed set of rates (YouTube) nudge only past this
   fixedRateMaxNudge: 0.25, // and only with a rate this close to the base rate
 });
@@ -181,6 +190,7 @@ export class DriftCorrector {
   constructor(options = {}) {
     this.options = { ...SYNC_DEFAULTS, ...options };
     this.leadMs = this.options.seekLeadMs;
+    this.rateStepMs = this.options.rateStepMs;
     this.isCorrecting = false;
     this.lastSeekAt = -Infinity;
   }
@@ -230,6 +240,29 @@ export class DriftCorrector {
     if (!Number.isFinite(residualDriftMs)) return this.leadMs;
     this.leadMs = clamp(this.leadMs - o.seekLeadGain * residualDriftMs, 0, o.seekLeadMaxMs);
     return this.leadMs;
+  }
+
+  /**
+   * Right after a timed start: one rate burst that closes the drift, counting the position's
+   * step back at each of its two rate changes. Returns {action: "none"} inside the dead band
+   * (or past the seek threshold: that's for decide(); or with catchUpNudge 0), else {action: "rate", rate, holdMs}: play
+   * at `rate` for holdMs, then back at the base rate.
+   */
+  catchUp({ driftMs: drift, baseRate = 1 }) {
+    const o = this.options;
+    const size = Math.abs(drift);
+    if (!(o.catchUpNudge > 0) || size <= o.deadBandMs || size >= o.seekThresholdMs) return { action: "none", rate: baseRate };
+    const gain = -drift + 2 * this.rateStepMs; // media ms to gain over the base rate
+    const nudge = Math.sign(gain) * o.catchUpNudge;
+    return { action: "rate", rate: baseRate * (1 + nudge), holdMs: Math.abs(gain) / (baseRate * o.catchUpNudge) };
+  }
+
+  /** After a catch-up burst: the drift left over says how far the rate step was off (each of the
+   * two changes: half of it; smoothed by half again). */
+  learnRateStep(residualDriftMs) {
+    if (!Number.isFinite(residualDriftMs)) return this.rateStepMs;
+    this.rateStepMs = clamp(this.rateStepMs - residualDriftMs / 4, 0, this.options.rateStepMaxMs);
+    return this.rateStepMs;
   }
 
   /** A new source or a user's own seek: forget the hysteresis and cooldown (keep the lead). */

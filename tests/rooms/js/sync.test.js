@@ -331,6 +331,42 @@ test("correct: a nudge loop converges on a simulated player", () => {
   assert.ok(settledAt !== null && settledAt <= 6000, `settled after ${settledAt} ms`);
 });
 
+test("catch up: one burst that closes the drift and makes up for its two rate steps", () => {
+  const c = new DriftCorrector({ catchUpNudge: 0.25, rateStepMs: 9, deadBandMs: 10, seekThresholdMs: 400 });
+  assert.deepEqual(c.catchUp({ driftMs: 10 }), { action: "none", rate: 1 }, "inside the band");
+  assert.deepEqual(c.catchUp({ driftMs: -500 }), { action: "none", rate: 1 }, "past the seek threshold: decide() seeks");
+  const behind = c.catchUp({ driftMs: -30 });
+  assert.equal(behind.rate, 1.25);
+  assert.close(behind.holdMs, (30 + 18) / 0.25, 1e-9, "gains the drift plus the two steps back");
+  const ahead = c.catchUp({ driftMs: 40 });
+  assert.equal(ahead.rate, 0.75);
+  assert.close(ahead.holdMs, (40 - 18) / 0.25, 1e-9, "the steps back do part of the work");
+  const slightlyAhead = c.catchUp({ driftMs: 12 });
+  assert.equal(slightlyAhead.rate, 1.25, "the two steps alone would overshoot: a short burst up");
+  assert.close(slightlyAhead.holdMs, 6 / 0.25, 1e-9);
+  const fast = c.catchUp({ driftMs: -30, baseRate: 2 });
+  assert.equal(fast.rate, 2.5);
+  assert.close(fast.holdMs, 48 / 0.5, 1e-9, "media time runs twice as fast");
+});
+
+test("catch up: a simulated player with a 9 ms step per rate change lands inside the band", () => {
+  for (const drift of [-60, -25, -12, 15, 30, 90]) {
+    const burst = new DriftCorrector().catchUp({ driftMs: drift });
+    const after = drift + (burst.rate - 1) * burst.holdMs - 2 * 9;
+    assert.ok(Math.abs(after) < 1e-9, `from ${drift}: ${after}`);
+  }
+});
+
+test("catch up: the rate step learns from what each burst left over", () => {
+  const c = new DriftCorrector({ rateStepMs: 9, rateStepMaxMs: 25 });
+  assert.equal(c.learnRateStep(-8), 11, "ended behind: the steps are larger than thought");
+  assert.equal(c.learnRateStep(4), 10);
+  assert.equal(c.learnRateStep(1000), 0, "never negative");
+  assert.equal(c.learnRateStep(-1000), 25, "clamped at the max");
+  assert.equal(c.learnRateStep(NaN), 25, "ignores junk");
+  assert.close(c.catchUp({ driftMs: -20 }).holdMs, (20 + 50) / SYNC_DEFAULTS.catchUpNudge, 1e-9, "the learnt step counts");
+});
+
 // -- formatting ---------------------------------------------------------------------------------------------------------
 test("format: drift and time", () => {
   assert.equal(formatDrift(12.4), "+12 ms");
