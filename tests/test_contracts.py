@@ -11,7 +11,7 @@ from config.event_schema import EventShapeError, check, registered
 from media_relay.errors import RelayError
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "config", "gamification", "guilds", "media_relay", "moderation", "monetization", "rooms",
+APPS = ["accounts", "chat", "config", "gamification", "guilds", "media_relay", "moderation", "monetization", "rooms",
         "streams", "web"]
 
 
