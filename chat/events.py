@@ -9,6 +9,8 @@ from typing import Any, Literal, TypedDict
 from accounts.events import UserSummary, user_summary
 from config.event_schema import emits, iso
 
+from .models import RestrictionKind
+
 
 class Pin(TypedDict):
     message: dict[str, Any]  # the context's message payload
@@ -40,7 +42,7 @@ def modes_payload(chat_settings, *, slow_mode_seconds: int) -> Modes:
 
 class Restriction(TypedDict):
     user: UserSummary
-    kind: str  # "timeout" or "ban"
+    kind: Literal["timeout", "ban"]
     expires_at: str | None  # null: a permanent ban
     reason: str
     created_at: str
@@ -103,7 +105,7 @@ class RestrictionLifted(TypedDict):
 
 @emits
 def restriction_changed(restriction) -> RestrictionChanged:
-    op = "banned" if restriction.kind == "ban" else "timed_out"
+    op = "banned" if restriction.kind == RestrictionKind.BAN else "timed_out"
     return {"type": "chat.restriction", "op": op, "restriction": restriction_payload(restriction)}
 
 

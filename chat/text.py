@@ -12,7 +12,7 @@ NUL = "\x00"
 # An emote written by name, as chat clients do (":wave:", ":PogChamp:").
 EMOTE_CODE = re.compile(r":[A-Za-z0-9_+-]{1,32}:")
 # What joins or modifies emoji: zero-width joiner, variation selectors, keycap, skin tones, tag characters.
-_EMOJI_GLUE = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+_EMOJI_GLUE = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}  # ZWJ, text and emoji presentation, keycap
 
 
 def body_clean(body: str, *, max_length: int = MAX_MESSAGE_LENGTH) -> str:
@@ -42,9 +42,20 @@ def is_emote_only(body: str) -> bool:
 
 
 MAX_REACTION_LENGTH = 16
+ZWJ = 0x200D
+
+
+def _is_regional_indicator(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
 
 
 def is_reaction(emoji: str) -> bool:
-    """One emoji (with its joiners and modifiers): what a viewer's reaction is."""
-    return 0 < len(emoji) <= MAX_REACTION_LENGTH and all(is_emoji_char(c) for c in emoji) and not all(
-        ord(c) in _EMOJI_GLUE for c in emoji)
+    """One emoji: a symbol with its modifiers and variation selectors, a ZWJ sequence of them, or a flag
+    (two regional indicators); at most 16 code points. What a viewer's reaction is."""
+    if not 0 < len(emoji) <= MAX_REACTION_LENGTH or not all(is_emoji_char(c) for c in emoji):
+        return False
+    bases = [c for c in emoji if ord(c) not in _EMOJI_GLUE and not 0x1F3FB <= ord(c) <= 0x1F3FF
+             and not 0xE0020 <= ord(c) <= 0xE007F]
+    if len(bases) == 2 and all(_is_regional_indicator(c) for c in bases):
+        return True
+    return len(bases) == sum(ord(c) == ZWJ for c in emoji) + 1 and not _is_regional_indicator(emoji[0])

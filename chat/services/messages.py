@@ -13,7 +13,7 @@ from .. import events, selectors
 from ..audit_verbs import AuditVerb
 from ..errors import ChatError
 from ..filters import apply_filters
-from ..models import ChatSettings
+from ..models import ChatSettings, RestrictionKind
 from ..policy import ChatPolicy
 from ..rate_limits import check_message_rate, check_slow_mode
 from ..text import body_clean, is_emote_only
@@ -53,7 +53,7 @@ def check_restriction(*, policy: ChatPolicy, context, user: User) -> None:
     if restriction is None:
         return
     extra = {"expires_at": restriction.expires_at.isoformat() if restriction.expires_at else None}
-    if restriction.kind == "ban":
+    if restriction.kind == RestrictionKind.BAN:
         raise ForbiddenError(ChatError.BANNED, "You are banned from this chat.", extra)
     raise ForbiddenError(ChatError.TIMED_OUT, "You are timed out in this chat.", extra)
 

@@ -5,7 +5,7 @@ import time
 
 from accounts.models import User
 from config.errors import ApplicationError
-from config.realtime import publish_on_commit
+from config.realtime import publish_now
 
 from .. import events
 from ..errors import ChatError
@@ -17,8 +17,8 @@ from .messages import check_restriction
 
 
 def _publish_burst(group: str, counts: dict[str, int]) -> None:
-    # Outside any transaction (the aggregator's timer thread): published at once.
-    publish_on_commit(group, events.reaction_burst(counts, window_ms=int(WINDOW_SECONDS * 1000)))
+    # From the aggregator's timer thread; nothing is stored, so nothing to wait for.
+    publish_now(group, events.reaction_burst(counts, window_ms=int(WINDOW_SECONDS * 1000)))
 
 
 aggregator = ReactionAggregator(_publish_burst)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from factory.django import mute_signals
 
 from accounts.models import Follow
 from chat.models import ChatRestriction, ChatSettings
@@ -11,6 +12,8 @@ from chat.services.messages import message_delete, message_post
 from chat.services.moderation import message_pin, user_ban, user_timeout
 from rooms.models import ChatMessage, RoomMember
 from tests.rooms.conftest import refused
+from tests.rooms.factories import RoomFactory, add_member
+from tests.rooms.test_room_consumers import CHAT_SEND_QUERIES, ROOM_SIGNALS
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +54,6 @@ def test_a_permanent_ban_never_ends(policy, room, bob, carol):
 
 
 def test_a_restriction_is_per_context(policy, room, bob, carol, alice):
-    from tests.rooms.factories import RoomFactory, add_member
 
     other = RoomFactory(created_by=alice)
     add_member(other, carol)
@@ -131,3 +133,12 @@ def test_deleting_the_pinned_message_unpins_it(policy, room, bob, carol, publish
         message_delete(policy=policy, context=room, actor=bob, message_id=message.pk)
     assert [(e["type"], e["op"]) for _, e, _ in published] == [("rooms.chat", "deleted"), ("chat.pin", "unpinned")]
     assert ChatSettings.objects.get().pinned_message_id is None
+
+
+def test_the_toolkit_costs_two_queries_per_message(policy, room, carol, django_assert_num_queries):
+    """The room's five (tests/rooms/test_room_consumers.py) plus the settings and the author's restriction;
+    inside the test's transaction the atomic block is a savepoint: + 2."""
+
+
+    with mute_signals(*ROOM_SIGNALS), django_assert_num_queries(CHAT_SEND_QUERIES + 2 + 2):
+        post(policy, room, carol, "hi @alice")

@@ -24,6 +24,7 @@ from rooms.events import room_group
 from tests.conftest import requires_postgres
 from tests.races import outcome, run_together
 from tests.rooms.conftest import refused
+from tests.rooms.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,6 @@ def test_pin_one_per_context(policy, room, alice, bob, carol, published, commit)
 
 
 def test_pin_refuses_a_deleted_or_foreign_message(policy, room, bob, carol, alice):
-    from tests.rooms.factories import RoomFactory
 
     message = message_post(policy=policy, context=room, author=carol, body="gone soon")
     message_delete(policy=policy, context=room, actor=carol, message_id=message.pk)

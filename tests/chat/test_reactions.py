@@ -9,6 +9,7 @@ from chat.reactions import WINDOW_SECONDS, ReactionAggregator
 from chat.services import reactions
 from chat.services.moderation import user_timeout
 from rooms.events import room_group
+from tests.rooms.conftest import refused
 from tests.rooms.factories import RoomFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,31 +29,27 @@ def react(policy, room, user, emoji=FIRE):
     reactions.reaction_add(policy=policy, context=room, user=user, emoji=emoji)
 
 
-def test_a_window_becomes_one_event_per_context(policy, room, alice, bob, carol, held, published, commit):
+def test_a_window_becomes_one_event_per_context(policy, room, alice, bob, carol, held, published):
     other = RoomFactory(created_by=alice)
     for user, emoji in [(alice, FIRE), (bob, FIRE), (carol, CLAP), (carol, FIRE)]:
         react(policy, room, user, emoji)
     react(policy, other, alice, CLAP)
     assert published == []
-    with commit():
-        held.flush()
+    held.flush()
     assert published.to(room_group(room.pk)) == [
         {"type": "chat.reactions", "op": "burst", "counts": {FIRE: 3, CLAP: 1}, "window_ms": 250}]
     assert published.to(room_group(other.pk))[0]["counts"] == {CLAP: 1}
-    with commit():
-        held.flush()
+    held.flush()
     assert len(published) == 2  # nothing new, nothing sent
 
 
 def test_not_an_emoji(policy, room, carol, held):
-    from tests.rooms.conftest import refused
 
     with refused("reaction_invalid", 400):
         react(policy, room, carol, "lol")
 
 
-def test_a_flooder_is_limited_and_others_are_not(policy, room, bob, carol, held, published, commit, settings):
-    from tests.rooms.conftest import refused
+def test_a_flooder_is_limited_and_others_are_not(policy, room, bob, carol, held, published, settings):
 
     settings.CHAT_REACTION_RATE_MAX, settings.CHAT_REACTION_RATE_WINDOW_SECONDS = 10, 60
     refusals = 0
@@ -64,15 +61,13 @@ def test_a_flooder_is_limited_and_others_are_not(policy, room, bob, carol, held,
             refusals += 1
     assert refusals == 40
     react(policy, room, bob, CLAP)
-    with commit():
-        held.flush()
+    held.flush()
     assert published.events("chat.reactions")[0]["counts"] == {FIRE: 10, CLAP: 1}
     with refused("reaction_rate_limited", 429):
         react(policy, room, carol)
 
 
 def test_a_timed_out_viewer_cannot_react(policy, room, bob, carol, held):
-    from tests.rooms.conftest import refused
 
     user_timeout(policy=policy, context=room, actor=bob, user=carol, seconds=60)
     with refused("chat_timed_out", 403):

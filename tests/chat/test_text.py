@@ -37,7 +37,8 @@ def test_emote_only(body, only):
 
 
 @pytest.mark.parametrize(("emoji", "ok"), [
-    ("\U0001F525", True), ("\u2764\ufe0f", True), ("\U0001F44F\U0001F3FB", True),
+    ("\U0001F525", True), ("\u2764\ufe0f", True), ("\U0001F44F\U0001F3FB", True), ("\U0001F1EB\U0001F1F7", True),
+    ("\U0001F468\u200D\U0001F469\u200D\U0001F467", True), ("\U0001F525\U0001F525", False), ("\U0001F1EB", False),
     ("", False), ("a", False), ("\U0001F525 ", False), ("\ufe0f", False), ("\U0001F525" * 17, False),
 ])
 def test_a_reaction_is_one_emoji(emoji, ok):
