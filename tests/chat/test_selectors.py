@@ -1,15 +1,20 @@
 """History, resync and the chat part of a hello, from the core, for any context."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
 from chat.events import ChatState
 from chat.selectors import chat_snapshot, messages_page
 from chat.services.messages import message_delete, message_post
 from chat.services.moderation import chat_modes_update, message_pin, user_timeout
 from config.event_schema import check
 from guilds.chat_policy import GUILD_CHAT
+from guilds.models import GuildRole
 from rooms.models import ChatMessage
-from tests.guilds.factories import GuildFactory
+from tests.guilds.factories import GuildFactory, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +31,18 @@ def test_history_pages_and_resync(policy, room, carol, django_assert_num_queries
     assert [m.pk for m in messages_page(policy=policy, context=room, before_id=every[3])] == every[:3]
 
 
-def test_the_same_selectors_serve_guilds(alice):
+def test_the_same_selectors_serve_guilds(alice, bob, carol):
     guild = GuildFactory(created_by=alice)
+    add_member(guild, bob, role=GuildRole.OFFICER)
+    add_member(guild, carol)
+    User.objects.filter(pk=carol.pk).update(premium_until=timezone.now() + timedelta(days=1))
+    carol.refresh_from_db()
     message = message_post(policy=GUILD_CHAT, context=guild, author=alice, body="hi guild")
     assert messages_page(policy=GUILD_CHAT, context=guild) == [message]
+    me = {user.handle: chat_snapshot(policy=GUILD_CHAT, context=guild, user=user)["me"] for user in (alice, bob, carol)}
+    assert me == {"alice": {"is_moderator": True, "badges": ["owner"], "restriction": None},
+                  "bob": {"is_moderator": True, "badges": ["moderator"], "restriction": None},
+                  "carol": {"is_moderator": False, "badges": ["premium"], "restriction": None}}
 
 
 def test_snapshot(policy, room, alice, bob, carol, django_assert_num_queries):
