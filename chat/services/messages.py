@@ -74,8 +74,7 @@ def _check_modes(*, policy: ChatPolicy, context, author: User, settings: ChatSet
 
 
 def message_delete(*, policy: ChatPolicy, context, actor: User, message_id: int):
-    """The author or whoever the policy allows (a moderator: audited) removes a message (kept, blanked).
-    A pinned message stops being pinned."""
+    """The author or whoever the policy allows removes a message (kept, blanked)."""
     with transaction.atomic():
         message = (policy.message_model.objects.select_for_update()
                    .filter(**{policy.context_field: context}, pk=message_id, deleted_at__isnull=True).first())
@@ -84,12 +83,18 @@ def message_delete(*, policy: ChatPolicy, context, actor: User, message_id: int)
         policy.check_delete(context, actor, message)
         message.deleted_at, message.deleted_by = timezone.now(), actor
         message.save(update_fields=["deleted_at", "deleted_by"])
-        if message.author_id != actor.pk:
-            audit_record(actor=actor, verb=AuditVerb.MESSAGE_DELETED, target=message,
-                         details={"context": f"{policy.kind}.{context.pk}", "author": message.author_id})
         publish_on_commit(policy.group(context), policy.deleted_event(message))
-        if policy.uses_moderation and ChatSettings.objects.filter(
-                context_kind=policy.kind, context_id=context.pk, pinned_message_id=message.pk,
-        ).update(pinned_message_id=None, pinned_by=None, pinned_at=None):
-            publish_on_commit(policy.group(context), events.unpinned(message.pk))
+        if policy.uses_moderation:
+            _moderated_delete(policy=policy, context=context, actor=actor, message=message)
     return message
+
+
+def _moderated_delete(*, policy: ChatPolicy, context, actor: User, message) -> None:
+    """With the toolkit: a moderator's delete of someone else's message is audited, and a pinned message
+    is unpinned."""
+    if message.author_id != actor.pk:
+        audit_record(actor=actor, verb=AuditVerb.MESSAGE_DELETED, target=message,
+                     details={"context": f"{policy.kind}.{context.pk}", "author": message.author_id})
+    if ChatSettings.objects.filter(context_kind=policy.kind, context_id=context.pk, pinned_message_id=message.pk,
+                                   ).update(pinned_message_id=None, pinned_by=None, pinned_at=None):
+        publish_on_commit(policy.group(context), events.unpinned(message.pk))
