@@ -58,7 +58,7 @@ class ChatPolicy:
         raise NotImplementedError
 
     def check_delete(self, context, actor, message) -> None:
-        """Raise unless `actor` may delete `message` (by default: its author or a moderator)."""
+        """Raise unless `actor` may delete `message` (usually its author or a moderator), with the context's codes."""
         raise NotImplementedError
 
     def can_be_restricted(self, context, user) -> bool:
