@@ -9,15 +9,18 @@ ALLOWED = {
     "config": set(),  # plumbing
     "accounts": {"config"},
     "audit": {"config", "accounts"},
-    "rooms": {"config", "accounts"},
-    "guilds": {"config", "accounts", "audit", "rooms"},
+    # the chat core under every chat: messages, text rules, rate limits, history, moderation toolkit
+    "chat": {"config", "accounts", "audit"},
+    "rooms": {"config", "accounts", "chat"},
+    "guilds": {"config", "accounts", "audit", "chat", "rooms"},
     "media_relay": {"config", "accounts", "audit", "rooms"},
     "gamification": {"config", "accounts", "audit", "rooms", "guilds"},
     "streams": {"config", "accounts", "audit", "media_relay"},  # channels, live streams; rights in the relay
     "monetization": {"config", "accounts", "audit"},  # placeholder
     # reports, bans and the queue (next issue) read every app's content, so moderation sits on top of them
-    "moderation": {"config", "accounts", "audit", "rooms", "guilds", "gamification", "media_relay", "streams"},
-    "web": {"config", "accounts", "audit", "rooms", "guilds", "gamification", "media_relay", "streams",
+    "moderation": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay",
+                   "streams"},
+    "web": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay", "streams",
             "monetization", "moderation"},
 }
 

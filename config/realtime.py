@@ -62,6 +62,12 @@ def publish_on_commit(groups: str | Iterable[str], event: dict, *, disconnect: D
     transaction.on_commit(partial(send_now, group_list, message))
 
 
+def publish_now(groups: str | Iterable[str], event: dict) -> None:
+    """Send `event` at once, from any thread: only for what no write stands behind (the chat core's reaction
+    bursts, flushed by a timer); everything a transaction writes goes through publish_on_commit."""
+    send_now([groups] if isinstance(groups, str) else list(groups), {"type": EVENT_HANDLER, "text": encode(event)})
+
+
 def send_now(groups: list[str], message: dict) -> None:
     layer = get_channel_layer()
     for group in groups:

@@ -23,9 +23,3 @@ class GuildError(StrEnum):
     INVITE_NOT_FOUND = "guild_invite_not_found"
     ROOM_NOT_FOUND = "guild_room_not_found"
 
-
-class GuildChatError(StrEnum):
-    """The same codes as room chat, so one client handles both (empty and too long: rooms' chat_body_clean)."""
-
-    RATE_LIMITED = "chat_rate_limited"
-    MESSAGE_NOT_FOUND = "message_not_found"

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from chat.models import AbstractMessage
+
 MAX_MEMBERS = 10
 
 
@@ -120,25 +122,14 @@ class GuildBan(models.Model):
         return f"{self.user_id} kept out of {self.guild_id} until {self.until:%Y-%m-%d %H:%M}"
 
 
-MAX_MESSAGE_LENGTH = 500
-
-
-class GuildMessage(models.Model):
-    """Guild chat: written to the database first, then broadcast."""
+class GuildMessage(AbstractMessage):
+    """Guild chat: written to the database first, then broadcast (the chat core, chat/)."""
 
     guild = models.ForeignKey(Guild, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    body = models.CharField(max_length=MAX_MESSAGE_LENGTH)
-    created_at = models.DateTimeField(auto_now_add=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         indexes = [models.Index(fields=["guild", "id"]), models.Index(fields=["author", "created_at"])]
         constraints = [models.CheckConstraint(condition=~Q(body=""), name="guild_message_body_not_empty")]
-
-    def __str__(self) -> str:
-        return f"{self.author_id}: {self.body[:40]}"
 
 
 class ActivityKind(models.TextChoices):

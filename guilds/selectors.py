@@ -7,10 +7,12 @@ from django.db.models import Case, Count, Expression, IntegerField, Q, QuerySet,
 from django.utils import timezone
 
 from accounts.models import User
+from chat.selectors import messages_page
 from config.errors import ForbiddenError, NotFoundError
 from rooms.models import Room
 from rooms.selectors import with_summary
 
+from . import chat_policy  # a module: the policy reads can_manage from here
 from .errors import GuildError
 from .models import (
     ActivityKind,
@@ -188,12 +190,7 @@ def invites_pending_for_user(*, user: User) -> QuerySet[GuildInvite]:
 def messages_list(*, guild: Guild, after_id: int | None = None, before_id: int | None = None,
                   limit: int = HISTORY_SIZE) -> list[GuildMessage]:
     """Oldest first: the `limit` after `after_id` (resync), else the latest before `before_id`."""
-    messages = GuildMessage.objects.filter(guild=guild).select_related("author")
-    if after_id is not None:
-        return list(messages.filter(pk__gt=after_id).order_by("id")[:limit])
-    if before_id is not None:
-        messages = messages.filter(pk__lt=before_id)
-    return list(reversed(messages.order_by("-id")[:limit]))
+    return messages_page(policy=chat_policy.GUILD_CHAT, context=guild, after_id=after_id, before_id=before_id, limit=limit)
 
 
 # -- guild rooms and activity -----------------------------------------------------------------

@@ -25,15 +25,12 @@ class PlaybackError(StrEnum):
     SOURCE_INVALID = "source_invalid"
 
 
-class ChatError(StrEnum):
+class RoomChatError(StrEnum):
+    """Room chat's own refusals; the shared ones (length, rate, slow mode, ...) are chat.errors.ChatError."""
+
     CHAT_OFF = "chat_off"
     MODS_ONLY = "chat_mods_only"
     MUTED = "muted"
-    TOO_LONG = "message_too_long"
-    EMPTY = "message_empty"
-    RATE_LIMITED = "chat_rate_limited"
-    SLOW_MODE = "slow_mode"
-    MESSAGE_NOT_FOUND = "message_not_found"
 
 
 class QueueError(StrEnum):

@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import are_friends, friend_ids, is_blocked_between
+from chat.selectors import messages_page
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.event_schema import iso
 
+from .chat_policy import ROOM_CHAT
 from .errors import RoomError
 from .models import (
     ChatMessage,
@@ -165,12 +167,8 @@ def rooms_to_join(*, user: User, limit: int = 6) -> list[Room]:
 
 def messages_list(*, room: Room, after_id: int | None = None, before_id: int | None = None,
                   limit: int = HISTORY_SIZE) -> list[ChatMessage]:
-    messages = ChatMessage.objects.filter(room=room).select_related("author")
-    if after_id is not None:
-        return list(messages.filter(pk__gt=after_id).order_by("id")[:limit])
-    if before_id is not None:
-        messages = messages.filter(pk__lt=before_id)
-    return list(reversed(messages.order_by("-id")[:limit]))
+    """Oldest first: the `limit` after `after_id` (resync), else the latest before `before_id`."""
+    return messages_page(policy=ROOM_CHAT, context=room, after_id=after_id, before_id=before_id, limit=limit)
 
 
 def queue_list(*, room: Room) -> QuerySet[QueueItem]:

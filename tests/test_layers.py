@@ -18,7 +18,7 @@ ROOT = Path(settings.BASE_DIR)
 # The composition root: it wires every app together, so it may import any of them.
 COMPOSITION_ROOT = ("config/urls.py", "config/routing.py", "config/asgi.py", "config/settings/")
 
-DOMAIN = {"rooms", "guilds", "media_relay", "gamification", "streams", "monetization", "moderation"}
+DOMAIN = {"chat", "rooms", "guilds", "media_relay", "gamification", "streams", "monetization", "moderation"}
 
 
 def imported_modules(path: Path) -> list[str]:

@@ -5,6 +5,7 @@ from .auth import *  # noqa: F401,F403
 from .base import *  # noqa: F401,F403
 from .celery import *  # noqa: F401,F403
 from .channels import *  # noqa: F401,F403
+from .chat import *  # noqa: F401,F403
 from .notifications import *  # noqa: F401,F403
 from .rooms import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.apple",
     "accounts",
     "audit",
+    "chat",
     "rooms",
     "streams",
     "guilds",

@@ -8,8 +8,9 @@ from collections import Counter
 
 import pytest
 
+from chat.rate_limits import RATE_MAX_MESSAGES
 from guilds.models import Guild, GuildInvite, GuildMember, GuildMessage, GuildRole
-from guilds.services.chat import RATE_MAX_MESSAGES, guild_message_send
+from guilds.services.chat import guild_message_send
 from guilds.services.guilds import guild_create
 from guilds.services.invites import guild_invite_accept
 from guilds.services.membership import guild_join, guild_leave, guild_ownership_transfer

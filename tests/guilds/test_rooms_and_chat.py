@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Block
+from chat.rate_limits import RATE_MAX_MESSAGES
 from guilds.events import guild_group
 from guilds.models import ActivityKind, GuildActivity, GuildMessage, GuildRole
 from guilds.services import chat
@@ -156,7 +157,7 @@ def test_a_500_character_message_is_fine(crew, carol):
 
 
 def test_the_rate_limit(crew, carol):
-    for i in range(chat.RATE_MAX_MESSAGES):
+    for i in range(RATE_MAX_MESSAGES):
         chat.guild_message_send(actor=carol, guild=crew, body=f"message {i}")
     with refused("chat_rate_limited", 429) as info:
         chat.guild_message_send(actor=carol, guild=crew, body="one too many")

@@ -5,8 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
+from chat.filters import _filters
 from config.errors import ApplicationError
-from rooms.chat_filters import _filters
 
 
 def room_path(code: str) -> str:
@@ -21,10 +21,10 @@ from tests.races import outcome, run_together  # noqa: E402,F401  (re-exported f
 # -- chat filters ------------------------------------------------------------------------------------
 @pytest.fixture
 def chat_filters(settings):
-    """set(*dotted_paths): install ROOM_CHAT_FILTERS (rooms.chat_filters caches what it loaded)."""
+    """set(*dotted_paths): install CHAT_FILTERS (chat.filters caches what it loaded)."""
 
     def set_(*paths: str) -> None:
-        settings.ROOM_CHAT_FILTERS = list(paths)
+        settings.CHAT_FILTERS = list(paths)
         _filters.cache_clear()
 
     yield set_

@@ -631,15 +631,15 @@ def test_delete_of_another_rooms_message_is_not_found(room, alice, bob):
 
 
 # -- the chat filter hook ------------------------------------------------------------------------------------
-def soften(*, body, room, author):
+def soften(*, body, kind, context, author):
     return body.replace("darn", "d**n")
 
 
-def sign(*, body, room, author):
-    return f"{body} ({author.handle} in {room.name})"
+def sign(*, body, kind, context, author):
+    return f"{body} ({author.handle} in {context.name})"
 
 
-def refuse_links(*, body, room, author):
+def refuse_links(*, body, kind, context, author):
     if "http" in body:
         raise ApplicationError("message_filtered", "No links here.", {"filter": "links"})
     return body
