@@ -28,6 +28,8 @@ BENCHES = {
     "sync_accuracy": (["--smoke", "--db", str(SYNC_DB)], [rf"^\s*0–0 \|\s+{NUMBER} \|\s+{NUMBER} \|"], False),
     "chat_fanout": (["--smoke"], [rf"^\s+5\s+ours \(b\) fanout\s+100\s+{NUMBER}",
                                   r"^\s+5\s+peer socket\.io\s+100\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
+    "viewer_storm": (["--smoke"], [rf"^storm ours\s+20\s+{NUMBER}", rf"^\s+20\s+ours fanout 2 daphne\s+20\s+{NUMBER}",
+                                   r"^storm peer\s+20\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
@@ -35,7 +37,8 @@ BENCHES = {
 
 
 def test_every_bench_has_a_smoke_run():
-    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings"}  # (a settings module)
+    # (a settings module and the ASGI application viewer_storm serves)
+    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings", "viewer_asgi"}
     assert scripts == set(BENCHES)
 
 
