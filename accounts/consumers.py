@@ -16,10 +16,13 @@ class MeConsumer(BaseConsumer):
         return [user_group(self.user.pk)]
 
     async def on_connected(self):
-        await database_sync_to_async(presence_connect)(user_id=self.user.pk, channel_name=self.channel_name)
-        await database_sync_to_async(user_mark_active)(user=self.user)
-        unread = await database_sync_to_async(notifications_unread_count)(user_id=self.user.pk)
-        await self.send_json(me_hello(user_id=self.user.pk, unread_count=unread))
+        await self.send_json(await database_sync_to_async(self._connected)())
+
+    def _connected(self) -> dict:
+        """One trip to the database thread for the whole connect (see RoomConsumer._connected)."""
+        presence_connect(user_id=self.user.pk, channel_name=self.channel_name)
+        user_mark_active(user=self.user)
+        return me_hello(user_id=self.user.pk, unread_count=notifications_unread_count(user_id=self.user.pk))
 
     async def on_disconnected(self):
         await database_sync_to_async(presence_disconnect)(user_id=self.user.pk, channel_name=self.channel_name)

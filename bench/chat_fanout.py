@@ -350,10 +350,12 @@ def start_daphne(args, env: dict[str, str], port: int, log) -> subprocess.Popen:
     return proc
 
 
-def start_socketio(args, port: int, log) -> subprocess.Popen:
+def start_socketio(args, port: int, log, adapter_key: str = "") -> subprocess.Popen:
     if not (SOCKETIO_DIR / "node_modules" / "socket.io").exists():
         raise SystemExit("bench/socketio/node_modules missing: run `npm ci` (or `npm install`) in bench/socketio")
     cmd = ["node", "server.js", "--port", str(port), "--redis", f"redis://{HOST}:6379/{args.redis_db}"]
+    if adapter_key:
+        cmd += ["--key", adapter_key]
     proc = subprocess.Popen(cmd, cwd=SOCKETIO_DIR, stdout=log, stderr=subprocess.STDOUT)
     pin(proc.pid, args.server_cpus)
     wait_port(port, proc, 30)
@@ -439,9 +441,11 @@ class Member:
                 await asyncio.wait_for(self.ws.close(), 5)
 
 
-async def _open_all(members: list[Member], concurrency: int) -> list[asyncio.Task]:
+async def _open_all(members: list[Member], concurrency: int) -> tuple[list[asyncio.Task], float, float]:
+    """Open every member, `concurrency` handshakes in flight: (readers, first start, last hello) (monotonic)."""
     gate = asyncio.Semaphore(concurrency)
     readers: list[asyncio.Task] = []
+    started = time.monotonic()
 
     async def one(member: Member):
         async with gate:
@@ -449,10 +453,11 @@ async def _open_all(members: list[Member], concurrency: int) -> list[asyncio.Tas
         readers.append(asyncio.ensure_future(member.read()))
 
     await asyncio.wait_for(asyncio.gather(*(one(m) for m in members)), CONNECT_PHASE_TIMEOUT)
-    return readers
+    return readers, started, time.monotonic()
 
 
-async def _generator_main(role: str, specs: list[dict], conn, settings_env: dict | None, concurrency: int) -> None:
+async def _generator_main(role: str, specs: list[dict], conn, settings_env: dict | None, concurrency: int,
+                          barrier) -> None:
     """A generator process: opens its members, then obeys the parent's commands over `conn`.
 
     Commands: ("run", tag, job) -> arms every member for `tag`; a sender also sends (job);
@@ -461,8 +466,9 @@ async def _generator_main(role: str, specs: list[dict], conn, settings_env: dict
     """
     loop = asyncio.get_running_loop()
     members = [Member(spec) for spec in specs]
-    readers = await _open_all(members, concurrency)
-    conn.send(("ready", len(members)))
+    await loop.run_in_executor(None, barrier.wait, 120)  # every process starts its handshakes at once
+    readers, started, opened = await _open_all(members, concurrency)
+    conn.send(("ready", (started, opened)))
     layer = None
     try:
         while True:
@@ -509,7 +515,10 @@ class RespPublisher:
         from redis.asyncio.connection import parse_url
 
         publisher = cls()
+        from django.conf import settings
+
         publisher.layer = get_channel_layer()  # its serializer and group naming, as the platform publishes
+        publisher.prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "asgi")
         address = parse_url(url)
         publisher.reader, publisher.writer = await asyncio.open_connection(address.get("host", HOST), address.get("port", 6379))
         publisher.replies = asyncio.ensure_future(publisher._discard_replies())
@@ -520,7 +529,7 @@ class RespPublisher:
             pass
 
     async def group_send(self, group: str, message: dict) -> None:
-        channel = f"asgi__group__{group}".encode()  # channels_redis.pubsub's name for the group (prefix "asgi")
+        channel = f"{self.prefix}__group__{group}".encode()  # channels_redis.pubsub's name for the group
         payload = self.layer.serialize(message)
         self.writer.write(b"*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(channel), channel, len(payload), payload))
         if self.writer.transport.get_write_buffer_size() > 1 << 20:
@@ -570,11 +579,11 @@ async def _send(member: Member, tag: int, job: dict, layer) -> array.array:
 
 
 def generator_process(role: str, specs: list[dict], conn, cpus: set[int] | None,
-                      settings_env: dict | None, concurrency: int) -> None:
+                      settings_env: dict | None, concurrency: int, barrier) -> None:
     pin(0, cpus)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and closes us
     try:
-        asyncio.run(_generator_main(role, specs, conn, settings_env, concurrency))
+        asyncio.run(_generator_main(role, specs, conn, settings_env, concurrency, barrier))
     except Exception as exc:  # report to the parent instead of dying silently
         with suppress(Exception):
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -589,10 +598,12 @@ class Generator:
         self.procs, self.conns = [], []
         rest = specs[1:]
         shares = [rest[i::workers] for i in range(workers)] if rest else []
-        for role, share in [("sender", specs[:1]), *[("worker", s) for s in shares if s]]:
+        roles = [("sender", specs[:1]), *[("worker", s) for s in shares if s]]
+        self.barrier = barrier = ctx.Barrier(len(roles))  # held here: the children unpickle it at their start
+        for role, share in roles:
             parent, child = ctx.Pipe()
             proc = ctx.Process(target=generator_process, args=(role, share, child, cpus, settings_env,
-                                     max(1, connect_concurrency // max(1, workers))),
+                                     max(1, connect_concurrency // max(1, workers)), barrier),
                                daemon=True)
             proc.start()
             self.procs.append(proc)
@@ -607,10 +618,12 @@ class Generator:
         assert reply[0] == kind, reply[:1]
         return reply[1]
 
-    def wait_ready(self) -> None:
+    def wait_ready(self) -> float:
+        """Seconds from the first handshake started to the last member's hello, over every process
+        (CLOCK_MONOTONIC is one clock for the whole machine)."""
         deadline = time.monotonic() + CONNECT_PHASE_TIMEOUT + 30
-        for conn in self.conns:
-            self._expect(conn, "ready", max(1.0, deadline - time.monotonic()))
+        spans = [self._expect(conn, "ready", max(1.0, deadline - time.monotonic())) for conn in self.conns]
+        return max(end for _, end in spans) - min(start for start, _ in spans)
 
     def run(self, tag: int, job: dict) -> list[dict]:
         # every receiver is armed for this tag before the sender sends its first message
@@ -639,22 +652,22 @@ class Generator:
 
 
 # -- one measurement ------------------------------------------------------------------------
-def measure(gen: Generator, label: str, n: int, tag: int, job: dict, server_pid: int, args) -> dict:
-    """Run one job and turn the raw receipt times into figures."""
+def measure(gen: Generator, label: str, n: int, tag: int, job: dict, server_pids: list[int], args) -> dict:
+    """Run one job and turn the raw receipt times into figures (server CPU: all of `server_pids`)."""
     # warm-up: a few messages nobody counts (tag 0), then settle
     warm = dict(job, messages=min(50, job["messages"]), collect=False, drain_timeout=20.0)
     gen.run(0, warm)
     time.sleep(SETTLE_SECONDS)
 
     pg0 = cpu_by_pid_named("postgres")
-    cpu0 = {"server": cpu_seconds(server_pid), "gen": sum(cpu_seconds(p) for p in gen.pids()),
+    cpu0 = {"server": sum(cpu_seconds(pid) for pid in server_pids), "gen": sum(cpu_seconds(p) for p in gen.pids()),
             "redis": redis_cpu(args.redis_url)}
     busy0, total0 = machine_cpu()
     wall0 = time.monotonic()
     replies = gen.run(tag, job)
     wall1 = time.monotonic()
     busy1, total1 = machine_cpu()
-    cpu1 = {"server": cpu_seconds(server_pid), "gen": sum(cpu_seconds(p) for p in gen.pids()),
+    cpu1 = {"server": sum(cpu_seconds(pid) for pid in server_pids), "gen": sum(cpu_seconds(p) for p in gen.pids()),
             "redis": redis_cpu(args.redis_url)}
     pg1 = cpu_by_pid_named("postgres")
 
@@ -714,7 +727,7 @@ def window_for(n: int, args) -> int:
 def env_subset(env: dict[str, str]) -> dict[str, str]:
     """What the sender process needs to build the channel layer exactly as daphne does."""
     keys = ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DJANGO_SECRET_KEY",
-            "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_ALLOWED_HOSTS", "PYTHONPATH")
+            "DJANGO_SECURE_SSL_REDIRECT", "DJANGO_ALLOWED_HOSTS", "PYTHONPATH", "CHANNEL_LAYER_PREFIX")
     subset = {k: env[k] for k in keys if k in env}
     subset.update({k: v for k, v in env.items() if k.startswith("BENCH_")})
     return subset
@@ -777,9 +790,10 @@ class Side:
     def _connect(self, specs: list[dict], n: int, args, settings_env) -> None:
         started = time.monotonic()
         self.gen = Generator(specs, workers_for(n, args), args.gen_cpus, settings_env, args.connect_concurrency)
-        self.gen.wait_ready()
+        span = self.gen.wait_ready()
         print(f"  {self.name}: {n} members connected in {time.monotonic() - started:.1f} s "
-              f"(server pid {self.server.pid}, {len(self.gen.procs)} generator processes)", flush=True)
+              f"(handshakes {span:.2f} s, {n / span:.0f}/s; server pid {self.server.pid}, "
+              f"{len(self.gen.procs)} generator processes)", flush=True)
         time.sleep(SETTLE_SECONDS * 2)  # let the join events (rooms.member) drain
 
     def close(self) -> None:
@@ -813,7 +827,7 @@ def run_size(args, env: dict[str, str], n: int, pairs, modes: list[str], results
                         variant = "" if args.asgi == "config.asgi:application" else "-" + args.asgi.split(":")[0]
                         profiler = start_profiler(side.server.pid, n, job["mode"], variant)
                     try:
-                        result = measure(side.gen, label, n, tag, job, side.server.pid, args)
+                        result = measure(side.gen, label, n, tag, job, [side.server.pid], args)
                     finally:
                         if profiler is not None:
                             stop_profiler(profiler)

@@ -7,7 +7,9 @@ tests/test_daphne_ws.py and tests/e2e/test_fanout_daphne.py check against the in
 """
 
 import functools
+import pprint
 
+from autobahn.websocket import protocol as autobahn_protocol
 from autobahn.websocket.protocol import WebSocketProtocol
 from daphne.server import Server
 from twisted.internet import tcp
@@ -97,3 +99,27 @@ class DaphneSocketMiddleware:
                 await send(message)
 
         return await self.app({**scope, SCOPE_KEY: connection}, receive, send_with_close_reason)
+
+
+class LazyPformat:
+    """pprint.pformat(value), formatted only if something renders it (a debug log line that is enabled)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self) -> str:
+        return pprint.pformat(self.value)
+
+    __repr__ = __str__
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def defer_autobahn_debug_formatting() -> None:
+    """autobahn pretty-prints its ~30 options for a debug log line on every new connection, logged
+    or not: ~7 % of daphne's CPU in a viewer storm (bench/README.md, "Viewer storms")."""
+    autobahn_protocol.pformat = LazyPformat
+    autobahn_protocol.Timings.__str__ = lambda timings: pprint.pformat(timings._timings)  # must return a str

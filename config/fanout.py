@@ -15,10 +15,18 @@ until the consumer has handled them. Everything else takes channels_redis's norm
 
 The socket objects come from config/daphne_ws.py; sockets served by any other ASGI server
 (or a test communicator) simply get the normal path.
+
+A socket's own channel (`new_channel`) costs no Redis command either: the channels of a
+process are `<prefix>specific.<process>!<id>` and messages sent to one travel on the process's
+one Redis channel (the part before `!`, subscribed once), addressed inside, like the channels_redis
+core layer's process-local channels. channels_redis's pub/sub layer subscribes and unsubscribes
+a Redis channel per socket, two commands per socket queued on one lock: in a viewer storm
+they were a sixth of daphne's CPU (bench/README.md, "Viewer storms").
 """
 
 import asyncio
 import logging
+import uuid
 
 from autobahn.websocket.protocol import PreparedMessage
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, RedisSingleShardConnection
@@ -30,6 +38,8 @@ from config.realtime import EVENT_HANDLER, resync_message
 
 logger = logging.getLogger(__name__)
 
+ADDRESS_KEY = "__channel"  # in a message sent to a process-local channel: which one
+
 
 class FanoutLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, hosts=None, **kwargs):
@@ -38,6 +48,34 @@ class FanoutLoopLayer(RedisPubSubLoopLayer):
         self.sockets: dict[str, DirectSocket] = {}  # channel name -> socket written directly
         self.queued: dict[str, int] = {}  # channel name -> messages queued and not yet handled
         self.staged_sockets: list[DirectSocket] = []  # sockets with frames staged in this loop turn
+        self.process = uuid.uuid4().hex
+        self.inboxes: set[str] = set()  # this process's Redis channels for its channels' messages
+
+    async def new_channel(self, prefix="specific."):
+        inbox = f"{self.prefix}{prefix}{self.process}"
+        if inbox not in self.inboxes:
+            await self._get_shard(inbox).subscribe(inbox)
+            self.inboxes.add(inbox)
+        channel = f"{inbox}!{uuid.uuid4().hex}"
+        self.channels[channel] = asyncio.Queue()
+        return channel
+
+    async def send(self, channel, message):
+        inbox, local, _ = channel.partition("!")
+        if not local:
+            return await super().send(channel, message)
+        await self._get_shard(inbox).publish(inbox, self.channel_layer.serialize({**message, ADDRESS_KEY: channel}))
+
+    def deliver_addressed(self, data: bytes) -> None:
+        """A message that came through this process's inbox: to the channel it names, if still open."""
+        message = self.channel_layer.deserialize(data)
+        channel = message.pop(ADDRESS_KEY, None)
+        if channel in self.channels:
+            self.deliver((channel,), self.channel_layer.serialize(message))
+
+    async def flush(self):
+        self.inboxes = set()
+        await super().flush()
 
     def attach(self, channel: str, consumer, scope) -> None:
         connection = scope.get(SCOPE_KEY)
@@ -124,7 +162,9 @@ class FanoutShard(RedisSingleShardConnection):
         if isinstance(name, bytes):
             name = name.decode()
         layer = self.channel_layer
-        if name in layer.channels:
+        if name in layer.inboxes:
+            layer.deliver_addressed(message["data"])
+        elif name in layer.channels:
             layer.deliver((name,), message["data"])
         elif name in layer.groups:
             layer.deliver(layer.groups[name], message["data"])

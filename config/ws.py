@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from enum import IntEnum
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -107,6 +108,8 @@ class TokenBucket:
 class BaseConsumer(AsyncWebsocketConsumer):
     handlers: dict[str, tuple[str, type[serializers.Serializer] | None]] = {}
     is_closing = False  # set once the server closes: nothing more goes out or gets handled
+    # Sockets open to anyone (a public stream's viewers): no session group, no session re-check on ping.
+    allows_anonymous = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -123,16 +126,17 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.joined: list[str] = []
         self.bucket = TokenBucket(settings.WS_RATE_BURST, settings.WS_RATE_PER_SECOND)
         await self.accept()
-        if not self.user.is_authenticated:
+        if not self.user.is_authenticated and not self.allows_anonymous:
             await self.close(code=CloseCode.NOT_AUTHENTICATED, reason="authentication_required")
             return
-        self.session_key = self.scope["session"].session_key
+        self.session_key = self.scope["session"].session_key if self.user.is_authenticated else None
         try:
             extra_groups = await self.authorize()
         except ApplicationError as err:
             await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
             return
-        for group in (session_group(self.session_key), *extra_groups):
+        session_groups = [session_group(self.session_key)] if self.session_key else []
+        for group in (*session_groups, *extra_groups):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.on_connected()
@@ -210,7 +214,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
         estimate isn't biased by the work done in between (static/js/sync.js).
         """
         received = time.time() * 1000
-        if not await database_sync_to_async(SessionHooks.is_current)(session_key=self.session_key, user_id=self.user.pk):
+        if self.session_key and not await database_sync_to_async(SessionHooks.is_current)(
+            session_key=self.session_key, user_id=self.user.pk
+        ):
             await self.end_session("session_expired")
             return
         await self.on_heartbeat(data)
@@ -229,13 +235,18 @@ class BaseConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", **error_body(err.code, err.message, err.extra), "ref": ref})
 
     async def dispatch(self, message):
-        # Events only forward pre-encoded text, so they skip Channels' per-message database
-        # connection cleanup: a thread hop per socket per event, about half of fan-out's CPU
-        # (bench/README.md, "Chat fan-out").
+        # Channels' dispatch runs its database connection cleanup on the database thread before
+        # every handler: a thread hop per socket per event (about half of fan-out's CPU) and per
+        # connect and disconnect (a third of a viewer storm's; bench/README.md). Consumers here
+        # reach the database only through database_sync_to_async (`run`), which does that cleanup
+        # itself, on its own trip; so no message pays for it twice.
         if message["type"] == EVENT_HANDLER:
             await self.realtime_event(message)
         else:
-            await super().dispatch(message)
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']}")
+            await handler(message)
         if not message["type"].startswith("websocket.") and isinstance(self.channel_layer, FanoutChannelLayer):
             self.channel_layer.handled(self.channel_name)
 

@@ -55,10 +55,15 @@ class RoomConsumer(BaseConsumer):
         return [room_group(self.room.pk), room_user_group(self.room.pk, self.user.pk)]
 
     async def on_connected(self):
-        await run(membership.member_connected)(room=self.room, user=self.user)
-        await run(watch.watch_heartbeat)(user=self.user, room=self.room, is_active=True)
-        snapshot = await run(selectors.room_snapshot)(room=self.room, user=self.user)
+        snapshot = await run(self._connected)()
         await self.send_json({"type": "hello", "server_time": time.time() * 1000, **snapshot})
+
+    def _connected(self) -> dict:
+        """One trip to the database thread (and one connection) for the whole connect: in a join storm
+        every hop queues behind every other socket's on the one thread (bench/README.md, "Viewer storms")."""
+        membership.member_connected(room=self.room, user=self.user)
+        watch.watch_heartbeat(user=self.user, room=self.room, is_active=True)
+        return selectors.room_snapshot(room=self.room, user=self.user)
 
     async def on_disconnected(self):
         await run(membership.member_disconnected)(room=self.room, user=self.user)

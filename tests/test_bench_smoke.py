@@ -29,6 +29,8 @@ BENCHES = {
     "chromium_media_clock": (["--smoke"], [rf"^\s+1\.25 \|\s+200 \|\s+{NUMBER} \|", rf"^step per rate change: median -?{NUMBER} ms"], False),
     "chat_fanout": (["--smoke"], [rf"^\s+5\s+ours \(b\) fanout\s+100\s+{NUMBER}",
                                   r"^\s+5\s+peer socket\.io\s+100\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
+    "viewer_storm": (["--smoke"], [rf"^storm ours\s+20\s+{NUMBER}", rf"^\s+20\s+ours fanout 2 daphne\s+20\s+{NUMBER}",
+                                   r"^storm peer\s+20\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
     "relay_video_capacity": (["--smoke"], [rf"^ours\s+2\s+{NUMBER}\s+{NUMBER}",
@@ -44,7 +46,8 @@ BENCHES = {
 
 
 def test_every_bench_has_a_smoke_run():
-    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings"}  # (a settings module)
+    # (a settings module and the ASGI application viewer_storm serves)
+    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings", "viewer_asgi"}
     assert scripts == set(BENCHES)
 
 

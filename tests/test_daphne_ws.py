@@ -118,3 +118,20 @@ def test_the_fast_path_setting_picks_the_layer_and_the_socket_middleware(fast_pa
            "DJANGO_SETTINGS_MODULE": "config.settings"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [layer, websocket_app]
+
+
+def test_autobahns_per_connection_debug_dump_is_only_formatted_when_rendered():
+    import pprint
+
+    from autobahn.websocket import protocol as autobahn_protocol
+
+    from config.daphne_ws import LazyPformat, defer_autobahn_debug_formatting
+
+    defer_autobahn_debug_formatting()
+    options = [("openHandshakeTimeout", 5, "WebSocketServerFactory")]
+    assert autobahn_protocol.pformat is LazyPformat  # what _connectionMade calls for its debug line
+    lazy = autobahn_protocol.pformat(options)
+    assert f"\n{lazy}" == f"\n{lazy}" == "\n" + pprint.pformat(options)  # a rendered line is unchanged
+    timings = autobahn_protocol.Timings()
+    timings.track("x")
+    assert isinstance(str(timings), str)

@@ -6,9 +6,11 @@ real thing through daphne.
 """
 
 import asyncio
+import uuid
 
 import pytest
 from autobahn.websocket.protocol import PreparedMessage
+from django.conf import settings
 
 from config.daphne_ws import DirectSocket
 from config.fanout import FanoutChannelLayer, FanoutLoopLayer
@@ -180,3 +182,23 @@ async def test_a_socket_that_closes_before_the_flush_gets_nothing(layer):
     a.open = False
     await turn()
     assert a.frames == []
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
+@pytest.mark.asyncio
+async def test_a_sockets_own_channel_costs_no_redis_subscription_and_still_receives_what_is_sent_to_it():
+    prefix = f"asgi-test-{uuid.uuid4().hex[:8]}"
+    here = FanoutChannelLayer(hosts=[settings.REDIS_URL], prefix=prefix)
+    there = FanoutChannelLayer(hosts=[settings.REDIS_URL], prefix=prefix)  # another process
+    try:
+        channels = [await here.new_channel() for _ in range(3)]
+        shard = here._get_layer()._shards[0]
+        assert len(shard._subscribed_to) == 1  # the process's inbox only, whatever the number of sockets
+
+        await there.send(channels[1], {"type": "t.direct", "n": 7})
+
+        assert await asyncio.wait_for(here.receive(channels[1]), 5) == {"type": "t.direct", "n": 7}
+        assert all(here._get_layer().channels[c].empty() for c in (channels[0], channels[2]))
+    finally:
+        await here.flush()
+        await there.flush()

@@ -1,7 +1,7 @@
 // The peer of bench/chat_fanout.py: one Socket.io v4 process with the Redis adapter,
 // like our one daphne process with the Redis channel layer.
 //
-//   node server.js --port 8765 --redis redis://127.0.0.1:6379/13
+//   node server.js --port 8765 --redis redis://127.0.0.1:6379/13 [--key <adapter key shared by processes>]
 //
 // A client connects to /socket.io/ (websocket transport only) with ?room=<name>
 // and joins that room. A "chat" event {body} from any member is turned into the
@@ -23,6 +23,8 @@ function arg(name, fallback) {
 
 const port = Number(arg("port", "8765"));
 const redisUrl = arg("redis", "redis://127.0.0.1:6379/13");
+// Processes that share a key broadcast to each other's sockets (bench/viewer_storm.py runs two).
+const adapterKey = arg("key", `bench-fanout-${process.pid}`);
 
 async function main() {
   const pubClient = createClient({ url: redisUrl });
@@ -35,7 +37,7 @@ async function main() {
     res.writeHead(404).end();
   });
   const io = new Server(httpServer, {
-    adapter: createAdapter(pubClient, subClient, { key: `bench-fanout-${process.pid}` }),
+    adapter: createAdapter(pubClient, subClient, { key: adapterKey }),
     transports: ["websocket"],
     perMessageDeflate: false, // our daphne does not compress either
     serveClient: false,

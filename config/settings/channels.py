@@ -31,3 +31,5 @@ WS_RATE_BURST = env.int("WS_RATE_BURST", default=30)
 WS_RATE_PER_SECOND = env.float("WS_RATE_PER_SECOND", default=10.0)
 # A connection not heard from for this long no longer counts as presence.
 PRESENCE_STALE_SECONDS = env.int("PRESENCE_STALE_SECONDS", default=90)
+# A large audience's count (config/audience.py) is broadcast to its group at most this often.
+AUDIENCE_BROADCAST_MS = env.int("AUDIENCE_BROADCAST_MS", default=2000)
