@@ -309,7 +309,20 @@ class Part:
         )
 
 
-class RoomRecorder:
+class TapPeer:
+    """The Consumer's peer duck type for a tap that has no signalling connection (recorder, HLS egress)."""
+
+    def send(self, message: dict[str, Any]) -> None:
+        pass
+
+    def touch(self, now: float) -> None:
+        pass
+
+    def consumer_closed(self, consumer: Consumer) -> None:
+        pass
+
+
+class RoomRecorder(TapPeer):
     """One recording of one room, written as a series of parts.
 
     Every ``check_interval`` it compares the room's recordable producers with those of the part
@@ -385,13 +398,3 @@ class RoomRecorder:
             self.part = None
         while self._finishing:
             await asyncio.gather(*self._finishing)
-
-    # the Consumer's peer duck type: the recorder has no signalling connection
-    def send(self, message: dict[str, Any]) -> None:
-        pass
-
-    def touch(self, now: float) -> None:
-        pass
-
-    def consumer_closed(self, consumer: Consumer) -> None:
-        pass

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import av
 
-from .egress import Frame, OpusDepacketizer, RecordingSink, Vp8Depacketizer, tap_producer
+from .egress import Frame, OpusDepacketizer, RecordingSink, TapPeer, Vp8Depacketizer, tap_producer
 from .rtp import H264_FU_A, H264_IDR, H264_STAP_A, RawRtp
 
 if TYPE_CHECKING:
@@ -556,7 +556,7 @@ class HlsSession:
             logger.warning("hls %s: %d packets dropped (writer behind)", self.name, self.writer.dropped)
 
 
-class HlsEgress:
+class HlsEgress(TapPeer):
     """HLS of one room, from ``start()`` to ``stop()``: a session per run of producers (see the module
     docstring). ``write(session, name, data)`` and ``on_event(session, op)`` are called on the writer
     thread. Also the tap consumers' ``peer`` (Consumer's duck type)."""
@@ -641,13 +641,3 @@ class HlsEgress:
             self.session = None
         while self._ending:
             await asyncio.gather(*self._ending)
-
-    # the Consumer's peer duck type: the egress has no signalling connection
-    def send(self, message: dict[str, Any]) -> None:
-        pass
-
-    def touch(self, now: float) -> None:
-        pass
-
-    def consumer_closed(self, consumer: Consumer) -> None:
-        pass
