@@ -3,13 +3,10 @@ from django.db import models
 from django.db.models import Q
 
 
-class StreamKey(models.Model):
-    """A WHIP stream key: lets its holder publish into one room's relay from OBS or another
-    WHIP client. Long-lived and revocable; only a SHA-256 of the key is stored, the key is
-    shown once. One live key per room (rotating revokes the old one)."""
+class AbstractStreamKey(models.Model):
+    """What every kind of stream key holds (a room's here, a channel's in streams): only a SHA-256 of
+    the key is stored, the key is shown once; revocable."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stream_keys")
-    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="stream_keys")
     prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a key.")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -17,7 +14,19 @@ class StreamKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-id"]
+
+
+class StreamKey(AbstractStreamKey):
+    """A WHIP stream key: lets its holder publish into one room's relay from OBS or another
+    WHIP client. Long-lived and revocable; only a SHA-256 of the key is stored, the key is
+    shown once. One live key per room (rotating revokes the old one)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stream_keys")
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="stream_keys")
+
+    class Meta(AbstractStreamKey.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["room"], condition=Q(revoked_at__isnull=True), name="one_live_stream_key_per_room"
@@ -44,8 +53,7 @@ class Recording(models.Model):
         help_text="Empty when the platform stopped it (the room closed).",
     )
 
-    class Meta:
-        ordering = ["-id"]
+    class Meta(AbstractStreamKey.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["room"], condition=Q(stopped_at__isnull=True), name="one_recording_going_per_room"

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from media_relay.models import AbstractStreamKey
+
 NAME_MAX = 60
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -90,19 +92,13 @@ class ChannelModerator(models.Model):
         return f"{self.user_id} moderates {self.channel_id}"
 
 
-class ChannelStreamKey(models.Model):
+class ChannelStreamKey(AbstractStreamKey):
     """A channel's stream key for WHIP (and RTMP) encoders: belongs to the channel, not to a room.
     Only a SHA-256 is stored, the key is shown once; one live key per channel (rotating revokes the old)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="stream_keys")
-    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a key.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-id"]
+    class Meta(AbstractStreamKey.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["channel"], condition=Q(revoked_at__isnull=True), name="one_live_stream_key_per_channel"
