@@ -69,23 +69,29 @@ def _check(fields: dict, code: StreamError) -> None:
         raise ApplicationError(code, "Some fields are invalid.", {"fields": fields})
 
 
+def _described_field(name: str, value, fields: dict):
+    """The fields channels and streams share (description, category, tags), cleaned; errors into `fields`."""
+    if name == "description":
+        value = str(value).strip()
+        if len(value) > DESCRIPTION_MAX:
+            fields["description"] = f"At most {DESCRIPTION_MAX} characters."
+    elif name == "category" and value not in Category.values:
+        fields["category"] = "Not a category."
+    elif name == "tags":
+        value = _tags(value, fields)
+    return value
+
+
 def _channel_fields(changes: dict) -> dict:
     fields, clean = {}, {}
     for name, value in changes.items():
+        value = _described_field(name, value, fields)
         if name == "name":
             value = str(value).strip()
             if not 1 <= len(value) <= NAME_MAX:
                 fields["name"] = f"A name is 1–{NAME_MAX} characters."
-        elif name == "description":
-            value = str(value).strip()
-            if len(value) > DESCRIPTION_MAX:
-                fields["description"] = f"At most {DESCRIPTION_MAX} characters."
-        elif name == "category" and value not in Category.values:
-            fields["category"] = "Not a category."
         elif name == "language" and value and value not in LANGUAGE_NAMES:
             fields["language"] = "Not a language."
-        elif name == "tags":
-            value = _tags(value, fields)
         elif name == "slug":
             value = str(value).strip().lower()
             if not SLUG_RE.match(value) or value in RESERVED_SLUGS:
@@ -98,18 +104,11 @@ def _channel_fields(changes: dict) -> dict:
 def _stream_fields(changes: dict, *, now: datetime) -> dict:
     fields, clean = {}, {}
     for name, value in changes.items():
+        value = _described_field(name, value, fields)
         if name == "title":
             value = str(value).strip()
             if not 1 <= len(value) <= TITLE_MAX:
                 fields["title"] = f"A title is 1–{TITLE_MAX} characters."
-        elif name == "description":
-            value = str(value).strip()
-            if len(value) > DESCRIPTION_MAX:
-                fields["description"] = f"At most {DESCRIPTION_MAX} characters."
-        elif name == "category" and value not in Category.values:
-            fields["category"] = "Not a category."
-        elif name == "tags":
-            value = _tags(value, fields)
         elif name == "scheduled_for" and (value is None or value <= now):
             fields["scheduled_for"] = "A time in the future."
         clean[name] = value
