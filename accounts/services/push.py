@@ -70,7 +70,7 @@ def push_send(*, subscription: PushSubscription, payload: dict) -> PushOutcome:
             timeout=settings.WEB_PUSH_TIMEOUT,
         )
     except WebPushException as exc:
-        status = exc.status_code
+        status = exc.response.status_code if exc.response is not None else None
         outcome = (PushOutcome.GONE if status in (404, 410)
                    else PushOutcome.RETRY if status is None or status == 429 or status >= 500
                    else PushOutcome.FAILED)
