@@ -12,9 +12,9 @@ from media_relay.api.serializers import RelayGrantSerializer
 from media_relay.api.views import StreamKeyThrottle
 
 from .. import selectors, services
-from ..playback import stream_hls_request
 from ..errors import StreamError
 from ..models import Channel, Stream
+from ..playback import stream_hls_request
 from ..stream_keys import channel_stream_key_create, channel_stream_key_revoke, channel_whip_url
 from .serializers import (
     ChannelCreateSerializer,
