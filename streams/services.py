@@ -233,7 +233,8 @@ def stream_thumbnail_set(*, actor: User, stream: Stream, upload) -> Stream:
     content = image_from_upload(upload, purpose="thumbnail")
     old = stream.thumbnail.name
     stream.thumbnail.save(content.name, content, save=False)
-    stream.save(update_fields=["thumbnail"])
+    stream.thumbnail_from_video = False  # the host's own: frames of the live video no longer replace it
+    stream.save(update_fields=["thumbnail", "thumbnail_from_video"])
     if old:
         stream.thumbnail.storage.delete(old)
     return stream
