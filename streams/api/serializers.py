@@ -85,7 +85,7 @@ class StreamDetailSerializer(StreamSerializer):
         return stream_hls_url(stream_id=stream.pk) if stream.status == StreamStatus.LIVE else None
 
 
-class PlaybackSerializer(serializers.Serializer):
+class StreamPlaybackSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=["webrtc", "hls"], help_text="How this viewer watches.")
     hls_url = serializers.CharField(allow_null=True, help_text="The live playlist; null until its first segment.")
     webrtc_timeout_ms = serializers.IntegerField(help_text="WebRTC not connected after this: fall back to HLS.")

@@ -24,7 +24,7 @@ from .serializers import (
     FollowSerializer,
     FollowStateSerializer,
     GoLiveSerializer,
-    PlaybackSerializer,
+    StreamPlaybackSerializer,
     StreamDetailSerializer,
     StreamScheduleSerializer,
     StreamSerializer,
@@ -218,8 +218,8 @@ class StreamMediaTokenView(APIView):
 class StreamHlsView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=None, responses={200: PlaybackSerializer, 409: ERROR, 410: ERROR},
+    @extend_schema(request=None, responses={200: StreamPlaybackSerializer, 409: ERROR, 410: ERROR},
                    summary="Watch a live stream over HLS (past the WebRTC cap, or WebRTC failed): its playlist (public)")
     def post(self, request, stream_id):
         stream = selectors.stream_get(stream_id=stream_id)
-        return Response(PlaybackSerializer(stream_hls_request(stream=stream)).data)
+        return Response(StreamPlaybackSerializer(stream_hls_request(stream=stream)).data)
