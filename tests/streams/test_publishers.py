@@ -14,6 +14,8 @@ from streams import services, tasks
 from streams.events import stream_group
 from streams.models import Stream, StreamStatus
 from streams.publishers import streams_without_publisher_end
+from tests.conftest import requires_postgres
+from tests.races import outcome, run_together
 
 from .factories import ChannelFactory, live_stream
 
@@ -94,3 +96,20 @@ def test_the_task_ends_streams_and_turns_their_hls_off(registry, alice, settings
     assert tasks.end_streams_without_publisher() == 1
     assert status(stream) == StreamStatus.ENDED
     assert not HlsOutput.objects.filter(stopped_at__isnull=True).exists()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_overlapping_runs_and_the_owner_end_the_stream_once(registry, stream, alice):
+    heartbeat(registry, publishing=[])
+    later = stream.started_at + timedelta(seconds=5)
+    results = run_together([
+        lambda: streams_without_publisher_end(now=later),
+        lambda: streams_without_publisher_end(now=later),
+        lambda: services.stream_end(actor=alice, stream=stream).pk,
+    ])
+    ended = [value for kind, value in results[:2] if kind == "ok"]
+    owner = outcome(results[2])
+    assert [outcome(r) for r in results[:2]] == ["ok", "ok"]
+    assert sum(len(ids) for ids in ended) + (owner == "ok") == 1  # exactly one of the three ended it
+    assert owner in ("ok", "stream_ended") and status(stream) == StreamStatus.ENDED
