@@ -75,6 +75,16 @@ def relay_whip_url(*, room: str, room_id: int) -> str:
     return (base or configured_worker(settings.MEDIA_RELAY_HTTP_URL, room_id=room_id)).rstrip("/") + f"/whip/{room}"
 
 
+def relay_rooms_publishing() -> set[str] | None:
+    """The relay rooms that have a producer on their origin worker now, from the workers' last heartbeats
+    (the registry); None when nobody can tell: no registry (embedded default) or no live worker."""
+    registry = registry_for_settings()
+    workers = registry.worker_list() if registry is not None else []
+    if not workers:
+        return None
+    return {room for worker in workers for room in worker.publishing}
+
+
 def relay_session_ended(*, user_id: int) -> None:
     """A user's signed-in session ended: the workers hosting their rooms re-read the rooms' rights
     after commit, which drops the peers that session opened (media_relay.platform)."""

@@ -4,7 +4,7 @@ import io
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from PIL import ImageOps
+from PIL import Image, ImageOps
 
 from config.errors import ApplicationError
 from config.images import decoded_image
@@ -25,7 +25,11 @@ def image_from_upload(upload, *, purpose: str) -> ContentFile:
             StreamError.IMAGE_INVALID, f"Images are at most {settings.AVATAR_MAX_BYTES // (1024 * 1024)} MB.",
             {"field": purpose, "max_bytes": settings.AVATAR_MAX_BYTES, "size": upload.size},
         )
-    image = decoded_image(upload.read(), max_pixels=MAX_PIXELS, invalid=invalid)
+    return image_as_webp(decoded_image(upload.read(), max_pixels=MAX_PIXELS, invalid=invalid), purpose=purpose)
+
+
+def image_as_webp(image: Image.Image, *, purpose: str) -> ContentFile:
+    """A decoded image (an upload, a frame of the live video) in the `purpose`'s size, cropped to fit, as WebP."""
     fitted = ImageOps.fit(image.convert("RGB"), SIZES[purpose])
     out = io.BytesIO()
     fitted.save(out, format="WEBP", quality=85)

@@ -124,6 +124,8 @@ class Stream(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.JUST_CHATTING)
     tags = models.JSONField(default=list, blank=True)
     thumbnail = models.ImageField(upload_to=thumbnail_path, blank=True)
+    thumbnail_from_video = models.BooleanField(
+        default=False, help_text="The thumbnail is a frame of the live video (streams.thumbnails), not an upload.")
     status = models.CharField(max_length=10, choices=StreamStatus.choices, default=StreamStatus.SCHEDULED)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

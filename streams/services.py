@@ -43,6 +43,7 @@ from .models import (
     StreamStatus,
 )
 from .notification_kinds import NotificationKind
+from .playback import stream_hls_ended, stream_hls_went_live
 from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
@@ -231,7 +232,8 @@ def stream_thumbnail_set(*, actor: User, stream: Stream, upload) -> Stream:
     content = image_from_upload(upload, purpose="thumbnail")
     old = stream.thumbnail.name
     stream.thumbnail.save(content.name, content, save=False)
-    stream.save(update_fields=["thumbnail"])
+    stream.thumbnail_from_video = False  # the host's own: frames of the live video no longer replace it
+    stream.save(update_fields=["thumbnail", "thumbnail_from_video"])
     if old:
         stream.thumbnail.storage.delete(old)
     return stream
@@ -266,6 +268,7 @@ def stream_go_live(*, actor: User, channel: Channel, stream: Stream | None = Non
                 stream.save()
         except IntegrityError:  # the partial unique index: another go-live won after all
             raise ConflictError(StreamError.ALREADY_LIVE, "This channel is already live.") from None
+        stream_hls_went_live(stream=stream)
         event = events.stream_changed(stream, op="live")
         publish_on_commit([events.stream_group(stream.pk), events.stream_relay_group(stream.pk)], event)
         transaction.on_commit(partial(_notify_followers_later, stream.pk))
@@ -315,6 +318,7 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         stream.unique_viewers = max(stream.unique_viewers, unique)
         stream.current_viewers = 0
         stream.save(update_fields=["status", "ended_at", "peak_viewers", "unique_viewers", "current_viewers"])
+        stream_hls_ended(stream=stream)
         event = events.stream_changed(stream, op="ended")
         publish_on_commit(events.stream_relay_group(stream.pk), event)
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)

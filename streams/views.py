@@ -17,6 +17,7 @@ from media_relay.services import relay_whip_url
 
 from . import selectors, services
 from .models import Category, StreamStatus
+from .playback import stream_playback
 from .stream_keys import channel_key_authenticate, channel_key_publish, channel_whip_url
 
 
@@ -36,6 +37,7 @@ def _watch_context(request, stream):
         "watch": json.dumps({
             "stream_id": stream.pk, "status": stream.status,
             "me": selectors.stream_capabilities(stream=stream, user=request.user),
+            "playback": stream_playback(stream=stream),
         }),
     }
 

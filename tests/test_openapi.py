@@ -16,7 +16,7 @@ PUBLIC = {"/api/v1/handles/{handle}/", "/api/v1/users/{handle}/", "/api/v1/users
           "/api/v1/channels/{slug}/", "/api/v1/channels/{slug}/streams/", "/api/v1/streams/",
           "/api/v1/streams/{stream_id}/"}
 # Anonymous calls that are not reads: a watch token for a live stream (anyone may watch).
-PUBLIC_WRITES = {("post", "/api/v1/streams/{stream_id}/media-token/")}
+PUBLIC_WRITES = {("post", "/api/v1/streams/{stream_id}/media-token/"), ("post", "/api/v1/streams/{stream_id}/hls/")}
 # Operations that succeed with "201 Created" and no body. Listed so that a new bodiless
 # success response is a decision, not an accident (see the report: they could return 204).
 BODILESS_CREATED = {("post", "/api/v1/users/{handle}/follow/"), ("post", "/api/v1/users/{handle}/block/")}

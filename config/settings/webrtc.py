@@ -40,6 +40,19 @@ MEDIA_RELAY_PIPE_HOST = env("MEDIA_RELAY_PIPE_HOST", default="")
 # Where a worker writes recording parts before handing them to storage (media_relay.sfu.egress); local disk.
 MEDIA_RELAY_RECORDING_DIR = env("MEDIA_RELAY_RECORDING_DIR", default=str(VAR_DIR / "recordings"))
 
+# Live streams' viewers (streams.playback; docs/streams.md, "Watching: WebRTC and HLS").
+# STREAMS_HLS: "always" writes every live stream as HLS from its go-live (stream copy for H.264 publishers:
+# OBS, WHIP, RTMP; a VP8 browser publisher costs a libx264 transcode, about a core at most), so viewers whose
+# network blocks WebRTC, viewers past the cap and thumbnails have it at once; "on_demand" starts it when
+# a first viewer needs it (past the cap, or a WebRTC failure), a few seconds later for that viewer.
+STREAMS_HLS = env("STREAMS_HLS", default="always")
+# Past this many current viewers, further viewers get HLS instead of WebRTC; 0: no cap.
+STREAMS_WEBRTC_VIEWER_CAP = env.int("STREAMS_WEBRTC_VIEWER_CAP", default=500)
+# A viewer whose WebRTC transport has not connected after this many seconds falls back to HLS.
+STREAMS_WEBRTC_TIMEOUT_SECONDS = env.int("STREAMS_WEBRTC_TIMEOUT_SECONDS", default=8)
+# A live stream whose publisher (browser, WHIP, RTMP) has been gone this long ends (needs the relay registry).
+STREAMS_PUBLISHER_GRACE_SECONDS = env.int("STREAMS_PUBLISHER_GRACE_SECONDS", default=60)
+
 # ICE servers handed to browsers with each relay token. The relay itself needs none (public address).
 WEBRTC_STUN_URLS = env.list("WEBRTC_STUN_URLS", default=[])
 # coturn with `use-auth-secret` + `static-auth-secret=<WEBRTC_TURN_SECRET>` (REST API credentials);

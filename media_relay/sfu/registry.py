@@ -2,7 +2,7 @@
 
 Keys (``prefix`` is ``settings.MEDIA_RELAY_REGISTRY_PREFIX``, ``"relay:"`` by default):
 
-* ``<prefix>worker:<id>`` — JSON ``WorkerLoad`` (public URL, rooms, peers, consumers, packets/s,
+* ``<prefix>worker:<id>`` — JSON ``WorkerLoad`` (public URL, rooms, the rooms with a producer, peers, consumers, packets/s,
   CPU %, capacity, heartbeat time), written by the worker every ``HEARTBEAT_SECONDS`` with a
   ``WORKER_TTL`` expiry: a dead worker disappears within 5 s.
 * ``<prefix>edges:<room>`` — the set of workers serving the room's viewers as edges (cascading,
@@ -69,6 +69,7 @@ class WorkerLoad:
     pipe_url: str = ""  # its signalling endpoint for other workers' pipes (media_relay.sfu.cascade)
     rooms: list[str] = field(default_factory=list)  # rooms it hosts as their origin
     edge_rooms: list[str] = field(default_factory=list)  # rooms it serves as an edge (pipes in)
+    publishing: list[str] = field(default_factory=list)  # rooms it hosts that have a producer now
     pipes: int = 0  # pipes out: edges pulling its rooms' producers
     peers: int = 0
     consumers: int = 0
@@ -278,6 +279,7 @@ class WorkerHeartbeat:
         return WorkerLoad(
             id=self.worker_id, url=self.url, http_url=self.http_url, pipe_url=self.pipe_url,
             rooms=[room["room"] for room in rooms if room["room"] not in edge_rooms], edge_rooms=edge_rooms,
+            publishing=[room["room"] for room in rooms if room["producers"] and room["room"] not in edge_rooms],
             pipes=pipes,
             peers=sum(room["peers"] for room in rooms) - pipes, consumers=consumers, packets_per_second=round(rate, 1),
             cpu_percent=round(cpu, 1), capacity=estimate_capacity(consumers=consumers, cpu_percent=cpu,

@@ -3,8 +3,15 @@
 // comes fast), the viewer count from the stream socket, and "ended" when the host stops. What this
 // viewer may do arrives as data (data-watch: me.*); nothing is decided here. Also the channel's
 // follow and notification buttons.
+//
+// WebRTC or HLS (streams.playback): data-watch.playback.mode says which this viewer starts with (HLS past
+// the server's WebRTC viewer cap). What only the browser can see is its own WebRTC transport: not
+// connected after playback.webrtc_timeout_ms (UDP blocked, ICE or DTLS timing out) or failed, the player
+// asks for HLS (POST /api/v1/streams/<id>/hls/) and plays the playlist with hls_player.js, showing
+// "HLS · 3.1 s behind live".
 
 import { api } from "./api.js";
+import { LiveHlsPlayer } from "./hls_player.js";
 import { VoiceClient } from "./media_relay.js";
 import { openStreamSocket } from "./stream_socket.js";
 import { toast } from "./toast.js";
@@ -20,13 +27,48 @@ function setupPlayer(root) {
   const media = new MediaStream();
   video.srcObject = media;
   let client = null;
+  let hls = null;
+  let fallbackTimer = null;
+  const playback = watch.playback || { mode: "webrtc", hls_url: null, webrtc_timeout_ms: 8000 };
 
   const show = (text) => { overlay.textContent = text; overlay.hidden = !text; };
   const setMode = (name, text) => { mode.dataset.mode = name; mode.textContent = text; };
   const setStatus = (value, text) => { status.dataset.status = value; status.textContent = text; };
 
+  const HLS_RETRY_MS = 1000;
+
+  async function playHls(reason) {
+    if (hls) return;
+    if (client) client.close();
+    client = null;
+    clearTimeout(fallbackTimer);
+    root.dataset.fallback = reason;
+    setMode("connecting", "HLS · connecting…");
+    hls = "starting";
+    let url = null;
+    while (!url && hls === "starting") {
+      try {
+        url = (await api("POST", `/api/v1/streams/${watch.stream_id}/hls/`)).hls_url;
+      } catch (error) { hls = null; show(error.message || "Could not connect."); return; }
+      if (!url) await new Promise((resolve) => setTimeout(resolve, HLS_RETRY_MS)); // the first segment is coming
+    }
+    if (hls !== "starting") return; // ended meanwhile
+    video.srcObject = null;
+    hls = new LiveHlsPlayer(video, { url, hlsScriptUrl: root.dataset.hlsScript });
+    hls.addEventListener("state", ({ detail }) => {
+      if (detail.state === "playing") show("");
+      if (detail.state === "stalled") setMode("hls", "HLS · buffering…");
+    });
+    hls.addEventListener("latency", ({ detail }) => {
+      root.dataset.latencyMs = Math.round(detail.seconds * 1000);
+      if (hls.state === "playing") setMode("hls", `HLS · ${detail.seconds.toFixed(1)} s behind live`);
+    });
+    hls.start().catch((error) => show(String(error.message || error)));
+  }
+
   function play() {
-    if (client) return;
+    if (client || hls) return;
+    if (playback.mode === "hls") { playHls("cap"); return; }
     setMode("connecting", "Connecting");
     client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${watch.stream_id}/media-token/`), p2p: false });
     client.addEventListener("track", ({ detail }) => {
@@ -34,22 +76,34 @@ function setupPlayer(root) {
       media.addTrack(detail.track);
       video.play().catch(() => {});
     });
+    const webrtc = client;
+    fallbackTimer = setTimeout(() => {
+      if (client === webrtc && webrtc.subscribePc?.connectionState !== "connected") playHls("webrtc_timeout");
+    }, playback.webrtc_timeout_ms);
     client.addEventListener("state", ({ detail }) => {
+      if (detail.state === "reconnecting" && detail.reason === "ice_failed") { playHls("ice_failed"); return; }
       if (detail.state === "reconnecting") setMode("reconnecting", "Reconnecting");
       if (detail.state === "closed") setMode("closed", "Offline");
     });
-    client.start({ publish: false, video: true }).catch((error) => { client = null; show(error.message || "Could not connect."); });
+    client.start({ publish: false, video: true }).catch((error) => {
+      if (client !== webrtc) return; // already on HLS
+      client = null;
+      show(error.message || "Could not connect.");
+    });
   }
 
   function stop(text) {
+    clearTimeout(fallbackTimer);
     if (client) client.close();
     client = null;
+    if (hls && hls !== "starting") hls.destroy();
+    hls = null;
     for (const track of media.getTracks()) media.removeTrack(track);
     video.srcObject = media;
     show(text);
   }
 
-  video.addEventListener("playing", () => { show(""); setMode("webrtc", "WebRTC · live"); });
+  video.addEventListener("playing", () => { if (client) { show(""); setMode("webrtc", "WebRTC · live"); } });
   $("#unmute").addEventListener("click", (event) => {
     video.muted = !video.muted;
     event.currentTarget.textContent = video.muted ? "Unmute" : "Mute";

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, Stream
+from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, Stream, StreamStatus
+from ..playback import stream_hls_url
 
 
 class ChannelBriefSerializer(serializers.ModelSerializer):
@@ -71,6 +72,23 @@ class StreamSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, stream) -> str | None:
         return stream.thumbnail.url if stream.thumbnail else None
+
+
+class StreamDetailSerializer(StreamSerializer):
+    hls_url = serializers.SerializerMethodField(
+        help_text="The live HLS playlist while the relay writes the stream as HLS (streams.playback), else null.")
+
+    class Meta(StreamSerializer.Meta):
+        fields = [*StreamSerializer.Meta.fields, "hls_url"]
+
+    def get_hls_url(self, stream) -> str | None:
+        return stream_hls_url(stream_id=stream.pk) if stream.status == StreamStatus.LIVE else None
+
+
+class StreamPlaybackSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["webrtc", "hls"], help_text="How this viewer watches.")
+    hls_url = serializers.CharField(allow_null=True, help_text="The live playlist; null until its first segment.")
+    webrtc_timeout_ms = serializers.IntegerField(help_text="WebRTC not connected after this: fall back to HLS.")
 
 
 class StreamScheduleSerializer(serializers.Serializer):

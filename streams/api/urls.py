@@ -12,5 +12,6 @@ urlpatterns = [
     path("streams/", views.LiveStreamListView.as_view(), name="api-streams"),
     path("streams/<int:stream_id>/", views.StreamDetailView.as_view(), name="api-stream"),
     path("streams/<int:stream_id>/end/", views.StreamEndView.as_view(), name="api-stream-end"),
+    path("streams/<int:stream_id>/hls/", views.StreamHlsView.as_view(), name="api-stream-hls"),
     path("streams/<int:stream_id>/media-token/", views.StreamMediaTokenView.as_view(), name="api-stream-media-token"),
 ]

@@ -14,6 +14,7 @@ from media_relay.api.views import StreamKeyThrottle
 from .. import selectors, services
 from ..errors import StreamError
 from ..models import Channel, Stream
+from ..playback import stream_hls_request
 from ..stream_keys import channel_stream_key_create, channel_stream_key_revoke, channel_whip_url
 from .serializers import (
     ChannelCreateSerializer,
@@ -23,6 +24,8 @@ from .serializers import (
     FollowSerializer,
     FollowStateSerializer,
     GoLiveSerializer,
+    StreamDetailSerializer,
+    StreamPlaybackSerializer,
     StreamScheduleSerializer,
     StreamSerializer,
     StreamUpdateSerializer,
@@ -174,9 +177,9 @@ class StreamDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
 
-    @extend_schema(responses={200: StreamSerializer, 404: ERROR}, summary="A stream (public)")
+    @extend_schema(responses={200: StreamDetailSerializer, 404: ERROR}, summary="A stream (public)")
     def get(self, request, stream_id):
-        return Response(StreamSerializer(selectors.stream_get(stream_id=stream_id)).data)
+        return Response(StreamDetailSerializer(selectors.stream_get(stream_id=stream_id)).data)
 
     @extend_schema(request=StreamUpdateSerializer, responses={200: StreamSerializer, 403: ERROR},
                    summary="Edit your stream (multipart for the thumbnail)")
@@ -210,3 +213,13 @@ class StreamMediaTokenView(APIView):
         grant = services.stream_relay_grant(user=request.user, stream=stream, session_key=session_key)
         return Response(RelayGrantSerializer(grant).data)
 
+
+
+class StreamHlsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: StreamPlaybackSerializer, 409: ERROR, 410: ERROR},
+                   summary="Watch a live stream over HLS (past the WebRTC cap, or WebRTC failed): its playlist (public)")
+    def post(self, request, stream_id):
+        stream = selectors.stream_get(stream_id=stream_id)
+        return Response(StreamPlaybackSerializer(stream_hls_request(stream=stream)).data)

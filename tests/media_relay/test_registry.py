@@ -108,14 +108,15 @@ async def test_the_worker_heartbeat_reports_its_rooms_and_leaves_on_close(regist
         cascade = None
 
         def stats(self):
-            return {"rooms": [{"room": "room-9", "peers": 3, "consumers": 6, "packets_out": 500}]}
+            return {"rooms": [{"room": "room-9", "peers": 3, "producers": 2, "consumers": 6, "packets_out": 500},
+                              {"room": "stream-4", "peers": 1, "producers": 0, "consumers": 0, "packets_out": 0}]}
 
     heartbeat = WorkerHeartbeat(FakeRelay(), registry, worker_id="host:8765", url="wss://relay.example/",
                                 http_url="https://relay.example/http/")
     await heartbeat.beat()
     [listed] = registry.worker_list()
-    assert (listed.url, listed.http_url, listed.rooms, listed.peers, listed.consumers) == (
-        "wss://relay.example/", "https://relay.example/http/", ["room-9"], 3, 6)
+    assert (listed.url, listed.http_url, listed.rooms, listed.publishing, listed.peers, listed.consumers) == (
+        "wss://relay.example/", "https://relay.example/http/", ["room-9", "stream-4"], ["room-9"], 4, 6)
     assert 0 <= listed.cpu_percent and listed.capacity == 1000
     assert registry.client.get(registry.room_key("room-9")) == b"host:8765"
     await heartbeat.close()

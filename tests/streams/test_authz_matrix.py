@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.services.tokens import api_token_create
+from media_relay.models import HlsOutput
 from streams.models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
 from streams.services import stream_end, stream_schedule
 from streams.stream_keys import channel_stream_key_create
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {  # (url name, method) open to anonymous callers
     ("api-channel", "get"), ("api-channel-streams", "get"), ("api-streams", "get"), ("api-stream", "get"),
-    ("api-stream-media-token", "post"),
+    ("api-stream-media-token", "post"), ("api-stream-hls", "post"),
 }
 
 
@@ -130,6 +131,11 @@ def check_grant(w, role, response):
     assert ("publish_video" in response.json()["perms"]) == as_owner(role)
 
 
+def check_hls(w, role, response):
+    assert response.json()["mode"] == "hls"
+    assert HlsOutput.objects.filter(relay_room=f"stream-{w.live.pk}", stopped_at__isnull=True).exists()
+
+
 C = "/channels/olive"
 S = "/streams/{w.live.pk}"
 LATER = (timezone.now() + timedelta(days=2)).isoformat()
@@ -159,6 +165,7 @@ CASES = [
          check=check_retitled),
     Case("api-stream-end", "post", S + "/end/", expect(owner=200, other=403), check=check_ended),
     Case("api-stream-media-token", "post", S + "/media-token/", expect(200, owner=200), check=check_grant),
+    Case("api-stream-hls", "post", S + "/hls/", expect(200, owner=200), check=check_hls),
 ]
 
 

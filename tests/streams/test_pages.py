@@ -61,7 +61,8 @@ def test_a_live_channel_page_holds_the_player_and_what_the_viewer_may_do(alice, 
     assert page.status_code == 200
     watch = json.loads(page.context["watch"])
     assert watch == {"stream_id": stream.pk, "status": "live",
-                     "me": {"is_owner": False, "can_go_live": False, "can_end": False, "can_chat": False}}
+                     "me": {"is_owner": False, "can_go_live": False, "can_end": False, "can_chat": False},
+                     "playback": {"mode": "webrtc", "hls_url": None, "webrtc_timeout_ms": 8000}}
     assert b'id="stream-video"' in page.content and b"Sign in to follow" in page.content
     owner = Client()
     owner.force_login(alice)
