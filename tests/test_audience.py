@@ -12,14 +12,14 @@ import pytest
 import redis
 from django.conf import settings
 
-from config.audience import KEY_PREFIX, PROCESS_TTL_MS, Audiences, MemoryCounts, RedisCounts
+from config.audience import KEY_PREFIX, PROCESS_TTL_MS, Audiences, Figures, MemoryCounts, RedisCounts, keys
 
 needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
 WAIT = 5.0
 
 
-def counted(count: int) -> dict:
-    return {"type": "test.viewers", "op": "counted", "count": count}
+def counted(figures: Figures) -> dict:
+    return {"type": "test.viewers", "op": "counted", "count": figures.current}
 
 
 class Sent(list):
@@ -43,7 +43,7 @@ def group():
 def sync_redis(group):
     client = redis.Redis.from_url(settings.REDIS_URL)
     yield client
-    client.delete(KEY_PREFIX + group)
+    client.delete(*keys(group))
     client.close()
 
 
