@@ -41,7 +41,6 @@ from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 import redis
-
 from channels.layers import get_channel_layer
 from django.conf import settings
 from redis import asyncio as aioredis
