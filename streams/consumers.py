@@ -3,6 +3,7 @@ as numbers, then ``streams.stream`` (live, updated, ended then close 4410) and `
 once per AUDIENCE_BROADCAST_MS. Each viewer socket joins and leaves the stream's audience (config/audience.py:
 an in-memory count, written with the other sockets' every interval); nobody hears of anyone else."""
 
+import asyncio
 import secrets
 import time
 from functools import partial
@@ -35,6 +36,22 @@ def _counted(stream_id: int, figures: Figures) -> dict:
     return viewers_counted(stream_id=stream_id, current=figures.current, peak=figures.peak)
 
 
+_reads: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Future] = {}
+
+
+async def _stream_read(stream_id: int):
+    """The stream, read once for all the sockets of this process connecting while a read is under way:
+    a storm of viewers is a few queries, not one each. (A read that began a moment before this
+    connect is no staler than a read of one's own: the stream may change before the group is joined
+    either way.)"""
+    key = (asyncio.get_running_loop(), stream_id)
+    pending = _reads.get(key)
+    if pending is None:
+        pending = _reads[key] = asyncio.ensure_future(run(selectors.stream_get)(stream_id=stream_id))
+        pending.add_done_callback(lambda _: _reads.pop(key, None))
+    return await asyncio.shield(pending)
+
+
 async def _store(stream_id: int, figures: Figures) -> None:
     await run(services.stream_viewers_store)(stream_id=stream_id, figures=figures)
 
@@ -50,7 +67,7 @@ class StreamConsumer(BaseConsumer):
         self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
         await self.accept()
         try:
-            stream = await run(selectors.stream_get)(stream_id=self.stream_id)
+            stream = await _stream_read(self.stream_id)
         except ApplicationError as err:
             await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
             return

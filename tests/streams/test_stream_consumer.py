@@ -99,12 +99,13 @@ async def test_a_storm_of_200_viewers_is_a_few_count_events_and_the_stream_keeps
     published = [(e["current"], e["peak"]) for e in await drain(watcher) if e["type"] == "streams.viewers"]
     assert 1 <= len(published) <= intervals + 1 and published[-1] == (201, 201)  # not 200 events: one an interval
     await call(stream.refresh_from_db)
-    assert (stream.current_viewers, stream.peak_viewers, stream.unique_viewers) == (201, 201, 201)  # stored by the broadcast
-    assert await call(selectors.stream_viewers, stream=stream) == (201, 201, 201)
+    unique = stream.unique_viewers  # a HyperLogLog's estimate in Redis (0.81 % standard error)
+    assert (stream.current_viewers, stream.peak_viewers) == (201, 201) and abs(unique - 201) <= 6  # stored by the broadcast
+    assert await call(selectors.stream_viewers, stream=stream) == (201, 201, unique)
 
     await call(services.stream_end, actor=channel.owner, stream=stream)
     ended = await call(Stream.objects.get, pk=stream.pk)
-    assert (ended.current_viewers, ended.peak_viewers, ended.unique_viewers) == (0, 201, 201)
+    assert (ended.current_viewers, ended.peak_viewers, ended.unique_viewers) == (0, 201, unique)
 
 
 @pytest.mark.asyncio
