@@ -158,3 +158,14 @@ async def test_an_ended_stream_socket_is_closed_at_once_and_an_unknown_one_refus
     assert (await closed(late)) == {"type": "websocket.close", "code": CloseCode.GONE, "reason": "stream_ended"}
     unknown = await sockets("/ws/stream/999999/", None)
     assert (await closed(unknown))["code"] == CloseCode.FORBIDDEN
+
+
+@pytest.mark.asyncio
+async def test_sockets_connecting_together_share_one_read_of_the_stream(sockets, channel):
+    stream = await call(live_stream, channel)
+    with mock.patch.object(selectors, "stream_get", wraps=selectors.stream_get) as read:
+        async def watch():
+            assert (await frame(await sockets(path(stream), None)))["type"] == "hello"
+
+        await asyncio.gather(*(watch() for _ in range(20)))
+    assert 1 <= read.call_count <= 5  # a few reads, not one a socket
