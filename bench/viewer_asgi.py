@@ -13,14 +13,14 @@ from channels.routing import ProtocolTypeRouter
 from django.urls import path
 
 from config.asgi import django_asgi_app, websocket_application
-from config.audience import audiences
+from config.audience import Figures, audiences
 from config.routing import websocket_urlpatterns
 from config.ws import BaseConsumer
 
 
-def viewers_counted(count: int) -> dict:
+def viewers_counted(figures: Figures) -> dict:
     """The count event (a stream's app declares its own in its events.py)."""
-    return {"type": "bench.viewers", "op": "counted", "count": count}
+    return {"type": "bench.viewers", "op": "counted", "count": figures.current}
 
 
 class ViewerConsumer(BaseConsumer):

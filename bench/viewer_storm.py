@@ -3,7 +3,11 @@
 viewers over two daphne processes, ours vs Socket.io (same machine, same client, same harness).
 
 1. **Storm.** N viewers open their sockets at once (C handshakes in flight) to one daphne serving
-   bench/viewer_asgi.py: the platform's whole WebSocket stack and a minimal anonymous viewer
+   bench/viewer_asgi.py (config.asgi's routes plus a minimal viewer socket). `--target stream`
+   (default): anonymous viewers of a live stream on the real stream socket, /ws/stream/<id>/
+   (streams.consumers: the stream read from the database, one query per connect, the audience
+   joined in memory, the hello); the stream is made in the bench database at setup.
+   `--target minimal`: the platform's whole WebSocket stack and a minimal anonymous viewer
    consumer that joins one group and its audience (config/audience.py) and sends a hello with the
    audience count; no database work per connect. The peer: N Socket.io clients joining one room of
    one node process (bench/socketio/server.js). accepted/s = N / (first handshake started -> last
@@ -20,7 +24,8 @@ viewers over two daphne processes, ours vs Socket.io (same machine, same client,
     .venv/bin/python bench/viewer_storm.py --profile             # + py-spy on daphne during the storm
     .venv/bin/python bench/viewer_storm.py --smoke               # does it still run? (20 viewers)
 
-Needs Redis on 127.0.0.1 (db 13 by default); no database is touched (viewers are anonymous).
+Needs Redis on 127.0.0.1 (db 13 by default) and, for --target stream, PostgreSQL (database
+wt_bench_viewers, created and migrated on first use).
 Bounded like chat_fanout: every process it starts is stopped, also on error or Ctrl-C.
 """
 
@@ -50,6 +55,7 @@ from chat_fanout import (  # noqa: E402  (a sibling script, not a package)
     free_port,
     measure,
     parse_cpus,
+    prepare_database,
     print_table,
     stack_env,
     start_daphne,
@@ -61,10 +67,33 @@ from chat_fanout import (  # noqa: E402  (a sibling script, not a package)
 ASGI = "viewer_asgi:application"
 
 
-def viewer_specs(kind: str, ports: list[int], name: str, count: int) -> list[dict]:
+def make_live_stream() -> int:
+    """A live stream of a bench channel in the bench database (the last one, if any, ended): its id."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from streams.models import Channel, Stream, StreamStatus
+
+    owner, _ = User.objects.get_or_create(handle="benchstormhost",
+                                          defaults={"email": "benchstormhost@bench.invalid", "password": "!bench"})
+    channel, _ = Channel.objects.get_or_create(owner=owner, defaults={"name": "Bench storm", "slug": "bench-storm"})
+    now = timezone.now()
+    Stream.objects.filter(channel=channel, status=StreamStatus.LIVE).update(status=StreamStatus.ENDED, ended_at=now)
+    return Stream.objects.create(channel=channel, title="Viewer storm", status=StreamStatus.LIVE, started_at=now).pk
+
+
+def viewer_path(args, name: str) -> str:
+    return f"/ws/stream/{args.stream_id}/" if args.target == "stream" else f"/ws/bench/viewers/{name}/"
+
+
+def viewer_group(args, name: str) -> str:
+    return f"stream.{args.stream_id}" if args.target == "stream" else f"bench.viewers.{name}"
+
+
+def viewer_specs(kind: str, ports: list[int], name: str, count: int, args) -> list[dict]:
     """`count` viewer sockets spread round-robin over the servers on `ports`."""
     if kind == "django":
-        return [{"kind": "django", "url": f"ws://{HOST}:{ports[i % len(ports)]}/ws/bench/viewers/{name}/",
+        return [{"kind": "django", "url": f"ws://{HOST}:{ports[i % len(ports)]}{viewer_path(args, name)}",
                  "origin": f"http://{HOST}:{ports[i % len(ports)]}"} for i in range(count)]
     return [{"kind": "socketio",
              "url": f"ws://{HOST}:{ports[i % len(ports)]}/socket.io/?EIO=4&transport=websocket&room={name}&user={i + 1}"}
@@ -110,7 +139,7 @@ class Servers:
 
 def storm_once(servers: Servers, args, env, n: int, run: int) -> dict:
     kind = "django" if servers.side == "ours" else "socketio"
-    specs = viewer_specs(kind, servers.ports, f"storm{os.getpid()}x{run}", n)
+    specs = viewer_specs(kind, servers.ports, f"storm{os.getpid()}x{run}", n, args)
     cpu0 = sum(cpu_seconds(pid) for pid in servers.pids())
     gen = Generator(specs, args.workers, args.gen_cpus, env_subset(env), args.connect_concurrency)
     try:
@@ -179,7 +208,7 @@ def run_fanout(args, env, sides: list[str]) -> list[dict]:
         for side in sides:
             servers = Servers(side, 2, args, env)
             kind = "django" if side == "ours" else "socketio"
-            gen = Generator(viewer_specs(kind, servers.ports, name, v), args.workers, args.gen_cpus, env_subset(env),
+            gen = Generator(viewer_specs(kind, servers.ports, name, v, args), args.workers, args.gen_cpus, env_subset(env),
                             args.connect_concurrency)
             opened.append((side, servers, gen))
             span = gen.wait_ready()
@@ -192,7 +221,7 @@ def run_fanout(args, env, sides: list[str]) -> list[dict]:
                 tag += 1
                 if side == "ours":
                     label, job = "ours fanout 2 daphne", {"mode": "fanout", "template": template,
-                                                          "group": f"bench.viewers.{name}"}
+                                                          "group": viewer_group(args, name)}
                 else:
                     label, job = "peer socket.io 2 node", {"mode": "socketio"}
                 job.update(messages=args.messages, window=max(4, 4000 // v), body_size=100, rate=0.0,
@@ -209,14 +238,15 @@ def run_fanout(args, env, sides: list[str]) -> list[dict]:
     return results
 
 
-def print_storm(results: list[dict]) -> list[dict]:
+def print_storm(results: list[dict], target: str) -> list[dict]:
     rows = []
     for side in dict.fromkeys(r["side"] for r in results):
         runs = sorted((r for r in results if r["side"] == side), key=lambda r: r["accepted_per_s"])
         rows.append({**runs[(len(runs) - 1) // 2], "min": runs[0]["accepted_per_s"], "max": runs[-1]["accepted_per_s"]})
     peer = next((r for r in rows if r["side"] == "peer"), None)
     print()
-    print("Viewer storm: N sockets opened at once; accepted/s = N / (first handshake -> last hello), one server process")
+    print("Viewer storm: N sockets opened at once; accepted/s = N / (first handshake -> last hello), one server process; "
+          f"ours: {'the stream socket /ws/stream/<id>/' if target == 'stream' else 'the minimal viewer socket'}")
     print(f"{'':6}{'side':<6} {'N':>6} {'accepted/s':>10} {'(min-max)':>15} {'ours/peer':>9} {'us/socket':>9} {'eff.':>5}")
     for r in rows:
         ratio = f"{r['accepted_per_s'] / peer['accepted_per_s']:.2f}" if peer and r is not peer else "-"
@@ -237,6 +267,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100, help="messages in each fan-out run")
     parser.add_argument("--repeat", type=int, default=3, help="runs per side, interleaved; the median is reported")
     parser.add_argument("--parts", default="storm,fanout")
+    parser.add_argument("--target", choices=("stream", "minimal"), default="stream",
+                        help="our viewer socket: the real stream socket (a live stream made at setup) or the minimal one")
     parser.add_argument("--no-peer", action="store_true", help="skip Socket.io")
     parser.add_argument("--connect-concurrency", type=int, default=64, help="handshakes in flight, in all")
     parser.add_argument("--workers", type=int, default=4, help="receiver processes")
@@ -255,25 +287,29 @@ def main() -> None:
             args.no_peer = True
             print("smoke: skipping the Socket.io peer (bench/socketio/node_modules missing: `npm ci` there)", flush=True)
     args.server_cpus, args.gen_cpus = parse_cpus(args.server_cpus), parse_cpus(args.gen_cpus)
-    # what chat_fanout.stack_env reads; no database is opened (anonymous viewers)
-    args.database, args.settings, args.asgi = "wt_bench_viewers_unused", "config.settings", ASGI
+    # what chat_fanout.stack_env and prepare_database read
+    args.database, args.settings, args.asgi = "wt_bench_viewers", "config.settings", ASGI
+    args.schema, args.fresh_db = "migrate", False
     args.secret_key = "bench-" + secrets.token_urlsafe(48)
     args.stack_env = {"CHANNEL_LAYER_PREFIX": f"asgi-viewers{os.getpid()}", **dict(kv.split("=", 1) for kv in args.env)}
     args.redis_url = f"redis://{HOST}:6379/{args.redis_db}"
     OUT.mkdir(parents=True, exist_ok=True)
     env = stack_env(args)
+    if args.target == "stream":
+        prepare_database(args, env)
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "REDIS_URL", "CHANNEL_LAYER_PREFIX", "DATABASE_URL")})
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import django
 
     django.setup()
+    args.stream_id = make_live_stream() if args.target == "stream" else None
     sides = ["ours"] + ([] if args.no_peer else ["peer"])
     parts = args.parts.split(",")
     print(f"machine: {os.cpu_count()} CPUs; servers pinned to {args.server_cpus or 'any'}, generator to "
           f"{args.gen_cpus or 'any'}; Redis db {args.redis_db}", flush=True)
     out: dict = {"args": {k: str(v) for k, v in vars(args).items() if k != "secret_key"}}
     if "storm" in parts:
-        out["storm"] = print_storm(run_storm(args, env, sides))
+        out["storm"] = print_storm(run_storm(args, env, sides), args.target)
     if "fanout" in parts:
         rows = summarise(run_fanout(args, env, sides))
         print_table(rows)

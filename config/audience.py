@@ -10,14 +10,22 @@ number of processes and joins. The last change of a burst is always broadcast (a
 until the total it saw has gone out). A new socket's hello carries `Audiences.count(group)`, the
 last total this process knows, never a roster.
 
+Besides the current total, each group keeps its **peak** (the largest total computed) and its
+**unique** viewers (ids passed to `join(group, event, viewer=...)`, collected in memory and added
+with the next periodic write, never one round trip per join). `figures(group)` reads the three
+from plain (sync) code, e.g. a service persisting them when a stream ends; `forget(group)` drops them.
+
 Where the total lives:
 - Redis (REDIS_URL set): one hash per group, `audience:<group>`, with a field per process
   (`n:<process>`: its sockets, written as an absolute number, so a retry never counts twice;
   `t:<process>`: when it last wrote, Redis's clock) and the last broadcast (`last`, `last_at`).
   One Lua script writes a process's count, drops the counts of processes silent for
   PROCESS_TTL_MS (a process that died without a goodbye), sums the rest and decides, atomically,
-  whether this call broadcasts. The calls of one flush go in one pipeline.
-- Memory (the embedded default, one process): the same rules in a dict.
+  whether this call broadcasts; the same script raises `audience:<group>:peak` to the total and
+  PFADDs the viewer ids joined since the last write to the HyperLogLog `audience:<group>:seen`
+  (both kept FIGURES_TTL_MS). The calls of one flush go in one pipeline.
+- Memory (the embedded default, one process): the same rules in a dict; peaks and viewer sets in
+  one process-wide dict (`figures` is called from other threads than the sockets' loop).
 
 The count is sockets, not people (two tabs count twice), like Socket.io's room sizes.
 """
@@ -30,7 +38,9 @@ import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
+import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
 from redis import asyncio as aioredis
@@ -40,15 +50,31 @@ from config.realtime import EVENT_HANDLER, PUBLISH_ERRORS, encode
 logger = logging.getLogger(__name__)
 
 PROCESS_TTL_MS = 30_000  # a process that has not written its counts for this long is presumed dead
+FIGURES_TTL_MS = 2 * 24 * 3600 * 1000  # a group's peak and unique viewers: longer than any stream
 KEY_PREFIX = "audience:"
 
-CountEvent = Callable[[int], dict]  # the app's event builder: count -> event
+
+class Figures(NamedTuple):
+    current: int
+    peak: int
+    unique: int
+
+
+CountEvent = Callable[[Figures], dict]  # the app's event builder: figures -> event
+Store = Callable[[Figures], Awaitable[None]]  # the app's optional keeper of the figures (e.g. a database row)
 Publish = Callable[[str, dict], Awaitable[None]]  # (group, event)
 
-# KEYS[1] the group's hash; ARGV: process, its sockets, interval ms, process ttl ms.
-# Returns {total, broadcast (1/0), unsent (1/0: the total differs from the last broadcast)}.
+
+def keys(group: str) -> list[str]:
+    """The group's hash of process counts, its peak, its HyperLogLog of viewer ids."""
+    return [KEY_PREFIX + group, f"{KEY_PREFIX}{group}:peak", f"{KEY_PREFIX}{group}:seen"]
+
+
+# KEYS: keys(group); ARGV: process, its sockets, interval ms, process ttl ms, figures ttl ms, viewer ids...
+# Returns {total, broadcast (1/0), unsent (1/0: the total differs from the last broadcast), peak, unique}.
 APPLY_SCRIPT = """
 local key, me, mine = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local keep = tonumber(ARGV[5])
 local interval, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -81,8 +107,16 @@ end
 redis.call('PEXPIRE', key, ttl * 2)
 local unsent = 0
 if total ~= last then unsent = 1 end
-return {total, broadcast, unsent}
+local peak = math.max(total, tonumber(redis.call('GET', KEYS[2]) or '0'))
+redis.call('SET', KEYS[2], peak, 'PX', keep)
+for i = 6, #ARGV, 500 do
+  redis.call('PFADD', KEYS[3], unpack(ARGV, i, math.min(i + 499, #ARGV)))
+end
+if #ARGV >= 6 then redis.call('PEXPIRE', KEYS[3], keep) end
+return {total, broadcast, unsent, peak, redis.call('PFCOUNT', KEYS[3])}
 """
+
+Applied = tuple[Figures, bool, bool]  # (figures, broadcast now, still unsent)
 
 
 class RedisCounts:
@@ -93,15 +127,18 @@ class RedisCounts:
         self.script = self.redis.register_script(APPLY_SCRIPT)
         self.process = process
 
-    async def apply(self, counts: dict[str, int], interval_ms: int) -> dict[str, tuple[int, bool, bool]]:
-        """Write this process's socket count per group; (total, broadcast now, still unsent) per group."""
+    async def apply(self, counts: dict[str, int], seen: dict[str, set[str]], interval_ms: int) -> dict[str, Applied]:
+        """Write this process's socket count and newly seen viewers per group; what each group now is."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for group, mine in counts.items():
-                await self.script(keys=[KEY_PREFIX + group], args=[self.process, mine, interval_ms, PROCESS_TTL_MS],
-                                  client=pipe)
+                await self.script(keys=keys(group), client=pipe, args=[
+                    self.process, mine, interval_ms, PROCESS_TTL_MS, FIGURES_TTL_MS, *seen.get(group, ())])
             replies = await pipe.execute()
-        return {group: (int(total), bool(broadcast), bool(unsent))
-                for group, (total, broadcast, unsent) in zip(counts, replies, strict=True)}
+        return {group: (Figures(int(total), int(peak), int(unique)), bool(broadcast), bool(unsent))
+                for group, (total, broadcast, unsent, peak, unique) in zip(counts, replies, strict=True)}
+
+
+_memory_figures: dict[str, tuple[int, int, set[str]]] = {}  # the embedded default's group -> (total, peak, seen)
 
 
 class MemoryCounts:
@@ -110,15 +147,47 @@ class MemoryCounts:
     def __init__(self):
         self.last: dict[str, tuple[int, float]] = {}  # group -> (count, monotonic ms) of the last broadcast
 
-    async def apply(self, counts: dict[str, int], interval_ms: int) -> dict[str, tuple[int, bool, bool]]:
+    async def apply(self, counts: dict[str, int], seen: dict[str, set[str]], interval_ms: int) -> dict[str, Applied]:
         now, out = time.monotonic() * 1000, {}
         for group, total in counts.items():
             last, last_at = self.last.get(group, (-1, -float("inf")))
             broadcast = total != last and now - last_at >= interval_ms
             if broadcast:
                 self.last[group], last = (total, now), total
-            out[group] = (total, broadcast, total != last)
+            _, peak, viewers = _memory_figures.get(group, (0, 0, set()))
+            viewers |= seen.get(group, set())
+            _memory_figures[group] = (total, max(peak, total), viewers)
+            out[group] = (Figures(total, max(peak, total), len(viewers)), broadcast, total != last)
         return out
+
+
+def figures(group: str) -> Figures:
+    """The group's figures as last written by any process (sync: for services and selectors)."""
+    if not settings.REDIS_URL:
+        total, peak, viewers = _memory_figures.get(group, (0, 0, set()))
+        return Figures(total, peak, len(viewers))
+    counts, peak, seen = keys(group)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            pipe.hgetall(counts).get(peak).pfcount(seen)
+            fields, top, unique = pipe.execute()
+    finally:
+        client.close()
+    current = sum(int(n) for field, n in fields.items() if field.startswith(b"n:"))
+    return Figures(current, max(int(top or 0), current), unique)
+
+
+def forget(group: str) -> None:
+    """Drop the group's figures (its thing ended and they were kept elsewhere)."""
+    if not settings.REDIS_URL:
+        _memory_figures.pop(group, None)
+        return
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.delete(*keys(group))
+    finally:
+        client.close()
 
 
 async def publish_count(group: str, event: dict) -> None:
@@ -138,12 +207,20 @@ class Audiences:
         self.written: dict[str, int] = {}  # group -> what the last flush wrote of them
         self.total: dict[str, int] = {}  # group -> the total the last flush saw (all processes)
         self.unsent: set[str] = set()  # groups whose total has not been broadcast yet
+        self.peaks: dict[str, int] = {}  # group -> the peak the last flush saw
+        self.seen: dict[str, set[str]] = {}  # group -> viewer ids joined since the last flush
         self.events: dict[str, CountEvent] = {}
+        self.stores: dict[str, Store] = {}
         self.flusher: asyncio.Task | None = None
 
-    def join(self, group: str, event: CountEvent) -> None:
-        """A socket joined the audience of `group` (no I/O: counted at the next flush)."""
+    def join(self, group: str, event: CountEvent, *, viewer: str | None = None, store: Store | None = None) -> None:
+        """A socket joined the audience of `group` (no I/O: counted at the next flush). `viewer` (an id)
+        counts towards the unique viewers; `store`, if given, gets the figures with each broadcast."""
         self.events[group] = event
+        if store is not None:
+            self.stores[group] = store
+        if viewer is not None:
+            self.seen.setdefault(group, set()).add(viewer)
         self.local[group] = self.local.get(group, 0) + 1
         self._wake()
 
@@ -154,6 +231,10 @@ class Audiences:
     def count(self, group: str) -> int:
         """The audience as this process knows it now: the last total plus its own changes since."""
         return max(0, self.total.get(group, 0) + self.local.get(group, 0) - self.written.get(group, 0))
+
+    def peak(self, group: str) -> int:
+        """The peak as this process knows it now."""
+        return max(self.peaks.get(group, 0), self.count(group))
 
     def _wake(self) -> None:
         if self.flusher is None or self.flusher.done():
@@ -167,19 +248,31 @@ class Audiences:
     async def flush(self) -> None:
         """Write every group this process has sockets in, or just left, or has not broadcast; send what is due."""
         counts = {group: self.local.get(group, 0) for group in {*self.local, *self.unsent}}
+        seen, self.seen = self.seen, {}
         try:
-            results = await self.counts.apply(counts, self.interval_ms)
+            results = await self.counts.apply(counts, seen, self.interval_ms)
         except (OSError, aioredis.RedisError):  # Redis away: the counts are absolute, the next flush retries
             logger.warning("audience: could not write counts", exc_info=True)
+            for group, viewers in seen.items():  # and the viewers seen go with it
+                self.seen.setdefault(group, set()).update(viewers)
             return
-        for group, (total, broadcast, unsent) in results.items():
-            self.total[group], self.written[group] = total, counts[group]
+        for group, (figures, broadcast, unsent) in results.items():
+            self.total[group], self.written[group], self.peaks[group] = figures.current, counts[group], figures.peak
             if broadcast:
-                await self.publish(group, self.events[group](total))
+                await self._store(group, figures)
+                await self.publish(group, self.events[group](figures))
             (self.unsent.add if unsent else self.unsent.discard)(group)
             if not self.local.get(group) and group not in self.unsent:  # nothing of ours left here
-                for held in (self.local, self.written, self.total, self.events):
+                for held in (self.local, self.written, self.total, self.peaks, self.events, self.stores):
                     held.pop(group, None)
+
+
+    async def _store(self, group: str, figures: Figures) -> None:
+        if group in self.stores:
+            try:
+                await self.stores[group](figures)
+            except Exception:  # the app's keeper failed (its database away): the count still goes out
+                logger.exception("audience: could not store the figures of %s", group)
 
 
 _audiences: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Audiences]" = weakref.WeakKeyDictionary()

@@ -1,38 +1,63 @@
 """/ws/stream/<id>/: one stream's watchers, signed in or not. A hello with the stream and its audience
 as numbers, then ``streams.stream`` (live, updated, ended then close 4410) and ``streams.viewers`` at most
-once a second. Each socket counts itself in and out (streams.audience); nobody hears of anyone else."""
+once per AUDIENCE_BROADCAST_MS. Each viewer socket joins and leaves the stream's audience (config/audience.py:
+an in-memory count, written with the other sockets' every interval); nobody hears of anyone else."""
 
 import asyncio
 import secrets
 import time
+from functools import partial
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from config.audience import Figures, audiences
 from config.errors import ApplicationError
 from config.fanout import FanoutChannelLayer
 from config.ws import BaseConsumer, CloseCode, PingSerializer, SessionHooks, TokenBucket, handles, run
 
 from . import selectors, services
-from .audience import TICK_SECONDS, audience_counts, audience_enter, audience_leave, audience_tick_claim
 from .errors import StreamError
-from .events import stream_group, stream_state
+from .events import stream_group, stream_state, viewers_counted
 from .models import StreamStatus
 
 
 def _hello(stream, user) -> dict:
-    """The stream as read on connect (one query for the whole handshake), and the counts now."""
-    current, _, peak = audience_counts(stream_id=stream.pk)
+    """The stream as read on connect (one query for the whole handshake), and the audience as this process knows it."""
+    audience, group = audiences(), stream_group(stream.pk)
     return {
         "type": "hello", "server_time": time.time(), "stream": stream_state(stream),
-        "viewers": {"current": current, "peak": max(stream.peak_viewers, peak)},
+        "viewers": {"current": audience.count(group), "peak": max(stream.peak_viewers, audience.peak(group))},
         "me": selectors.stream_capabilities(stream=stream, user=user),
     }
 
 
+def _counted(stream_id: int, figures: Figures) -> dict:
+    return viewers_counted(stream_id=stream_id, current=figures.current, peak=figures.peak)
+
+
+_reads: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Future] = {}
+
+
+async def _stream_read(stream_id: int):
+    """The stream, read once for all the sockets of this process connecting while a read is under way:
+    a storm of viewers is a few queries, not one each. (A read that began a moment before this
+    connect is no staler than a read of one's own: the stream may change before the group is joined
+    either way.)"""
+    key = (asyncio.get_running_loop(), stream_id)
+    pending = _reads.get(key)
+    if pending is None:
+        pending = _reads[key] = asyncio.ensure_future(run(selectors.stream_get)(stream_id=stream_id))
+        pending.add_done_callback(lambda _: _reads.pop(key, None))
+    return await asyncio.shield(pending)
+
+
+async def _store(stream_id: int, figures: Figures) -> None:
+    await run(services.stream_viewers_store)(stream_id=stream_id, figures=figures)
+
+
 class StreamConsumer(BaseConsumer):
     counted = False
-    tick: asyncio.Task | None = None
 
     async def connect(self):
         self.user = self.scope["user"]
@@ -42,7 +67,7 @@ class StreamConsumer(BaseConsumer):
         self.stream_id = int(self.scope["url_route"]["kwargs"]["stream_id"])
         await self.accept()
         try:
-            stream = await run(selectors.stream_get)(stream_id=self.stream_id)
+            stream = await _stream_read(self.stream_id)
         except ApplicationError as err:
             await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
             return
@@ -54,28 +79,16 @@ class StreamConsumer(BaseConsumer):
         self.joined.append(group)
         if stream.channel.owner_id != self.user.pk:  # the host's own studio is no viewer
             viewer = f"u{self.user.pk}" if self.user.is_authenticated else f"s{self.session_key or secrets.token_hex(8)}"
-            await database_sync_to_async(audience_enter)(stream_id=self.stream_id, viewer=viewer)
+            audiences().join(group, partial(_counted, self.stream_id), viewer=viewer, store=partial(_store, self.stream_id))
             self.counted = True
-        await self.send_json(await database_sync_to_async(_hello)(stream, self.user))
+        await self.send_json(_hello(stream, self.user))
         if isinstance(self.channel_layer, FanoutChannelLayer):  # events written to the socket directly, as in BaseConsumer
             self.channel_layer.attach(self.channel_name, self, self.scope)
-        if self.counted:
-            await self._count_changed()
 
     async def on_disconnected(self):
         if self.counted:
             self.counted = False
-            await database_sync_to_async(audience_leave)(stream_id=self.stream_id)
-            await self._count_changed()
-
-    async def _count_changed(self):
-        """The first change in each second schedules the count's publication a second later (any process)."""
-        if await database_sync_to_async(audience_tick_claim)(stream_id=self.stream_id):
-            self.tick = asyncio.get_running_loop().create_task(self._publish_later())  # runs on after a disconnect
-
-    async def _publish_later(self):
-        await asyncio.sleep(TICK_SECONDS)
-        await run(services.stream_viewers_publish)(stream_id=self.stream_id)
+            audiences().leave(stream_group(self.stream_id))
 
     @handles("ping", PingSerializer)
     async def handle_ping(self, data, ref):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from accounts.models import DeviceSession, User
+from config.audience import Figures, figures
 from config.errors import NotFoundError
 from media_relay.relay_settings import relay_token_secret
 from media_relay.sfu.actions import Action
@@ -14,6 +15,7 @@ from media_relay.sfu.peers import PEER_SUFFIX_SEPARATOR, is_whip_peer
 from media_relay.sfu.tokens import session_fingerprint
 
 from .errors import StreamError
+from .events import stream_group
 from .models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
 
 RELAY_ROOM_PREFIX = "stream-"
@@ -69,6 +71,16 @@ def stream_get(*, stream_id: int) -> Stream:
     if stream is None:
         raise NotFoundError(StreamError.STREAM_NOT_FOUND, "No such stream.")
     return stream
+
+
+def stream_viewers(*, stream: Stream) -> Figures:
+    """A stream's current, peak and unique viewers: live, from its audience (config/audience.py, as last
+    written by the daphne processes, within AUDIENCE_BROADCAST_MS) and never below what its row kept;
+    once ended, as the row kept them."""
+    if stream.status != StreamStatus.LIVE:
+        return Figures(stream.current_viewers, stream.peak_viewers, stream.unique_viewers)
+    live = figures(stream_group(stream.pk))
+    return Figures(live.current, max(live.peak, stream.peak_viewers), max(live.unique, stream.unique_viewers))
 
 
 def stream_capabilities(*, stream: Stream, user: User) -> dict[str, bool]:

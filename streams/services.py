@@ -21,13 +21,13 @@ from django.utils import timezone
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import User
 from accounts.services.notifications import notification_create
+from config.audience import Figures, forget
 from config.disconnects import Disconnect
 from config.errors import ApplicationError, ConflictError, ForbiddenError, GoneError, NotFoundError
 from config.realtime import publish_on_commit, user_group
 from media_relay.services import relay_token_grant
 
 from . import events
-from .audience import audience_counts
 from .errors import StreamError
 from .images import image_from_upload
 from .models import (
@@ -44,7 +44,7 @@ from .models import (
 )
 from .notification_kinds import NotificationKind
 from .playback import stream_hls_ended, stream_hls_went_live
-from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name
+from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name, stream_viewers
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
 RESERVED_SLUGS = {"new", "edit", "live", "studio", "api", "admin", "settings"}
@@ -312,30 +312,26 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         stream = Stream.objects.select_for_update().select_related("channel").get(pk=stream.pk)
         if stream.status == StreamStatus.ENDED:
             raise GoneError(StreamError.STREAM_ENDED, "This stream has already ended.")
-        _, unique, peak = audience_counts(stream_id=stream.pk)
+        viewers = stream_viewers(stream=stream)  # the audience's figures, with what the row already kept
         stream.status, stream.ended_at = StreamStatus.ENDED, timezone.now()
-        stream.peak_viewers = max(stream.peak_viewers, peak)
-        stream.unique_viewers = max(stream.unique_viewers, unique)
-        stream.current_viewers = 0
+        stream.peak_viewers, stream.unique_viewers, stream.current_viewers = viewers.peak, viewers.unique, 0
         stream.save(update_fields=["status", "ended_at", "peak_viewers", "unique_viewers", "current_viewers"])
         stream_hls_ended(stream=stream)
         event = events.stream_changed(stream, op="ended")
         publish_on_commit(events.stream_relay_group(stream.pk), event)
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)
+        transaction.on_commit(partial(forget, events.stream_group(stream.pk)))  # kept on the row now
     return stream
 
 
-def stream_viewers_publish(*, stream_id: int) -> None:
-    """Store and announce a live stream's viewer count (streams.audience), at most once a second per stream
-    (the stream socket calls this a second after claiming the tick). The peak only ever grows."""
-    current, unique, peak = audience_counts(stream_id=stream_id)
-    updated = Stream.objects.filter(pk=stream_id, status=StreamStatus.LIVE).update(
-        current_viewers=current, peak_viewers=Greatest("peak_viewers", peak),
-        unique_viewers=Greatest("unique_viewers", unique),
+def stream_viewers_store(*, stream_id: int, figures: Figures) -> None:
+    """Keep a live stream's audience figures on its row (for /live/'s order and the API), each time the
+    stream socket's audience (config/audience.py) broadcasts its count: at most once per
+    AUDIENCE_BROADCAST_MS for the stream, whatever the number of daphne processes. Peak and unique only grow."""
+    Stream.objects.filter(pk=stream_id, status=StreamStatus.LIVE).update(
+        current_viewers=figures.current, peak_viewers=Greatest("peak_viewers", figures.peak),
+        unique_viewers=Greatest("unique_viewers", figures.unique),
     )
-    if updated:
-        publish_on_commit(events.stream_group(stream_id),
-                          events.viewers_counted(stream_id=stream_id, current=current, peak=peak))
 
 
 def stream_relay_grant(*, user: User, stream: Stream, session_key: str | None = None) -> dict:

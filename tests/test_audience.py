@@ -12,14 +12,24 @@ import pytest
 import redis
 from django.conf import settings
 
-from config.audience import KEY_PREFIX, PROCESS_TTL_MS, Audiences, MemoryCounts, RedisCounts
+from config.audience import (
+    KEY_PREFIX,
+    PROCESS_TTL_MS,
+    Audiences,
+    Figures,
+    MemoryCounts,
+    RedisCounts,
+    figures,
+    forget,
+    keys,
+)
 
 needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
 WAIT = 5.0
 
 
-def counted(count: int) -> dict:
-    return {"type": "test.viewers", "op": "counted", "count": count}
+def counted(figures: Figures) -> dict:
+    return {"type": "test.viewers", "op": "counted", "count": figures.current}
 
 
 class Sent(list):
@@ -43,7 +53,7 @@ def group():
 def sync_redis(group):
     client = redis.Redis.from_url(settings.REDIS_URL)
     yield client
-    client.delete(KEY_PREFIX + group)
+    client.delete(*keys(group))
     client.close()
 
 
@@ -159,3 +169,28 @@ async def test_a_flush_writes_absolute_counts_so_a_retry_never_counts_twice(grou
     stop(audience)
     await audience.flush()
     assert not sync_redis.hexists(KEY_PREFIX + group, "n:me")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("backend", ["redis", "memory"])
+async def test_the_peak_is_the_largest_total_and_viewers_seen_are_counted_once(group, sync_redis, settings, backend):
+    if backend == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL)")
+    if backend == "memory":
+        settings.REDIS_URL = ""
+    counts = RedisCounts(settings.REDIS_URL, "me") if backend == "redis" else MemoryCounts()
+    audience = Audiences(counts, interval_ms=0, publish=Sent())
+    for viewer in ("a", "b", "a"):
+        audience.join(group, counted, viewer=viewer)
+    stop(audience)
+    await audience.flush()
+    assert audience.seen == {}  # sent with the write, not kept
+    audience.leave(group)
+    audience.join(group, counted, viewer="c")
+    audience.leave(group)
+    stop(audience)
+    await audience.flush()
+
+    assert figures(group) == (2, 3, 3) and audience.peak(group) == 3
+    forget(group)
+    assert figures(group) == (0, 0, 0)

@@ -5,14 +5,17 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Notification
 from accounts.notification_registry import kind_info
+from config import audience
 from config.errors import ApplicationError
-from streams import audience, services
+from streams import selectors, services
 from streams.events import stream_group, stream_relay_group
 from streams.models import Channel, ChannelFollow, Stream, StreamStatus
 from tests.accounts.factories import UserFactory
@@ -145,15 +148,53 @@ def test_notifying_the_followers_of_a_thousand_costs_a_fixed_number_of_queries_p
         assert services.stream_followers_notify(stream_id=stream.pk) == 0
 
 
-def test_ending_a_stream_keeps_its_figures_and_closes_its_sockets(channel, published, commit):
+@pytest.fixture(params=["redis", "memory"])
+def backend(request, settings):
+    """The stream's audience counted in Redis (shared by daphne processes) or in memory (the embedded default)."""
+    if request.param == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs Redis (REDIS_URL)")
+    if request.param == "memory":
+        settings.REDIS_URL = ""
+    return request.param
+
+
+class Process:
+    """One daphne process's audiences, flushed by hand (what its sockets' join and leave would write)."""
+
+    def __init__(self, stored=None):
+        self.audiences = audience.Audiences(audience.MemoryCounts(), interval_ms=0, publish=self.sent)
+        self.events, self.stored = [], stored
+
+    async def sent(self, group, event):
+        self.events.append(event)
+
+    def run(self, stream, *, join=(), leave=0) -> None:
+        group = stream_group(stream.pk)
+
+        async def flush():
+            if settings.REDIS_URL:  # a client of this event loop (each run has its own), the same process name
+                self.audiences.counts = audience.RedisCounts(settings.REDIS_URL, "test")
+            for viewer in join:
+                self.audiences.join(group, lambda f: f, viewer=viewer, store=self.stored)
+            for _ in range(leave):
+                self.audiences.leave(group)
+            self.audiences.flusher.cancel()
+            await self.audiences.flush()
+
+        async_to_sync(flush)()
+
+
+def test_ending_a_stream_keeps_its_figures_and_closes_its_sockets(channel, published, commit, backend):
     stream = live_stream(channel)
-    for viewer in ("a", "b", "a"):
-        audience.audience_enter(stream_id=stream.pk, viewer=viewer)
-    services.stream_viewers_publish(stream_id=stream.pk)
-    audience.audience_leave(stream_id=stream.pk)
+    process = Process()
+    process.run(stream, join=("a", "b", "a"))  # three sockets, two viewers
+    process.run(stream, leave=1)
+    assert selectors.stream_viewers(stream=stream) == (2, 3, 2)  # readable live: current, peak, unique
     with commit():
         ended = services.stream_end(actor=channel.owner, stream=stream)
     assert (ended.status, ended.peak_viewers, ended.unique_viewers, ended.current_viewers) == ("ended", 3, 2, 0)
+    assert audience.figures(stream_group(stream.pk)) == (0, 0, 0)  # kept on the row, dropped from the audience
+    assert selectors.stream_viewers(stream=ended) == (0, 3, 2)
     assert ended.ended_at and ended.duration_seconds >= 0
     closing = [(e["op"], close) for groups, e, close in published if stream_group(stream.pk) in groups]
     assert closing[-1] == ("ended", {"disconnect": "gone", "reason": ""})
@@ -165,18 +206,24 @@ def test_ending_a_stream_keeps_its_figures_and_closes_its_sockets(channel, publi
     assert err.value.code == "stream_ended"
 
 
-def test_viewer_counts_are_published_with_a_peak_that_only_grows(channel, published, commit):
+def test_the_row_keeps_the_figures_of_each_broadcast_and_peak_and_unique_only_grow(channel, backend):
     stream = live_stream(channel)
-    for viewer in ("a", "b"):
-        audience.audience_enter(stream_id=stream.pk, viewer=viewer)
-    with commit():
-        services.stream_viewers_publish(stream_id=stream.pk)
-    audience.audience_leave(stream_id=stream.pk)
-    with commit():
-        services.stream_viewers_publish(stream_id=stream.pk)
-    counts = [(e["current"], e["peak"]) for e in published.events("streams.viewers")]
-    assert counts == [(2, 2), (1, 2)]
-    assert audience.audience_tick_claim(stream_id=stream.pk) and not audience.audience_tick_claim(stream_id=stream.pk)
+
+    async def store(figures):
+        await sync_to_async(services.stream_viewers_store)(stream_id=stream.pk, figures=figures)
+
+    process = Process(store)
+    process.run(stream, join=("a", "b"))
+    stream.refresh_from_db()
+    assert (stream.current_viewers, stream.peak_viewers, stream.unique_viewers) == (2, 2, 2)
+    process.run(stream, leave=1)
+    process.run(stream, join=("a",))  # a returning viewer is no new one
+    stream.refresh_from_db()
+    assert (stream.current_viewers, stream.peak_viewers, stream.unique_viewers) == (2, 2, 2)
+    process.run(stream, leave=2)
+    stream.refresh_from_db()
+    assert (stream.current_viewers, stream.peak_viewers, stream.unique_viewers) == (0, 2, 2)
+    assert [e.current for e in process.events] == [2, 1, 2, 0]  # the count events' figures
 
 
 def test_an_ended_stream_cannot_be_edited(channel):
