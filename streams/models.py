@@ -1,4 +1,4 @@
-"""Creator channels, their followers and moderators, their stream keys, and their live streams."""
+"""Creator channels, their followers and moderators, their stream keys, their live streams and live chat."""
 
 import uuid
 
@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from chat.models import AbstractMessage
 
 NAME_MAX = 60
 TITLE_MAX = 200
@@ -160,3 +162,15 @@ class Stream(models.Model):
         if self.started_at is None:
             return None
         return int(((self.ended_at or timezone.now()) - self.started_at).total_seconds())
+
+
+class StreamChatMessage(AbstractMessage):
+    """A message in a channel's live chat (streams.chat_policy): the chat, like its bans and modes, belongs to
+    the channel and carries over from one stream to the next. `badges` are the author's when they posted
+    (chat.policy.Badge values), so history pages need no query per author."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="chat_messages")
+    badges = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "-id"], name="stream_chat_channel_id")]
