@@ -187,4 +187,4 @@ class StreamConsumer(BaseConsumer):
         """Anyone watching may page: a reply to the asker (streams.events.ChatPage), never an event."""
         page = await run(messages_page)(policy=STREAM_CHAT, context=self.channel, after_id=data.get("after_id"),
                                         before_id=data.get("before_id"))
-        await self.send_json({"type": "chat.history", "ref": ref, "messages": [chat_message_payload(m) for m in page]})
+        await self.send_json({"type": "history", "ref": ref, "messages": [chat_message_payload(m) for m in page]})

@@ -161,7 +161,7 @@ def chat_deleted(message) -> ChatDeleted:
 class ChatPage(TypedDict):
     """The reply to `chat.history` (a page of older messages, or those after a reconnect), to the asker only."""
 
-    type: Literal["chat.history"]
+    type: Literal["history"]
     ref: Any
     messages: list[StreamChatMessage]
 
