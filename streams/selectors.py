@@ -17,7 +17,7 @@ from media_relay.sfu.peers import PEER_SUFFIX_SEPARATOR, is_whip_peer
 from media_relay.sfu.tokens import session_fingerprint
 
 from .errors import StreamError
-from .models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
+from .models import Channel, ChannelFollow, ChannelModerator, ChannelStreamKey, Stream, StreamStatus
 
 RELAY_ROOM_PREFIX = "stream-"
 CHAT_CONTEXT_KIND = "channel"  # streams.chat_policy.STREAM_CHAT.kind: a channel's chat moderation rows
@@ -53,6 +53,11 @@ def channel_follow_get(*, user: User, channel: Channel) -> ChannelFollow | None:
 
 def channel_follower_count(*, channel: Channel) -> int:
     return ChannelFollow.objects.filter(channel=channel).count()
+
+
+def channel_moderators(*, channel: Channel) -> QuerySet[ChannelModerator]:
+    """Its chat moderators, oldest appointment first. One query."""
+    return channel.moderators.select_related("user").order_by("created_at", "id")
 
 
 def channel_live_stream(*, channel: Channel) -> Stream | None:

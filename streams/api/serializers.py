@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, Stream
+from accounts.api.serializers import UserSummarySerializer
+
+from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, ChannelModerator, Stream
 
 
 class ChannelBriefSerializer(serializers.ModelSerializer):
@@ -102,3 +104,15 @@ class ChannelStreamKeySerializer(serializers.Serializer):
     key = serializers.CharField(help_text="OBS: Bearer Token. Shown once; only its hash is stored.")
     prefix = serializers.CharField(help_text="The key's first characters, to recognise it.")
     created_at = serializers.DateTimeField()
+
+
+class ChannelModeratorSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer()
+
+    class Meta:
+        model = ChannelModerator
+        fields = ["user", "created_at"]
+
+
+class ChannelModeratorAddSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=40, help_text="@handle of the user to appoint")
