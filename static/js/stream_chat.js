@@ -119,7 +119,9 @@ export function mountStreamChat(root, socket, { userId = null } = {}) {
     showPin(hello.chat.pinned);
     showModes(hello.chat.modes);
     refreshForm();
+    root.dataset.connected = "true";
   });
+  socket.on("close", () => { root.dataset.connected = "false"; });
   socket.on("streams.chat", (event) => {
     if (event.op === "created") append(event.message);
     if (event.op === "deleted") {
