@@ -7,5 +7,5 @@ from audit.verbs import register_verbs
 
 @register_verbs
 class AuditVerb(TextChoices):
-    MODERATOR_ADDED = "streams.moderator_added", "Channel moderator appointed"
-    MODERATOR_REMOVED = "streams.moderator_removed", "Channel moderator removed"
+    MODERATOR_ADDED = "streams.moderator_added", "Channel moderator or VIP appointed"
+    MODERATOR_REMOVED = "streams.moderator_removed", "Channel moderator or VIP removed"

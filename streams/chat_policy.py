@@ -3,7 +3,7 @@
 The context is the channel, not one stream: bans, timeouts, modes and the pin are the channel's and
 carry over from one stream to the next (a viewer banned on Monday is still banned on Tuesday), and the
 history runs on. Posting needs an account and a live stream; the owner and the channel's moderators
-(streams.models.ChannelModerator) moderate. Followers-only reads ChannelFollow.created_at;
+(streams.models.ChannelModerator, role moderator) moderate; a VIP there only wears the badge. Followers-only reads ChannelFollow.created_at;
 subscribers-only and the subscriber / founder badges ask `channel_subscription`, the hook the
 monetization issue fills.
 """
@@ -18,7 +18,7 @@ from config.errors import ForbiddenError
 
 from . import events
 from .errors import StreamError
-from .models import Channel, ChannelFollow, ChannelModerator, StreamChatMessage, StreamStatus
+from .models import Channel, ChannelFollow, ChannelModerator, ChannelRole, StreamChatMessage, StreamStatus
 from .selectors import CHAT_CONTEXT_KIND
 
 
@@ -54,7 +54,7 @@ class StreamChatPolicy(ChatPolicy):
         """The author's user row, locked (one message of theirs checked at a time), with whether they
         moderate the channel: one query."""
         require_signed_in(user)
-        moderates = ChannelModerator.objects.filter(channel=context, user=OuterRef("pk"))
+        moderates = ChannelModerator.objects.filter(channel=context, user=OuterRef("pk"), role=ChannelRole.MODERATOR)
         return User.objects.select_for_update(of=("self",)).annotate(moderates=Exists(moderates)).get(pk=user.pk)
 
     def check_post(self, context: Channel, user, participant) -> Channel:
@@ -69,7 +69,7 @@ class StreamChatPolicy(ChatPolicy):
             return True
         if participant is not None:
             return participant.moderates
-        return ChannelModerator.objects.filter(channel=context, user=user).exists()
+        return ChannelModerator.objects.filter(channel=context, user=user, role=ChannelRole.MODERATOR).exists()
 
     def check_delete(self, context: Channel, actor, message: StreamChatMessage) -> None:
         require_signed_in(actor)
@@ -88,8 +88,9 @@ class StreamChatPolicy(ChatPolicy):
         badges = []
         if context.owner_id == user.pk:
             badges.append(Badge.OWNER)
-        elif self.is_moderator(context, user):
-            badges.append(Badge.MODERATOR)
+        else:  # one query: a moderator's badge, or a VIP's
+            role = ChannelModerator.objects.filter(channel=context, user=user).values_list("role", flat=True).first()
+            badges += {ChannelRole.MODERATOR: [Badge.MODERATOR], ChannelRole.VIP: [Badge.VIP]}.get(role, [])
         subscription = channel_subscription(channel=context, user=user)
         if subscription.is_subscriber:
             badges.append(Badge.SUBSCRIBER)

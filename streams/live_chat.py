@@ -6,7 +6,7 @@ A ban (or its lift) changes what the user may do in the stream's relay room (str
 .stream_media_rights: a banned user never publishes), so it asks the relay to re-read the rights after
 commit, the way a stream key's revocation drops a WHIP publisher (streams.stream_keys)."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.events import user_summary
@@ -22,7 +22,7 @@ from .audit_verbs import AuditVerb
 from .chat_policy import STREAM_CHAT, require_signed_in
 from .errors import StreamError
 from .events import channel_chat_group, stream_relay_group
-from .models import Channel, ChannelModerator, Stream, StreamChatMessage, StreamStatus
+from .models import Channel, ChannelModerator, ChannelRole, Stream, StreamChatMessage, StreamStatus
 from .services import channel_owner_require
 
 ALERT_KINDS = ("donation", "subscription")
@@ -97,19 +97,18 @@ def chat_modes(*, actor, channel: Channel, **modes) -> None:
 
 
 # -- moderators -----------------------------------------------------------------------------------
-def channel_moderator_add(*, actor: User, channel: Channel, handle: str) -> ChannelModerator:
-    """The owner appoints someone (by @handle) to moderate the channel's chat; twice is the same row."""
+def channel_moderator_add(*, actor: User, channel: Channel, handle: str, role: str = ChannelRole.MODERATOR
+                          ) -> ChannelModerator:
+    """The owner appoints someone (by @handle) to moderate the channel's chat, or as a VIP (a badge); again:
+    the same row, with the new role."""
     channel_owner_require(channel=channel, actor=actor)
     user = User.objects.filter(handle__iexact=handle.lstrip("@"), is_active=True).first()
     if user is None or user.pk == channel.owner_id:
         raise ApplicationError(StreamError.MODERATOR_INVALID, "No such user, or the channel's owner.",
                                {"handle": handle})
-    try:
-        with transaction.atomic():
-            row = ChannelModerator.objects.create(channel=channel, user=user)
-            audit_record(actor=actor, verb=AuditVerb.MODERATOR_ADDED, target=channel, details={"user": user.pk})
-    except IntegrityError:  # already a moderator (or appointed concurrently)
-        row = ChannelModerator.objects.get(channel=channel, user=user)
+    with transaction.atomic():
+        row, _ = ChannelModerator.objects.update_or_create(channel=channel, user=user, defaults={"role": role})
+        audit_record(actor=actor, verb=AuditVerb.MODERATOR_ADDED, target=channel, details={"user": user.pk, "role": role})
     return row
 
 

@@ -78,11 +78,17 @@ class ChannelFollow(models.Model):
         return f"{self.user_id} follows {self.channel_id}"
 
 
+class ChannelRole(models.TextChoices):
+    MODERATOR = "moderator", "Moderator"
+    VIP = "vip", "VIP"  # a badge in chat, no powers
+
+
 class ChannelModerator(models.Model):
-    """Someone the owner appointed to moderate the channel's chat and stage."""
+    """Someone the owner appointed: a moderator (the channel's chat and stage) or a VIP (a chat badge only)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="moderators")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_channels")
+    role = models.CharField(max_length=10, choices=ChannelRole.choices, default=ChannelRole.MODERATOR)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -107,7 +107,7 @@ async function loadModerators() {
     remove.addEventListener("click", async () => {
       try { await api("DELETE", `/api/v1/channels/${data.slug}/moderators/${row.user.id}/`); await loadModerators(); } catch (error) { fail(error); }
     });
-    item.append(`@${row.user.handle} `, remove);
+    item.append(`@${row.user.handle} (${row.role === "vip" ? "VIP" : "moderator"}) `, remove);
     return item;
   }));
 }
@@ -115,7 +115,7 @@ async function loadModerators() {
 $("#moderator-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    await api("POST", `/api/v1/channels/${data.slug}/moderators/`, { handle: $("#moderator-handle").value.trim() });
+    await api("POST", `/api/v1/channels/${data.slug}/moderators/`, { handle: $("#moderator-handle").value.trim(), role: $("#moderator-role").value });
     $("#moderator-handle").value = "";
     await loadModerators();
   } catch (error) { fail(error); }

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
 
-from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, ChannelModerator, Stream
+from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, ChannelModerator, ChannelRole, Stream
 
 
 class ChannelBriefSerializer(serializers.ModelSerializer):
@@ -111,8 +111,10 @@ class ChannelModeratorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChannelModerator
-        fields = ["user", "created_at"]
+        fields = ["user", "role", "created_at"]
 
 
 class ChannelModeratorAddSerializer(serializers.Serializer):
     handle = serializers.CharField(max_length=40, help_text="@handle of the user to appoint")
+    role = serializers.ChoiceField(choices=ChannelRole.choices, default=ChannelRole.MODERATOR,
+                                   help_text="moderator: moderates the chat; vip: a badge only")

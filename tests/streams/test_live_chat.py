@@ -74,6 +74,17 @@ def test_the_owner_appoints_and_removes_moderators(channel, alice, bob, carol):
     assert not ChannelModerator.objects.exists() and not STREAM_CHAT.is_moderator(channel, bob)
 
 
+def test_a_vip_wears_the_badge_without_the_powers(channel, stream, alice, bob, carol):
+    live_chat.channel_moderator_add(actor=alice, channel=channel, handle="bob", role="vip")
+    assert STREAM_CHAT.badges(channel, bob) == ["vip"] and not STREAM_CHAT.is_moderator(channel, bob)
+    assert live_chat.chat_send(actor=bob, channel=channel, body="hi").badges == ["vip"]
+    with pytest.raises(ApplicationError) as refused:
+        live_chat.chat_timeout(actor=bob, channel=channel, user_id=carol.pk, seconds=60)
+    assert refused.value.code == "chat_not_a_moderator"
+    live_chat.channel_moderator_add(actor=alice, channel=channel, handle="bob")  # promoted
+    assert STREAM_CHAT.is_moderator(channel, bob) and ChannelModerator.objects.get().role == "moderator"
+
+
 def test_a_ban_puts_the_user_in_the_relay_rights_and_asks_the_relay_to_re_read(channel, stream, alice, bob, carol,
                                                                                published, commit):
     ChatRestriction.objects.create(context_kind="channel", context_id=channel.pk, user=carol, kind="ban",
