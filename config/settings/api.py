@@ -47,6 +47,7 @@ SPECTACULAR_SETTINGS = {
         "RoomKindEnum": "rooms.models.RoomKind",
         "SourceKindEnum": "rooms.sources.SourceKind",
         "TaskKindEnum": "gamification.rules.TaskKind",
+        "ChannelRoleEnum": "streams.models.ChannelRole",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_error_codes"],
 }
