@@ -30,7 +30,7 @@ from . import live_chat, selectors, services
 from .audience import TICK_SECONDS, audience_counts, audience_enter, audience_leave, audience_tick_claim
 from .chat_policy import STREAM_CHAT
 from .errors import StreamError
-from .events import channel_chat_group, chat_message_payload, stream_group, stream_state
+from .events import channel_chat_group, chat_page, stream_group, stream_state
 from .models import StreamStatus
 
 
@@ -187,4 +187,4 @@ class StreamConsumer(BaseConsumer):
         """Anyone watching may page: a reply to the asker (streams.events.ChatPage), never an event."""
         page = await run(messages_page)(policy=STREAM_CHAT, context=self.channel, after_id=data.get("after_id"),
                                         before_id=data.get("before_id"))
-        await self.send_json({"type": "history", "ref": ref, "messages": [chat_message_payload(m) for m in page]})
+        await self.send_json(chat_page(page, ref=ref))

@@ -166,6 +166,10 @@ class ChatPage(TypedDict):
     messages: list[StreamChatMessage]
 
 
+def chat_page(messages, *, ref) -> ChatPage:
+    return {"type": "history", "ref": ref, "messages": [chat_message_payload(m) for m in messages]}
+
+
 class Alert(TypedDict):
     kind: Literal["donation", "subscription"]
     actor: UserSummary | None  # null: anonymous
