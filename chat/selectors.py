@@ -27,7 +27,9 @@ def chat_settings(*, policy: ChatPolicy, context) -> ChatSettings | None:
 
 
 def active_restriction(*, policy: ChatPolicy, context, user) -> ChatRestriction | None:
-    """The user's timeout or ban here that has not run out."""
+    """The user's timeout or ban here that has not run out (none for an anonymous viewer)."""
+    if not user.is_authenticated:
+        return None
     return (ChatRestriction.objects.select_related("user")
             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
                     context_kind=policy.kind, context_id=context.pk, user=user).first())

@@ -8,7 +8,7 @@ class StreamsConfig(AppConfig):
     def ready(self) -> None:
         from media_relay.relay_kinds import relay_kind_register
 
-        from . import notification_kinds  # noqa: F401  (registers them)
+        from . import audit_verbs, notification_kinds  # noqa: F401  (registers them)
         from .relay_kind import STREAM_KIND
 
         relay_kind_register(STREAM_KIND)

@@ -10,25 +10,80 @@ from functools import partial
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from rest_framework import serializers
 
+from chat.selectors import chat_snapshot, messages_page
+from chat.services.moderation import MAX_SLOW_MODE_SECONDS
 from config.audience import Figures, audiences
 from config.errors import ApplicationError
 from config.fanout import FanoutChannelLayer
-from config.ws import BaseConsumer, CloseCode, PingSerializer, SessionHooks, TokenBucket, handles, run
+from config.ws import (
+    BaseConsumer,
+    ChatDeleteSerializer,
+    ChatSendSerializer,
+    CloseCode,
+    PingSerializer,
+    SessionHooks,
+    TokenBucket,
+    handles,
+    run,
+)
 
-from . import selectors, services
+from . import live_chat, selectors, services
+from .chat_policy import STREAM_CHAT
 from .errors import StreamError
-from .events import stream_group, stream_state, viewers_counted
+from .events import channel_chat_group, chat_page, stream_group, stream_state, viewers_counted
 from .models import StreamStatus
 
 
-def _hello(stream, user) -> dict:
-    """The stream as read on connect (one query for the whole handshake), and the audience as this process knows it."""
+class ChatPinSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class ChatTargetSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+
+
+class ChatTimeoutSerializer(ChatTargetSerializer):
+    seconds = serializers.IntegerField(min_value=1, help_text="1 s to 14 days")
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class ChatBanSerializer(ChatTargetSerializer):
+    seconds = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None,
+                                       help_text="absent or null: for good")
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class ChatModesSerializer(serializers.Serializer):
+    """Only the modes given change."""
+
+    slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=MAX_SLOW_MODE_SECONDS, required=False)
+    is_emote_only = serializers.BooleanField(required=False)
+    followers_only_minutes = serializers.IntegerField(min_value=0, required=False, allow_null=True,
+                                                      help_text="null: off; 0: any follower")
+    is_subscribers_only = serializers.BooleanField(required=False)
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField(max_length=32)
+
+
+class ChatHistorySerializer(serializers.Serializer):
+    """`after_id`: what was missed since a reconnect; `before_id`: scroll back. Neither: the latest."""
+
+    after_id = serializers.IntegerField(required=False, min_value=0)
+    before_id = serializers.IntegerField(required=False, min_value=1)
+
+
+def _hello(stream, user, chat: dict) -> dict:
+    """The stream as read on connect, the audience as this process knows it, and the chat (`chat_snapshot`)."""
     audience, group = audiences(), stream_group(stream.pk)
     return {
         "type": "hello", "server_time": time.time(), "stream": stream_state(stream),
         "viewers": {"current": audience.count(group), "peak": max(stream.peak_viewers, audience.peak(group))},
         "me": selectors.stream_capabilities(stream=stream, user=user),
+        "chat": chat,
     }
 
 
@@ -74,14 +129,17 @@ class StreamConsumer(BaseConsumer):
         if stream.status == StreamStatus.ENDED:
             await self.close(code=CloseCode.GONE, reason=StreamError.STREAM_ENDED.value)
             return
-        group = stream_group(self.stream_id)
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.joined.append(group)
+        self.channel = stream.channel
+        for group in (stream_group(self.stream_id), channel_chat_group(stream.channel_id)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
         if stream.channel.owner_id != self.user.pk:  # the host's own studio is no viewer
             viewer = f"u{self.user.pk}" if self.user.is_authenticated else f"s{self.session_key or secrets.token_hex(8)}"
-            audiences().join(group, partial(_counted, self.stream_id), viewer=viewer, store=partial(_store, self.stream_id))
+            audiences().join(stream_group(self.stream_id), partial(_counted, self.stream_id), viewer=viewer,
+                             store=partial(_store, self.stream_id))
             self.counted = True
-        await self.send_json(_hello(stream, self.user))
+        chat = await run(chat_snapshot)(policy=STREAM_CHAT, context=stream.channel, user=self.user)
+        await self.send_json(_hello(stream, self.user, chat))
         if isinstance(self.channel_layer, FanoutChannelLayer):  # events written to the socket directly, as in BaseConsumer
             self.channel_layer.attach(self.channel_name, self, self.scope)
 
@@ -101,3 +159,47 @@ class StreamConsumer(BaseConsumer):
         await self.send_json(
             {"type": "pong", "ref": ref, "t": data.get("t"), "server_received": received, "server_time": time.time() * 1000}
         )
+
+    # -- live chat (streams.live_chat: thin calls into the chat core) ---------------------------------
+    @handles("chat.send", ChatSendSerializer)
+    async def handle_chat_send(self, data, ref):
+        await run(live_chat.chat_send)(actor=self.user, channel=self.channel, body=data["body"])
+
+    @handles("chat.delete", ChatDeleteSerializer)
+    async def handle_chat_delete(self, data, ref):
+        await run(live_chat.chat_delete)(actor=self.user, channel=self.channel, message_id=data["id"])
+
+    @handles("chat.pin_message", ChatPinSerializer)
+    async def handle_chat_pin(self, data, ref):
+        await run(live_chat.chat_pin)(actor=self.user, channel=self.channel, message_id=data["id"])
+
+    @handles("chat.unpin")
+    async def handle_chat_unpin(self, data, ref):
+        await run(live_chat.chat_unpin)(actor=self.user, channel=self.channel)
+
+    @handles("chat.timeout", ChatTimeoutSerializer)
+    async def handle_chat_timeout(self, data, ref):
+        await run(live_chat.chat_timeout)(actor=self.user, channel=self.channel, **data)
+
+    @handles("chat.ban", ChatBanSerializer)
+    async def handle_chat_ban(self, data, ref):
+        await run(live_chat.chat_ban)(actor=self.user, channel=self.channel, **data)
+
+    @handles("chat.unban", ChatTargetSerializer)
+    async def handle_chat_unban(self, data, ref):
+        await run(live_chat.chat_unban)(actor=self.user, channel=self.channel, user_id=data["user_id"])
+
+    @handles("chat.modes_set", ChatModesSerializer)
+    async def handle_chat_modes(self, data, ref):
+        await run(live_chat.chat_modes)(actor=self.user, channel=self.channel, **data)
+
+    @handles("reaction.send", ReactionSerializer)
+    async def handle_reaction_send(self, data, ref):
+        await run(live_chat.reaction_send)(actor=self.user, channel=self.channel, emoji=data["emoji"])
+
+    @handles("chat.history", ChatHistorySerializer)
+    async def handle_chat_history(self, data, ref):
+        """Anyone watching may page: a reply to the asker (streams.events.ChatPage), never an event."""
+        page = await run(messages_page)(policy=STREAM_CHAT, context=self.channel, after_id=data.get("after_id"),
+                                        before_id=data.get("before_id"))
+        await self.send_json(chat_page(page, ref=ref))

@@ -16,3 +16,7 @@ class StreamError(StrEnum):
     NOT_LIVE = "stream_not_live"
     STREAM_KEY_NOT_FOUND = "channel_stream_key_not_found"
     IMAGE_INVALID = "image_invalid"  # not an image we take, or too large; extra.field
+    SIGN_IN_TO_CHAT = "stream_chat_sign_in"  # anonymous viewers read the chat; posting and reacting need an account
+    CHAT_NOT_LIVE = "stream_chat_not_live"  # the channel has no live stream to chat in
+    MODERATOR_INVALID = "channel_moderator_invalid"  # the owner, or not a user; extra.handle
+    ALERT_INVALID = "stream_alert_invalid"

@@ -7,9 +7,11 @@ make it re-read the stream's rights. Followers hear of a go-live on their own ``
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
-from config.event_schema import emits
+from accounts.events import UserSummary, user_summary
+from chat.events import ChatState
+from config.event_schema import emits, iso
 
 
 def stream_group(stream_id: int) -> str:
@@ -18,6 +20,11 @@ def stream_group(stream_id: int) -> str:
 
 def stream_relay_group(stream_id: int) -> str:
     return f"stream.{stream_id}.relay"
+
+
+def channel_chat_group(channel_id: int) -> str:
+    """A channel's live chat (and alerts): every stream socket of the channel's streams joins it."""
+    return f"channel.{channel_id}.chat"
 
 
 class ChannelBrief(TypedDict):
@@ -58,6 +65,7 @@ class StreamHello(TypedDict):
     stream: StreamState
     viewers: Viewers
     me: Me
+    chat: ChatState  # chat.selectors.chat_snapshot: recent history, the pin, the modes, my badges and restriction
 
 
 def _iso(value) -> str | None:
@@ -111,3 +119,72 @@ class ChannelLive(TypedDict):
 def channel_live(stream) -> ChannelLive:
     """To each follower's ``user.<id>``: a channel they follow went live."""
     return {"type": "streams.channel", "op": "live", "stream": stream_state(stream)}
+
+
+# -- live chat (streams.chat_policy, streams.live_chat) ---------------------------------------------
+class StreamChatMessage(TypedDict):
+    id: int
+    author: UserSummary
+    body: str  # "" once deleted
+    badges: list[str]  # chat.policy.Badge values, the author's when they posted
+    created_at: str
+    is_deleted: bool
+
+
+def chat_message_payload(message) -> StreamChatMessage:
+    return {"id": message.pk, "author": user_summary(message.author), "body": "" if message.deleted_at else message.body,
+            "badges": message.badges, "created_at": iso(message.created_at), "is_deleted": message.deleted_at is not None}
+
+
+class ChatCreated(TypedDict):
+    type: Literal["streams.chat"]
+    op: Literal["created"]
+    message: StreamChatMessage
+
+
+class ChatDeleted(TypedDict):
+    type: Literal["streams.chat"]
+    op: Literal["deleted"]
+    id: int
+
+
+@emits
+def chat_created(message) -> ChatCreated:
+    return {"type": "streams.chat", "op": "created", "message": chat_message_payload(message)}
+
+
+@emits
+def chat_deleted(message) -> ChatDeleted:
+    return {"type": "streams.chat", "op": "deleted", "id": message.pk}
+
+
+class ChatPage(TypedDict):
+    """The reply to `chat.history` (a page of older messages, or those after a reconnect), to the asker only."""
+
+    type: Literal["history"]
+    ref: Any
+    messages: list[StreamChatMessage]
+
+
+def chat_page(messages, *, ref) -> ChatPage:
+    return {"type": "history", "ref": ref, "messages": [chat_message_payload(m) for m in messages]}
+
+
+class Alert(TypedDict):
+    kind: Literal["donation", "subscription"]
+    actor: UserSummary | None  # null: anonymous
+    amount_minor: int | None  # in the currency's minor unit (cents)
+    currency: str | None  # ISO 4217
+    message: str
+    created_at: str
+
+
+class AlertShown(TypedDict):
+    type: Literal["streams.alert"]
+    op: Literal["shown"]
+    alert: Alert
+
+
+@emits
+def alert_shown(alert: Alert) -> AlertShown:
+    return {"type": "streams.alert", "op": "shown", "alert": alert}

@@ -1,4 +1,4 @@
-"""Creator channels, their followers and moderators, their stream keys, and their live streams."""
+"""Creator channels, their followers and moderators, their stream keys, their live streams and live chat."""
 
 import uuid
 
@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from chat.models import AbstractMessage
 from media_relay.models import AbstractStreamKey
 
 NAME_MAX = 60
@@ -78,11 +79,17 @@ class ChannelFollow(models.Model):
         return f"{self.user_id} follows {self.channel_id}"
 
 
+class ChannelRole(models.TextChoices):
+    MODERATOR = "moderator", "Moderator"
+    VIP = "vip", "VIP"  # a badge in chat, no powers
+
+
 class ChannelModerator(models.Model):
-    """Someone the owner appointed to moderate the channel's chat and stage."""
+    """Someone the owner appointed: a moderator (the channel's chat and stage) or a VIP (a chat badge only)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="moderators")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_channels")
+    role = models.CharField(max_length=10, choices=ChannelRole.choices, default=ChannelRole.MODERATOR)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -158,3 +165,15 @@ class Stream(models.Model):
         if self.started_at is None:
             return None
         return int(((self.ended_at or timezone.now()) - self.started_at).total_seconds())
+
+
+class StreamChatMessage(AbstractMessage):
+    """A message in a channel's live chat (streams.chat_policy): the chat, like its bans and modes, belongs to
+    the channel and carries over from one stream to the next. `badges` are the author's when they posted
+    (chat.policy.Badge values), so history pages need no query per author."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="chat_messages")
+    badges = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "-id"], name="stream_chat_channel_id")]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from accounts.models import DeviceSession, User
+from chat.models import ChatRestriction, RestrictionKind
 from config.audience import Figures, figures
 from config.errors import NotFoundError
 from media_relay.relay_settings import relay_token_secret
@@ -16,9 +19,10 @@ from media_relay.sfu.tokens import session_fingerprint
 
 from .errors import StreamError
 from .events import stream_group
-from .models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
+from .models import Channel, ChannelFollow, ChannelModerator, ChannelStreamKey, Stream, StreamStatus
 
 RELAY_ROOM_PREFIX = "stream-"
+CHAT_CONTEXT_KIND = "channel"  # streams.chat_policy.STREAM_CHAT.kind: a channel's chat moderation rows
 HOST_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE, Action.PUBLISH_AUDIO, Action.PUBLISH_VIDEO,
                                          Action.MUTE_OTHERS, Action.KICK))
 VIEWER_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE))
@@ -51,6 +55,11 @@ def channel_follow_get(*, user: User, channel: Channel) -> ChannelFollow | None:
 
 def channel_follower_count(*, channel: Channel) -> int:
     return ChannelFollow.objects.filter(channel=channel).count()
+
+
+def channel_moderators(*, channel: Channel) -> QuerySet[ChannelModerator]:
+    """Its chat moderators, oldest appointment first. One query."""
+    return channel.moderators.select_related("user").order_by("created_at", "id")
 
 
 def channel_live_stream(*, channel: Channel) -> Stream | None:
@@ -143,6 +152,7 @@ class StreamMediaRights:
     owner: str = ""  # the owner's user id, as a relay peer id
     owner_session: str = ""  # the fingerprint of the owner's signed-in session, "" if none
     has_live_key: bool = False
+    banned: frozenset[str] = frozenset()  # users banned from the channel's chat (peer ids): they never publish
     recording_id: int | None = None  # streams are not recorded by the relay (VODs: their own issue)
 
     def perms_for(self, peer_id: str, *, session: str = "") -> frozenset[str]:
@@ -154,6 +164,7 @@ class StreamMediaRights:
             if is_whip_peer(peer_id) and not self.has_live_key:
                 return frozenset()  # a WHIP publisher whose key was revoked
             return HOST_PERMS
+        # A stage guest (streams.stage) publishes too, unless banned: a banned viewer watches, never publishes.
         return frozenset() if is_whip_peer(peer_id) else VIEWER_PERMS
 
     def knows(self, peer_id: str, session: str) -> bool:
@@ -163,16 +174,21 @@ class StreamMediaRights:
 
 
 def stream_media_rights(*, stream_id: int) -> StreamMediaRights:
-    """One query: the stream, its owner's signed-in session and whether the channel has a live key."""
+    """One query: the stream, its owner's signed-in session, whether the channel has a live key and who is
+    banned from its chat (streams.chat_policy: the context is the channel)."""
+    banned = ChatRestriction.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), context_kind=CHAT_CONTEXT_KIND,
+        context_id=OuterRef("channel_id"), kind=RestrictionKind.BAN).values("user_id")
     live_key = ChannelStreamKey.objects.filter(channel=OuterRef("channel_id"), revoked_at__isnull=True)
     session = DeviceSession.objects.filter(user=OuterRef("channel__owner_id")).order_by("-pk").values("session_key")[:1]
     stream = (
         Stream.objects.filter(pk=stream_id).only("status", "channel__owner_id").select_related("channel")
-        .annotate(has_live_key=Exists(live_key), session_key=Subquery(session)).first()
+        .annotate(has_live_key=Exists(live_key), session_key=Subquery(session), banned=ArraySubquery(banned)).first()
     )
     if stream is None or stream.status != StreamStatus.LIVE:
         return StreamMediaRights(stream_id=stream_id, is_open=False)
     return StreamMediaRights(
         stream_id=stream_id, is_open=True, owner=str(stream.channel.owner_id), has_live_key=stream.has_live_key,
+        banned=frozenset(str(user_id) for user_id in stream.banned),
         owner_session=session_fingerprint(stream.session_key, secret=relay_token_secret()) if stream.session_key else "",
     )

@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("live/", views.browse, name="live"),
     path("c/<slug:slug>/", views.channel_page, name="channel"),
+    path("c/<slug:slug>/overlay/", views.channel_overlay, name="channel-overlay"),
     path("s/<int:stream_id>/", views.stream_page, name="stream"),
     path("studio/", views.studio, name="studio"),
     path("studio/channel/", views.studio_channel_create, name="studio-channel-create"),

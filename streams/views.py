@@ -36,6 +36,7 @@ def _watch_context(request, stream):
         "stream": stream, "channel": stream.channel,
         "watch": json.dumps({
             "stream_id": stream.pk, "status": stream.status,
+            "user_id": request.user.pk if request.user.is_authenticated else None,
             "me": selectors.stream_capabilities(stream=stream, user=request.user),
             "playback": stream_playback(stream=stream),
         }),
@@ -61,6 +62,18 @@ def channel_page(request, slug):
     return render(request, "streams/channel.html", context)
 
 
+def channel_overlay(request, slug):
+    """/c/<slug>/overlay/: the channel's alerts for an OBS browser source (public, like the channel page)."""
+    try:
+        channel = selectors.channel_get(slug=slug)
+    except NotFoundError as err:
+        raise Http404(err.message) from err
+    live = selectors.channel_live_stream(channel=channel)
+    return render(request, "streams/overlay.html", {
+        "channel": channel, "overlay": json.dumps({"stream_id": live.pk if live else None}),
+    })
+
+
 def stream_page(request, stream_id):
     try:
         stream = selectors.stream_get(stream_id=stream_id)
@@ -77,7 +90,7 @@ def studio(request):
     live = selectors.channel_live_stream(channel=channel)
     key = selectors.channel_stream_key_live(channel=channel)
     data = {
-        "slug": channel.slug, "channel_name": channel.name,
+        "slug": channel.slug, "channel_name": channel.name, "user_id": request.user.pk,
         "live_stream_id": live.pk if live else None,
         "live_title": live.title if live else "",
         "whip_url": channel_whip_url(channel=channel),

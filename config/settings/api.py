@@ -48,6 +48,7 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "rooms.sources.SourceKind",
         "TaskKindEnum": "gamification.rules.TaskKind",
         "StreamStatusEnum": "streams.models.StreamStatus",
+        "ChannelRoleEnum": "streams.models.ChannelRole",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_error_codes"],
 }

@@ -1,6 +1,6 @@
 // A stream's socket (/ws/stream/<id>/, docs/realtime.md "Streams"): the hello, viewer counts (at most
 // one a second) and the stream going live / ending. Anonymous viewers are welcome; an ended stream
-// closes the socket with 4410 and we stop there.
+// closes the socket with 4410 and we stop there. The live chat (stream_chat.js) listens on the same socket.
 
 import { Realtime } from "./realtime.js";
 

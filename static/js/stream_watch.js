@@ -13,6 +13,7 @@
 import { api } from "./api.js";
 import { LiveHlsPlayer } from "./hls_player.js";
 import { VoiceClient } from "./media_relay.js";
+import { mountStreamChat } from "./stream_chat.js";
 import { openStreamSocket } from "./stream_socket.js";
 import { toast } from "./toast.js";
 
@@ -109,7 +110,7 @@ function setupPlayer(root) {
     event.currentTarget.textContent = video.muted ? "Unmute" : "Mute";
   });
 
-  openStreamSocket(watch.stream_id, {
+  const socket = openStreamSocket(watch.stream_id, {
     onHello: (hello) => {
       $("#viewer-count").textContent = hello.viewers.current;
       if (hello.stream.status === "live") play();
@@ -119,6 +120,8 @@ function setupPlayer(root) {
     onUpdated: (stream) => { const title = $("#stream-title"); if (title) title.textContent = stream.title; },
     onEnded: () => { setStatus("ended", "Ended"); setMode("ended", "Ended"); stop("This stream has ended."); },
   });
+  const chat = $("#stream-chat");
+  if (chat) mountStreamChat(chat, socket, { userId: watch.user_id });
   if (watch.status === "ended") stop("This stream has ended.");
   if (watch.status === "live") play(); // no need to wait for the socket's hello: the first frame comes sooner
 }

@@ -1,9 +1,11 @@
 // The studio (/studio/): camera, microphone and screen share with a preview and device pickers; Go live /
 // End stream (confirmed); the channel's WHIP key for OBS; stream health from WebRTC stats. What the host
-// may do arrives as data (data-studio: can_go_live, can_end); the server decides, we only ask.
+// may do arrives as data (data-studio: can_go_live, can_end); the server decides, we only ask. While live,
+// the channel's chat (stream_chat.js, the host moderates) and the channel's moderators (appoint by @handle).
 
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
+import { mountStreamChat } from "./stream_chat.js";
 import { openStreamSocket } from "./stream_socket.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -83,13 +85,41 @@ async function publish() {
   client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${streamId}/media-token/`), p2p: false });
   client.addEventListener("state", ({ detail }) => { if (detail.state === "closed" && detail.reason) fail(new Error(`Relay: ${detail.reason}`)); });
   await client.start({ publish: true, video: true, microphone: local });
+  openSocket();
+  watchHealth();
+}
+
+function openSocket() {
+  if (socket && !socket.stopped) return;
   socket = openStreamSocket(streamId, {
     onHello: (hello) => { $("#health-viewers").textContent = hello.viewers.current; },
     onViewers: (current) => { $("#health-viewers").textContent = current; },
     onEnded: () => finish(),
   });
-  watchHealth();
+  mountStreamChat($("#stream-chat"), socket, { userId: data.user_id });
 }
+
+async function loadModerators() {
+  const rows = await api("GET", `/api/v1/channels/${data.slug}/moderators/`);
+  $("#moderator-list").replaceChildren(...rows.map((row) => {
+    const item = document.createElement("li");
+    const remove = Object.assign(document.createElement("button"), { type: "button", className: "btn btn-sm", textContent: "Remove" });
+    remove.addEventListener("click", async () => {
+      try { await api("DELETE", `/api/v1/channels/${data.slug}/moderators/${row.user.id}/`); await loadModerators(); } catch (error) { fail(error); }
+    });
+    item.append(`@${row.user.handle} (${row.role === "vip" ? "VIP" : "moderator"}) `, remove);
+    return item;
+  }));
+}
+
+$("#moderator-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    await api("POST", `/api/v1/channels/${data.slug}/moderators/`, { handle: $("#moderator-handle").value.trim(), role: $("#moderator-role").value });
+    $("#moderator-handle").value = "";
+    await loadModerators();
+  } catch (error) { fail(error); }
+});
 
 function watchHealth() {
   let last = null;
@@ -177,4 +207,6 @@ $("#whip-url").value = data.whip_url;
 renderKey(data.key_prefix);
 render(Boolean(data.live_stream_id));
 if (data.live_stream_id) $("#go-live").hidden = false; // live from elsewhere: the button resumes the camera here
+if (data.live_stream_id) openSocket(); // the chat, live from OBS too
+loadModerators().catch(fail);
 startPreview().catch(fail);

@@ -1,6 +1,18 @@
 from rest_framework import serializers
 
-from ..models import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, Category, Channel, Stream, StreamStatus
+from accounts.api.serializers import UserSummarySerializer
+
+from ..models import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    TITLE_MAX,
+    Category,
+    Channel,
+    ChannelModerator,
+    ChannelRole,
+    Stream,
+    StreamStatus,
+)
 from ..playback import stream_hls_url
 
 
@@ -120,3 +132,17 @@ class ChannelStreamKeySerializer(serializers.Serializer):
     key = serializers.CharField(help_text="OBS: Bearer Token. Shown once; only its hash is stored.")
     prefix = serializers.CharField(help_text="The key's first characters, to recognise it.")
     created_at = serializers.DateTimeField()
+
+
+class ChannelModeratorSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer()
+
+    class Meta:
+        model = ChannelModerator
+        fields = ["user", "role", "created_at"]
+
+
+class ChannelModeratorAddSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=40, help_text="@handle of the user to appoint")
+    role = serializers.ChoiceField(choices=ChannelRole.choices, default=ChannelRole.MODERATOR,
+                                   help_text="moderator: moderates the chat; vip: a badge only")

@@ -11,13 +11,15 @@ from config.errors import ErrorSerializer, NotFoundError
 from media_relay.api.serializers import RelayGrantSerializer
 from media_relay.api.views import StreamKeyThrottle
 
-from .. import selectors, services
+from .. import live_chat, selectors, services
 from ..errors import StreamError
 from ..models import Channel, Stream
 from ..playback import stream_hls_request
 from ..stream_keys import channel_stream_key_create, channel_stream_key_revoke, channel_whip_url
 from .serializers import (
     ChannelCreateSerializer,
+    ChannelModeratorAddSerializer,
+    ChannelModeratorSerializer,
     ChannelSerializer,
     ChannelStreamKeySerializer,
     ChannelUpdateSerializer,
@@ -223,3 +225,27 @@ class StreamHlsView(APIView):
     def post(self, request, stream_id):
         stream = selectors.stream_get(stream_id=stream_id)
         return Response(StreamPlaybackSerializer(stream_hls_request(stream=stream)).data)
+
+
+class ChannelModeratorListView(APIView):
+    @extend_schema(request=None, responses={200: ChannelModeratorSerializer(many=True), 403: ERROR},
+                   summary="Your channel's chat moderators")
+    def get(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        services.channel_owner_require(channel=channel, actor=request.user)
+        return Response(ChannelModeratorSerializer(selectors.channel_moderators(channel=channel), many=True).data)
+
+    @extend_schema(request=ChannelModeratorAddSerializer, responses={201: ChannelModeratorSerializer, 400: ERROR, 403: ERROR},
+                   summary="Appoint a chat moderator of your channel (by @handle)")
+    def post(self, request, slug):
+        channel = selectors.channel_get(slug=slug)
+        row = live_chat.channel_moderator_add(actor=request.user, channel=channel,
+                                              **parse(ChannelModeratorAddSerializer, request))
+        return Response(ChannelModeratorSerializer(row).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelModeratorDetailView(APIView):
+    @extend_schema(request=None, responses={204: None, 403: ERROR, 404: ERROR}, summary="Remove a chat moderator")
+    def delete(self, request, slug, user_id):
+        live_chat.channel_moderator_remove(actor=request.user, channel=selectors.channel_get(slug=slug), user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.services.tokens import api_token_create
 from media_relay.models import HlsOutput
-from streams.models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
+from streams.models import Channel, ChannelFollow, ChannelModerator, ChannelStreamKey, Stream, StreamStatus
 from streams.services import stream_end, stream_schedule
 from streams.stream_keys import channel_stream_key_create
 from tests.accounts.factories import UserFactory
@@ -126,6 +126,22 @@ def check_ended(w, role, response):
     assert Stream.objects.get(pk=w.live.pk).status == StreamStatus.ENDED
 
 
+def appoint_otto(w):
+    ChannelModerator.objects.create(channel=w.channel, user=w.other)
+
+
+def check_moderators(w, role, response):
+    assert [row["user"]["handle"] for row in response.json()] == ["otto"]
+
+
+def check_appointed(w, role, response):
+    assert response.json()["user"]["handle"] == "otto" and ChannelModerator.objects.filter(user=w.other).exists()
+
+
+def check_removed(w, role, response):
+    assert not ChannelModerator.objects.exists()
+
+
 def check_grant(w, role, response):
     assert response.json()["room"] == f"stream-{w.live.pk}"
     assert ("publish_video" in response.json()["perms"]) == as_owner(role)
@@ -152,6 +168,12 @@ CASES = [
     Case("api-channel-stream-key", "post", C + "/stream-key/", expect(owner=201, other=403), check=check_key),
     Case("api-channel-stream-key", "delete", C + "/stream-key/", expect(owner=204, other=403),
          check=check_key_revoked),
+    Case("api-channel-moderators", "get", C + "/moderators/", expect(owner=200, other=403), setup=appoint_otto,
+         check=check_moderators),
+    Case("api-channel-moderators", "post", C + "/moderators/", expect(owner=201, other=403), data={"handle": "@otto"},
+         check=check_appointed),
+    Case("api-channel-moderator", "delete", C + "/moderators/{w.other.pk}/", expect(owner=204, other=403),
+         setup=appoint_otto, check=check_removed),
     Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=201, other=403), data={"title": "Again"},
          setup=end_the_live_stream, check=check_live),
     Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=409, other=403), data={"title": "Twice"},
@@ -174,6 +196,7 @@ def olive_state(w) -> dict:
         "channel": list(Channel.objects.filter(pk=w.channel.pk).values_list("name", "description", "slug")),
         "streams": sorted(Stream.objects.filter(channel=w.channel).values_list("pk", "title", "status")),
         "keys": sorted(ChannelStreamKey.objects.filter(channel=w.channel).values_list("pk", "revoked_at")),
+        "moderators": sorted(ChannelModerator.objects.filter(channel=w.channel).values_list("user_id", flat=True)),
     }
 
 

@@ -60,7 +60,7 @@ def test_a_live_channel_page_holds_the_player_and_what_the_viewer_may_do(alice, 
     page = Client().get("/c/alice/")
     assert page.status_code == 200
     watch = json.loads(page.context["watch"])
-    assert watch == {"stream_id": stream.pk, "status": "live",
+    assert watch == {"stream_id": stream.pk, "status": "live", "user_id": None,
                      "me": {"is_owner": False, "can_go_live": False, "can_end": False, "can_chat": False},
                      "playback": {"mode": "webrtc", "hls_url": None, "webrtc_timeout_ms": 8000}}
     assert b'id="stream-video"' in page.content and b"Sign in to follow" in page.content
@@ -87,6 +87,18 @@ def test_the_studio_creates_a_channel_then_hands_the_page_its_capabilities(alice
     assert not Channel.objects.exists() and b"slug" in refused.content
     client.post("/studio/channel/", {"name": "Alice live", "slug": "alice", "category": "music"})
     studio = json.loads(client.get("/studio/").context["studio"])
-    assert studio == {"slug": "alice", "channel_name": "Alice live", "live_stream_id": None, "live_title": "",
+    assert studio == {"slug": "alice", "channel_name": "Alice live", "user_id": alice.pk, "live_stream_id": None, "live_title": "",
                       "whip_url": f"{settings.SITE_URL}/whip/c/alice", "key_prefix": None, "can_go_live": True,
                       "can_end": False}
+
+
+def test_the_watch_page_has_the_chat_and_the_overlay_page_points_at_the_live_stream(alice):
+    channel = ChannelFactory(owner=alice, slug="alice")
+    client = Client()
+    offline = client.get("/c/alice/overlay/")
+    assert offline.status_code == 200 and json.loads(offline.context["overlay"]) == {"stream_id": None}
+    stream = live_stream(channel)
+    assert json.loads(client.get("/c/alice/overlay/").context["overlay"]) == {"stream_id": stream.pk}
+    assert b"site-header" not in client.get("/c/alice/overlay/").content  # a bare page for OBS
+    assert b'id="stream-chat"' in client.get(f"/s/{stream.pk}/").content
+    assert client.get("/c/nobody/overlay/").status_code == 404
