@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('streams', '0001_channels_streams'),
+        ('streams', '0003_channel_role_vip'),
     ]
 
     operations = [
