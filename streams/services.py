@@ -43,6 +43,7 @@ from .models import (
     StreamStatus,
 )
 from .notification_kinds import NotificationKind
+from .room_source import stream_rooms_end
 from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
@@ -319,6 +320,7 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         event = events.stream_changed(stream, op="ended")
         publish_on_commit(events.stream_relay_group(stream.pk), event)
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)
+        transaction.on_commit(partial(stream_rooms_end, stream.pk))  # watch-party rooms: "Stream ended"
     return stream
 
 
