@@ -84,11 +84,11 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
 
 
 def playback_duration_report(*, user: User, room: Room, duration: float) -> None:
-    """A player learned the media's length; the first report for a source sticks."""
+    """A player learned the media's length; the first report for a source sticks (a live stream has none)."""
     with transaction.atomic():
         room = _lock(room)
         member_require(room=room, user=user)
-        if room.duration is None and 0 < duration < MAX_POSITION:
+        if room.duration is None and 0 < duration < MAX_POSITION and room.source_kind != SourceKind.LIVE:
             save_state(room, room.playback.with_duration(time.time(), duration))
 
 
