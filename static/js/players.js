@@ -357,9 +357,10 @@ export class LivePlayer extends HlsPlayer {
     return { ...super.hlsConfig(), liveSyncDurationCount: LIVE_EDGE_SEGMENTS, manifestLoadPolicy: policy, playlistLoadPolicy: policy };
   }
 
-  /** Where the live edge is now (seconds on the media timeline), or null before the playlist loaded. */
+  /** Where the live edge is now (seconds on the media timeline); null before a live playlist loaded. */
   liveEdge() {
-    return this.hls?.liveSyncPosition ?? null;
+    if (!this.hls?.latestLevelDetails?.live) return null;
+    return this.hls.liveSyncPosition ?? null;
   }
 
   /** Seconds behind the live edge (0 before it is known). */
