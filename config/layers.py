@@ -15,7 +15,8 @@ ALLOWED = {
     "guilds": {"config", "accounts", "audit", "chat", "rooms"},
     "media_relay": {"config", "accounts", "audit", "rooms"},
     "gamification": {"config", "accounts", "audit", "rooms", "guilds"},
-    "streams": {"config", "accounts", "audit", "chat", "media_relay"},  # channels, live streams, live chat; rights in the relay
+    # channels, live streams, live chat; rights in the relay; Watch together queues a stream in a room
+    "streams": {"config", "accounts", "audit", "chat", "media_relay", "rooms"},
     "monetization": {"config", "accounts", "audit"},  # placeholder
     # reports, bans and the queue (next issue) read every app's content, so moderation sits on top of them
     "moderation": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay",

@@ -23,6 +23,9 @@ class PlaybackError(StrEnum):
     NO_SOURCE = "no_source"
     NOT_SYNCED = "source_not_synced"
     SOURCE_INVALID = "source_invalid"
+    LIVE_NO_CONTROL = "live_not_controllable"  # pause, seek or rate on a live stream
+    LIVE_SOURCE_NOT_FOUND = "live_source_not_found"
+    LIVE_SOURCE_ENDED = "live_source_ended"
 
 
 class RoomChatError(StrEnum):

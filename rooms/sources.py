@@ -2,10 +2,15 @@
 
 Kinds: youtube, drive (embed; sync what it allows), spotify (audio-only listen-along,
 each listener on their own account), video (direct file), hls (.m3u8), web (any page in a
-sandboxed iframe, chat-only sync). Only http(s) links; never javascript:, data: or file:.
+sandboxed iframe, chat-only sync), live (a live stream of this site, played at its live edge:
+see docs/streams.md "Watch together"). Only http(s) links; never javascript:, data: or file:.
+
+Live sources come from the apps above rooms: each fills ``live_source_resolvers`` in its
+AppConfig.ready (streams: streams.room_source), the way guilds fills selectors.insider_checks.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +34,7 @@ class SourceKind(StrEnum):
     VIDEO = "video"
     HLS = "hls"
     WEB = "web"
+    LIVE = "live"
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,17 @@ class Source:
     url: str
     media_id: str = ""
     start: float = 0.0
+    title: str = ""  # what the link says it is (a live stream's title), when the adder gave none
 
     @property
     def is_synced(self) -> bool:
         """Web pages are shown side by side, not synced; everything else follows the room state."""
         return self.kind != SourceKind.WEB
+
+
+# Each takes a pasted link and returns the live Source it names, None when the link isn't one of its
+# own, or raises ApplicationError (an ended or unknown stream).
+live_source_resolvers: list[Callable[[str], Source | None]] = []
 
 
 def invalid(message: str, url: str) -> ApplicationError:
@@ -74,6 +86,10 @@ def parse_source(raw: str) -> Source:
         raise invalid("Paste a link to a video, song or page.", url)
     if len(url) > MAX_URL_LENGTH:
         raise invalid(f"Links are at most {MAX_URL_LENGTH} characters.", url)
+    for resolve in live_source_resolvers:
+        live = resolve(url)
+        if live is not None:
+            return live
     if url.startswith("spotify:"):
         parts = url.split(":")
         if len(parts) == 3 and parts[1] in SPOTIFY_TYPES and SPOTIFY_ID.match(parts[2]):

@@ -2,7 +2,7 @@
 (media_relay.hls_output), and the stream's HLS switch.
 
 **The decision** (``stream_playback``, a read): WebRTC while the stream's current audience
-(streams.audience) is under ``STREAMS_WEBRTC_VIEWER_CAP``, HLS past it. The page and the API get it as
+(config.audience, streams.selectors.stream_viewers) is under ``STREAMS_WEBRTC_VIEWER_CAP``, HLS past it. The page and the API get it as
 data; the player only adds what it alone can see: its WebRTC transport not connecting within
 ``STREAMS_WEBRTC_TIMEOUT_SECONDS`` (UDP blocked, ICE or DTLS timing out) makes it ask for HLS
 (``stream_hls_request``).
@@ -19,10 +19,9 @@ from django.conf import settings
 from config.errors import ConflictError, GoneError
 from media_relay.hls_output import hls_output_start, hls_output_stop, hls_playlist_url, hls_session_live
 
-from .audience import audience_counts
 from .errors import StreamError
 from .models import Stream, StreamStatus
-from .selectors import relay_room_name
+from .selectors import relay_room_name, stream_viewers
 
 WEBRTC, HLS = "webrtc", "hls"
 ALWAYS, ON_DEMAND = "always", "on_demand"
@@ -39,7 +38,7 @@ def stream_playback(*, stream: Stream) -> dict:
     ``webrtc_timeout_ms`` (the player's fallback)."""
     live = stream.status == StreamStatus.LIVE
     cap = settings.STREAMS_WEBRTC_VIEWER_CAP
-    current = audience_counts(stream_id=stream.pk)[0] if live and cap else 0
+    current = stream_viewers(stream=stream).current if live and cap else 0
     return {
         "mode": HLS if cap and current >= cap else WEBRTC,
         "hls_url": stream_hls_url(stream_id=stream.pk) if live else None,
@@ -55,14 +54,19 @@ def stream_hls_request(*, stream: Stream) -> dict:
         raise GoneError(StreamError.STREAM_ENDED, "This stream has ended.")
     if stream.status != StreamStatus.LIVE:
         raise ConflictError(StreamError.NOT_LIVE, "This stream is not live yet.")
-    hls_output_start(relay_room=relay_room_name(stream.pk))
+    stream_hls_on(stream_id=stream.pk)
     return {**stream_playback(stream=stream), "mode": HLS}
+
+
+def stream_hls_on(*, stream_id: int) -> None:
+    """The stream's relay room written as HLS (a viewer or a watch-party room needs it); already on: nothing changes."""
+    hls_output_start(relay_room=relay_room_name(stream_id))
 
 
 def stream_hls_went_live(*, stream: Stream) -> None:
     """Called by stream_go_live in its transaction: HLS on from the start when STREAMS_HLS says always."""
     if settings.STREAMS_HLS == ALWAYS:
-        hls_output_start(relay_room=relay_room_name(stream.pk))
+        stream_hls_on(stream_id=stream.pk)
 
 
 def stream_hls_ended(*, stream: Stream) -> None:

@@ -44,6 +44,7 @@ from .models import (
 )
 from .notification_kinds import NotificationKind
 from .playback import stream_hls_ended, stream_hls_went_live
+from .room_source import stream_rooms_end
 from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name, stream_viewers
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
@@ -321,6 +322,7 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         publish_on_commit(events.stream_relay_group(stream.pk), event)
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)
         transaction.on_commit(partial(forget, events.stream_group(stream.pk)))  # kept on the row now
+        transaction.on_commit(partial(stream_rooms_end, stream.pk))  # watch-party rooms: "Stream ended"
     return stream
 
 

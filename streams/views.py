@@ -5,8 +5,9 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -14,10 +15,11 @@ from config.errors import ApplicationError, NotFoundError
 from media_relay.errors import MediaError
 from media_relay.relay_kinds import relay_room_parse
 from media_relay.services import relay_whip_url
+from rooms.services.membership import room_create
 
 from . import selectors, services
 from .models import Category, StreamStatus
-from .playback import stream_playback
+from .playback import stream_hls_url, stream_playback
 from .stream_keys import channel_key_authenticate, channel_key_publish, channel_whip_url
 
 
@@ -80,6 +82,35 @@ def stream_page(request, stream_id):
     except NotFoundError as err:
         raise Http404(err.message) from err
     return render(request, "streams/watch.html", _watch_context(request, stream))
+
+
+def stream_live_playlist(request, stream_id):
+    """The stable address a watch-party room plays (streams.room_source): a redirect to the relay's current
+    HLS session; 404 (retry soon) until the relay has written one, or once the stream ended."""
+    url = stream_hls_url(stream_id=stream_id)
+    if url is None:
+        response = HttpResponse("No live playlist yet.", status=404, content_type="text/plain")
+        response["Retry-After"] = "2"
+        return response
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def stream_watch_together(request, stream_id):
+    """The watch page's "Watch together": a new watch-party room with the stream playing, then go there."""
+    try:
+        stream = selectors.stream_get(stream_id=stream_id)
+        room = room_create(creator=request.user, name=f"Watching {stream.channel.name}"[:60],
+                           source_url=reverse("stream", args=[stream.pk]))
+    except NotFoundError as err:
+        raise Http404(err.message) from err
+    except ApplicationError as err:
+        messages.error(request, err.message)
+        return redirect("stream", stream_id=stream_id)
+    return redirect("room", code=room.code)
 
 
 @login_required

@@ -27,7 +27,7 @@ from ..selectors import (
     with_summary,
 )
 from ..signals import room_closed, room_joined
-from ..sources import parse_source
+from ..sources import SourceKind, parse_source
 from .playback import playback_release_hold, resume_if_ready
 from .watch import watch_session_end
 
@@ -78,7 +78,8 @@ def room_create(*, creator: User, name: str, kind: str = RoomKind.WATCH, source_
     if source_url:
         source = parse_source(source_url)
         room.source_kind, room.source_url, room.source_media_id = source.kind, source.url, source.media_id
-        room.position = source.start
+        room.source_title, room.position = source.title[:200], source.start
+        room.is_playing = source.kind == SourceKind.LIVE  # a live stream is on already; anything else waits for play
     room.position_at = time.time()
     with transaction.atomic():
         room.save()

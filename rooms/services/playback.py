@@ -10,12 +10,13 @@ from config.realtime import publish_on_commit
 
 from .. import events
 from ..errors import PlaybackError, RoomError
-from ..models import Room, RoomMember
+from ..models import QueueItem, Room, RoomMember
 from ..selectors import can_control_playback, member_require
-from ..sources import Source, parse_source
+from ..sources import Source, SourceKind, parse_source
 from ..sync import MAX_POSITION, MAX_RATE, MIN_RATE, PlaybackState
 
 ENDED_TOLERANCE = 2.0  # seconds: a client's "ended" may arrive a little before the server's clock agrees
+LIVE_REFUSED = ("pause", "seek", "rate")  # a live stream plays at its live edge, for everyone
 
 
 def _lock(room: Room) -> Room:
@@ -37,7 +38,8 @@ def save_state(room: Room, state: PlaybackState, *extra_fields: str) -> None:
 
 def load_source(room: Room, source: Source, title: str = "") -> None:
     """Inside the room lock: switch to a new source, playing from its start."""
-    room.source_kind, room.source_url, room.source_media_id, room.source_title = source.kind, source.url, source.media_id, title[:200]
+    room.source_kind, room.source_url, room.source_media_id = source.kind, source.url, source.media_id
+    room.source_title = (title or source.title)[:200]
     room.is_waiting_for_ready = False
     save_state(room, PlaybackState(is_playing=True, position=source.start, at=time.time()),
                 "source_kind", "source_url", "source_media_id", "source_title", "is_waiting_for_ready")
@@ -55,6 +57,10 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
             return room
         if not room.source_url:
             raise ApplicationError(PlaybackError.NO_SOURCE, "Nothing is loaded: add a video first.")
+        if room.source_kind == SourceKind.LIVE and action in LIVE_REFUSED:
+            raise ApplicationError(PlaybackError.LIVE_NO_CONTROL,
+                                   "A live stream plays at its live edge for everyone: it can't be paused, seeked or slowed.",
+                                   {"action": action})
         state = room.playback
         if action == "play":
             state = state.play(now, position)
@@ -78,11 +84,11 @@ def playback_command(*, actor: User, room: Room, action: str, position: float | 
 
 
 def playback_duration_report(*, user: User, room: Room, duration: float) -> None:
-    """A player learned the media's length; the first report for a source sticks."""
+    """A player learned the media's length; the first report for a source sticks (a live stream has none)."""
     with transaction.atomic():
         room = _lock(room)
         member_require(room=room, user=user)
-        if room.duration is None and 0 < duration < MAX_POSITION:
+        if room.duration is None and 0 < duration < MAX_POSITION and room.source_kind != SourceKind.LIVE:
             save_state(room, room.playback.with_duration(time.time(), duration))
 
 
@@ -99,7 +105,7 @@ def member_buffering(*, user: User, room: Room, is_buffering: bool) -> None:
         member.is_buffering = is_buffering
         member.save(update_fields=["is_buffering"])
         member_changed_publish(room, member)
-        if not room.wait_for_ready:
+        if not room.wait_for_ready or room.source_kind == SourceKind.LIVE:  # a live stream doesn't wait
             return
         if is_buffering and room.is_playing:
             room.is_waiting_for_ready = True
@@ -122,19 +128,38 @@ def playback_release_hold(*, room: Room) -> None:
 
 
 def playback_ended(*, user: User, room: Room, source_url: str) -> bool:
-    """A player reached the end. Advance the queue if the server agrees it has ended."""
+    """A player reached the end. Advance the queue if the server agrees it has ended (a live stream's end
+    comes from its app: live_source_end)."""
     from .queue import queue_advance
 
     with transaction.atomic():
         room = _lock(room)
         member_require(room=room, user=user)
         state = room.playback
-        ended = room.source_url == source_url and state.is_playing and (
+        ended = room.source_url == source_url and state.is_playing and room.source_kind != SourceKind.LIVE and (
             state.duration is None or state.position_at(time.time()) >= state.duration - ENDED_TOLERANCE
         )
         if ended:
             queue_advance(room=room)
         return ended
+
+
+def live_source_end(*, media_id: str) -> int:
+    """A live stream ended (its app says so): every room playing it moves on to its next item, or stops
+    on it ("Stream ended": a live item that isn't playing); queued copies of it go. Returns the rooms moved."""
+    from .queue import publish_queue, queue_advance
+
+    moved = 0
+    for room_id in Room.objects.filter(source_kind=SourceKind.LIVE, source_media_id=media_id).values_list("pk", flat=True):
+        with transaction.atomic():
+            room = Room.objects.select_for_update().get(pk=room_id)
+            QueueItem.objects.filter(room=room, kind=SourceKind.LIVE, media_id=media_id).delete()
+            if room.source_kind == SourceKind.LIVE and room.source_media_id == media_id and room.is_playing:
+                queue_advance(room=room)
+                moved += 1
+            else:
+                publish_queue(room)
+    return moved
 
 
 DRIFT_REPORT_STEP_MS = 20  # smaller changes aren't worth telling everyone

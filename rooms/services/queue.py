@@ -46,7 +46,8 @@ def queue_add(*, actor: User, room: Room, url: str, title: str = "") -> QueueIte
             raise ConflictError(QueueError.FULL, f"The queue holds at most {MAX_QUEUE} items.")
         last = QueueItem.objects.filter(room=room).aggregate(last=Max("order"))["last"] or 0
         item = QueueItem.objects.create(room=room, order=last + 1, kind=source.kind, url=source.url,
-                                        media_id=source.media_id, start=source.start, title=title[:200], added_by=actor)
+                                        media_id=source.media_id, start=source.start, title=(title or source.title)[:200],
+                                        added_by=actor)
         publish_queue(room)
         if source.kind == SourceKind.VIDEO:
             from ..tasks import probe_queue_item

@@ -314,7 +314,7 @@ export class HlsPlayer extends VideoPlayer {
     if (this.usedEngine === "native") return super.load(source);
     const Hls = await this.hlsClass();
     if (!Hls || !Hls.isSupported()) throw new Error("This browser can't play HLS streams.");
-    this.hls = new Hls({ maxBufferLength: 30, backBufferLength: 30 });
+    this.hls = new Hls(this.hlsConfig());
     this.hls.on(Hls.Events.ERROR, (_, data) => {
       if (data.fatal) this.emit("error", `The stream can't play (${data.details}).`);
     });
@@ -325,10 +325,60 @@ export class HlsPlayer extends VideoPlayer {
     this.emit("ready");
   }
 
+  hlsConfig() {
+    return { maxBufferLength: 30, backBufferLength: 30 };
+  }
+
   destroy() {
     this.hls?.destroy();
     this.hls = null;
     super.destroy();
+  }
+}
+
+// -- Live: a stream of this site, everyone at its live edge (Watch together, docs/streams.md) -------------
+// The room's state for a live item has no position: hls.js opens at the live edge, and a player further
+// behind it than LIVE_BEHIND_MAX_S (a stall, a backgrounded tab) jumps back. No pause, seek or rate.
+
+export const LIVE_BEHIND_MAX_S = 6;
+const LIVE_EDGE_SEGMENTS = 3; // hls.js's default distance from the newest segment
+const PLAYLIST_RETRY = { maxNumRetry: 15, retryDelayMs: 2000, maxRetryDelayMs: 2000 }; // the relay's first session can take a few seconds
+
+export class LivePlayer extends HlsPlayer {
+  kind = "live";
+  note = "Live: everyone watches at the live edge.";
+
+  engine() {
+    return this.options.engine || "hls.js"; // liveSyncPosition, the same edge in every browser
+  }
+
+  hlsConfig() {
+    const policy = { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: PLAYLIST_RETRY, errorRetry: PLAYLIST_RETRY } };
+    return { ...super.hlsConfig(), liveSyncDurationCount: LIVE_EDGE_SEGMENTS, manifestLoadPolicy: policy, playlistLoadPolicy: policy };
+  }
+
+  /** Where the live edge is now (seconds on the media timeline); null before a live playlist loaded. */
+  liveEdge() {
+    if (!this.hls?.latestLevelDetails?.live) return null;
+    return this.hls.liveSyncPosition ?? null;
+  }
+
+  /** Seconds behind the live edge (0 before it is known). */
+  behindLive() {
+    const edge = this.liveEdge();
+    return edge === null ? 0 : edge - this.currentTime();
+  }
+
+  /** The wall-clock time (ms) of the frame on screen, from EXT-X-PROGRAM-DATE-TIME: the one timeline
+   * two viewers share (each hls.js starts its media timeline where it joined). null without it. */
+  programTimeMs() {
+    const date = this.hls?.playingDate;
+    return date ? date.getTime() : null;
+  }
+
+  goLive() {
+    const edge = this.liveEdge();
+    if (edge !== null) this.seek(edge);
   }
 }
 
@@ -699,7 +749,7 @@ export class WebPlayer extends BasePlayer {
 
 // -- the factory ------------------------------------------------------------------------------------------
 
-const KINDS = { video: VideoPlayer, hls: HlsPlayer, youtube: YouTubePlayer, spotify: SpotifyPlayer, drive: DrivePlayer, web: WebPlayer };
+const KINDS = { video: VideoPlayer, hls: HlsPlayer, live: LivePlayer, youtube: YouTubePlayer, spotify: SpotifyPlayer, drive: DrivePlayer, web: WebPlayer };
 
 export function createPlayer(kind, container, options = {}) {
   const Player = KINDS[kind] || BasePlayer;

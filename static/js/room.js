@@ -4,7 +4,7 @@
 // hello snapshot (rooms.selectors.room_snapshot) and events (rooms/events.py).
 import { api } from "./api.js";
 import { icon } from "./icons.js";
-import { YouTubeInfo, createPlayer, shortcutFor } from "./players.js";
+import { LIVE_BEHIND_MAX_S, YouTubeInfo, createPlayer, shortcutFor } from "./players.js";
 import { Seats, actionRequest, actionsFor } from "./seats.js";
 import { Realtime } from "./realtime.js";
 import { allowRecording, refreshRecording, showRecording } from "./recording.js";
@@ -280,7 +280,8 @@ async function loadSource(source) {
 
 function renderPlayerNote() {
   const player = app.player;
-  const note = player ? player.note : "";
+  const ended = player && player.kind === "live" && app.state && !app.state.is_playing;
+  const note = ended ? "Stream ended" : player ? player.note : "";
   $("#player-note").textContent = note;
   $("#player-note").hidden = !note;
   $("#manual-sync").hidden = !(player && player.kind === "drive");
@@ -317,6 +318,10 @@ function tick() {
   const { player, state } = app;
   renderTime();
   if (!player || !app.playerReady || !state || !state.source) return;
+  if (player.kind === "live") {
+    tickLive(player, state);
+    return;
+  }
   const now = clientNow();
   const expected = expectedPosition(state, app.clock.serverNow(now));
   if (!player.isSyncable || !player.canControl) return;
@@ -374,6 +379,16 @@ function tick() {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A live item: no room position to follow, only the live edge (docs/realtime.md "Live items"). */
+function tickLive(player, state) {
+  if (!state.is_playing) {
+    if (!player.isPaused()) player.pause(); // the stream ended
+    return;
+  }
+  if (player.isPaused()) requestPlay();
+  if (player.behindLive() > LIVE_BEHIND_MAX_S) player.goLive();
+}
 
 /**
  * Line a player up with the playing room without chasing it: pause, seek to where the room will
@@ -642,6 +657,8 @@ function renderControls() {
   toggle.setAttribute("aria-label", playing ? "Pause" : "Play");
   toggle.title = `${playing ? "Pause" : "Play"} (space or k)`;
   for (const id of ["#play-toggle", "#seek-bar", "#rate-select"]) $(id).disabled = !control;
+  const live = Boolean(state && state.source && state.source.kind === "live"); // no pause, seek or rate
+  for (const id of ["#play-toggle", "#seek-bar", "#rate-select", "#time-current", "#time-duration"]) $(id).hidden = live;
   $("#controls-readonly").hidden = control;
   if (!control) showError("#controls-error", ""); // the note above says it once
   $("#shortcuts-help").classList.toggle("can-control", control);

@@ -4,6 +4,7 @@
 import {
   DrivePlayer,
   HlsPlayer,
+  LivePlayer,
   SpotifyPlayer,
   VideoPlayer,
   WebPlayer,
@@ -306,7 +307,7 @@ test("web: javascript: and data: URLs never reach an iframe", async () => {
 });
 
 test("factory: one adapter per source kind", () => {
-  const kinds = { video: VideoPlayer, hls: HlsPlayer, youtube: YouTubePlayer, spotify: SpotifyPlayer, drive: DrivePlayer, web: WebPlayer };
+  const kinds = { video: VideoPlayer, hls: HlsPlayer, live: LivePlayer, youtube: YouTubePlayer, spotify: SpotifyPlayer, drive: DrivePlayer, web: WebPlayer };
   for (const [kind, Player] of Object.entries(kinds)) {
     const player = createPlayer(kind, null, { video: document.createElement("video") });
     assert.ok(player instanceof Player, kind);
@@ -448,6 +449,21 @@ for (const engine of ["hls.js", "native"]) {
     player.destroy();
   });
 }
+
+test("live: always hls.js; no live edge before a live playlist (nor in a VOD one), so nothing to jump to", async () => {
+  const native = Object.assign(document.createElement("video"), { canPlayType: () => "maybe" });
+  assert.equal(new LivePlayer(null, { video: native }).engine(), "hls.js"); // the same live edge everywhere
+  const player = new LivePlayer(box(), { hlsScriptUrl: "/static/vendor/hls.js/hls.min.js" });
+  assert.equal(player.liveEdge(), null);
+  assert.equal(player.behindLive(), 0);
+  assert.equal(player.hlsConfig().liveSyncDurationCount, 3);
+  await player.load({ ...HLS, kind: "live" }); // a VOD playlist: hls.js has no live edge for it
+  assert.equal(player.liveEdge(), null);
+  assert.equal(player.programTimeMs(), null); // no EXT-X-PROGRAM-DATE-TIME in it
+  player.goLive(); // nothing to jump to: stays put
+  assert.equal(player.currentTime(), 0);
+  player.destroy();
+});
 
 // -- volume, metadata, keyboard ---------------------------------------------------------------------------------
 
