@@ -14,8 +14,9 @@ from config.ws import BaseConsumer, CloseCode, PingSerializer, SessionHooks, Tok
 
 from . import selectors, services
 from .audience import TICK_SECONDS, audience_counts, audience_enter, audience_leave, audience_tick_claim
-from .events import stream_group, stream_state
+from .events import stream_group, stream_state, stream_user_group
 from .models import StreamStatus
+from .presence import presence_enter, presence_leave
 
 
 def _hello(stream_id: int, user) -> dict:
@@ -30,6 +31,7 @@ def _hello(stream_id: int, user) -> dict:
 
 class StreamConsumer(BaseConsumer):
     counted = False
+    present = False
     tick: asyncio.Task | None = None
 
     async def connect(self):
@@ -54,11 +56,20 @@ class StreamConsumer(BaseConsumer):
             viewer = f"u{self.user.pk}" if self.user.is_authenticated else f"s{self.session_key or secrets.token_hex(8)}"
             await database_sync_to_async(audience_enter)(stream_id=self.stream_id, viewer=viewer)
             self.counted = True
+        if self.user.is_authenticated:  # their stage invites arrive here; the stage invites current viewers
+            mine = stream_user_group(self.stream_id, self.user.pk)
+            await self.channel_layer.group_add(mine, self.channel_name)
+            self.joined.append(mine)
+            await database_sync_to_async(presence_enter)(stream_id=self.stream_id, user_id=self.user.pk)
+            self.present = True
         await self.send_json(await run(_hello)(self.stream_id, self.user))
         if self.counted:
             await self._count_changed()
 
     async def on_disconnected(self):
+        if self.present:
+            self.present = False
+            await database_sync_to_async(presence_leave)(stream_id=self.stream_id, user_id=self.user.pk)
         if self.counted:
             self.counted = False
             await database_sync_to_async(audience_leave)(stream_id=self.stream_id)

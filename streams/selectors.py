@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
@@ -14,12 +14,14 @@ from media_relay.sfu.peers import PEER_SUFFIX_SEPARATOR, is_whip_peer
 from media_relay.sfu.tokens import session_fingerprint
 
 from .errors import StreamError
-from .models import Channel, ChannelFollow, ChannelStreamKey, Stream, StreamStatus
+from .models import Channel, ChannelFollow, ChannelStreamKey, StageInvite, StageStatus, Stream, StreamStatus
 
 RELAY_ROOM_PREFIX = "stream-"
 HOST_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE, Action.PUBLISH_AUDIO, Action.PUBLISH_VIDEO,
                                          Action.MUTE_OTHERS, Action.KICK))
 VIEWER_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE))
+GUEST_PERMS = VIEWER_PERMS | {str(Action.PUBLISH_AUDIO)}  # a stage guest (streams.stage)
+GUEST_VIDEO_PERMS = GUEST_PERMS | {str(Action.PUBLISH_VIDEO)}  # a guest the host allowed video
 
 
 def relay_room_name(stream_id: int) -> str:
@@ -132,6 +134,7 @@ class StreamMediaRights:
     owner_session: str = ""  # the fingerprint of the owner's signed-in session, "" if none
     has_live_key: bool = False
     recording_id: int | None = None  # streams are not recorded by the relay (VODs: their own issue)
+    guests: dict[str, frozenset[str]] = field(default_factory=dict)  # stage guests' peer ids -> their perms
 
     def perms_for(self, peer_id: str, *, session: str = "") -> frozenset[str]:
         if not self.is_open:
@@ -142,7 +145,9 @@ class StreamMediaRights:
             if is_whip_peer(peer_id) and not self.has_live_key:
                 return frozenset()  # a WHIP publisher whose key was revoked
             return HOST_PERMS
-        return frozenset() if is_whip_peer(peer_id) else VIEWER_PERMS
+        if is_whip_peer(peer_id):
+            return frozenset()
+        return self.guests.get(peer_id.partition(PEER_SUFFIX_SEPARATOR)[0], VIEWER_PERMS)
 
     def knows(self, peer_id: str, session: str) -> bool:
         """Viewers' rights don't depend on who they are: only the owner's session can be newer."""
@@ -151,7 +156,8 @@ class StreamMediaRights:
 
 
 def stream_media_rights(*, stream_id: int) -> StreamMediaRights:
-    """One query: the stream, its owner's signed-in session and whether the channel has a live key."""
+    """Two queries: the stream, its owner's signed-in session and whether the channel has a live key; then
+    its stage guests (streams.stage: audio unless muted, video if the host allowed it)."""
     live_key = ChannelStreamKey.objects.filter(channel=OuterRef("channel_id"), revoked_at__isnull=True)
     session = DeviceSession.objects.filter(user=OuterRef("channel__owner_id")).order_by("-pk").values("session_key")[:1]
     stream = (
@@ -163,4 +169,13 @@ def stream_media_rights(*, stream_id: int) -> StreamMediaRights:
     return StreamMediaRights(
         stream_id=stream_id, is_open=True, owner=str(stream.channel.owner_id), has_live_key=stream.has_live_key,
         owner_session=session_fingerprint(stream.session_key, secret=relay_token_secret()) if stream.session_key else "",
+        guests=stage_guest_perms(stream_id=stream_id),
     )
+
+
+def stage_guest_perms(*, stream_id: int) -> dict[str, frozenset[str]]:
+    seats = StageInvite.objects.filter(stream_id=stream_id, status=StageStatus.ACCEPTED)
+    return {
+        str(user_id): VIEWER_PERMS if muted else GUEST_VIDEO_PERMS if video else GUEST_PERMS
+        for user_id, muted, video in seats.values_list("invitee_id", "muted", "video_allowed")
+    }

@@ -28,6 +28,8 @@ CELERY_BEAT_SCHEDULE = {
     "rooms-sweep": {"task": "rooms.tasks.sweep_rooms", "schedule": 15.0},
     "rooms-close-stale-watch-sessions": {"task": "rooms.tasks.close_stale_watch_sessions", "schedule": 60.0},
     "rooms-expire-match-requests": {"task": "rooms.tasks.expire_match_requests", "schedule": 30.0},
+    "streams-stage-invites-expire": {"task": "streams.tasks.stage_invites_expire", "schedule": 10.0},
+    "streams-polls-close-due": {"task": "streams.tasks.polls_close_due", "schedule": 5.0},
     "guilds-refresh-watch-hours": {"task": "gamification.tasks.refresh_guild_watch_hours", "schedule": crontab(minute=7)},
     "accounts-purge-deactivated": {
         "task": "accounts.tasks.purge_deactivated_accounts",
