@@ -23,7 +23,7 @@ def stream_raid(*, actor: User, stream: Stream, target_slug: str) -> Stream:
     target = channel_live_stream(channel=target_channel)
     if target_channel.pk == stream.channel_id or target is None or target.status != StreamStatus.LIVE:
         raise ApplicationError(StreamError.RAID_INVALID, "Raid another channel that is live now.")
-    url = reverse("stream-watch", args=[target.pk])
+    url = reverse("stream", args=[target.pk])
     with transaction.atomic():
         publish_on_commit(events.stream_group(stream.pk), events.raided(stream_id=stream.pk, target=target, url=url))
         return stream_end(actor=actor, stream=stream)
