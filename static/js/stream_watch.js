@@ -6,6 +6,7 @@
 
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
+import { playStageAudio, setStageAudioMuted, viewerStage } from "./stage.js";
 import { openStreamSocket } from "./stream_socket.js";
 import { toast } from "./toast.js";
 
@@ -20,16 +21,18 @@ function setupPlayer(root) {
   const media = new MediaStream();
   video.srcObject = media;
   let client = null;
+  const voices = $("#stream-audio"); // every publisher's voice (the host's and the stage guests'), one <audio> each
 
   const show = (text) => { overlay.textContent = text; overlay.hidden = !text; };
   const setMode = (name, text) => { mode.dataset.mode = name; mode.textContent = text; };
   const setStatus = (value, text) => { status.dataset.status = value; status.textContent = text; };
 
-  function play() {
+  function play({ microphone = null } = {}) {
     if (client) return;
     setMode("connecting", "Connecting");
     client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${watch.stream_id}/media-token/`), p2p: false });
     client.addEventListener("track", ({ detail }) => {
+      if (detail.kind === "audio") { playStageAudio(voices, detail); return; }
       for (const old of media.getTracks().filter((t) => t.kind === detail.track.kind)) media.removeTrack(old);
       media.addTrack(detail.track);
       video.play().catch(() => {});
@@ -38,7 +41,7 @@ function setupPlayer(root) {
       if (detail.state === "reconnecting") setMode("reconnecting", "Reconnecting");
       if (detail.state === "closed") setMode("closed", "Offline");
     });
-    client.start({ publish: false, video: true }).catch((error) => { client = null; show(error.message || "Could not connect."); });
+    client.start({ publish: Boolean(microphone), video: true, microphone }).catch((error) => { client = null; show(error.message || "Could not connect."); });
   }
 
   function stop(text) {
@@ -51,11 +54,12 @@ function setupPlayer(root) {
 
   video.addEventListener("playing", () => { show(""); setMode("webrtc", "WebRTC · live"); });
   $("#unmute").addEventListener("click", (event) => {
-    video.muted = !video.muted;
-    event.currentTarget.textContent = video.muted ? "Unmute" : "Mute";
+    const muted = voices.dataset.muted !== "true";
+    setStageAudioMuted(voices, muted);
+    event.currentTarget.textContent = muted ? "Unmute" : "Mute";
   });
 
-  openStreamSocket(watch.stream_id, {
+  const socket = openStreamSocket(watch.stream_id, {
     onHello: (hello) => {
       $("#viewer-count").textContent = hello.viewers.current;
       if (hello.stream.status === "live") play();
@@ -66,6 +70,16 @@ function setupPlayer(root) {
     onEnded: () => { setStatus("ended", "Ended"); setMode("ended", "Ended"); stop("This stream has ended."); },
   });
   if (watch.status === "ended") stop("This stream has ended.");
+  const stage = $("#stage");
+  if (stage) {
+    // Taking a seat reconnects to the relay as a publisher (the grant now allows our microphone); leaving it, as a viewer.
+    const restart = (microphone) => { stop(""); play({ microphone }); };
+    viewerStage({
+      streamId: watch.stream_id, userId: stage.dataset.user ? Number(stage.dataset.user) : null, socket,
+      onAccepted: (microphone) => restart(microphone),
+      onLeft: () => restart(null),
+    });
+  }
 }
 
 function setupFollow(box) {

@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
+import { hostStage, playStageAudio } from "./stage.js";
 import { openStreamSocket } from "./stream_socket.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -82,12 +83,14 @@ function render(live) {
 async function publish() {
   client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${streamId}/media-token/`), p2p: false });
   client.addEventListener("state", ({ detail }) => { if (detail.state === "closed" && detail.reason) fail(new Error(`Relay: ${detail.reason}`)); });
+  client.addEventListener("track", ({ detail }) => playStageAudio($("#stage-audio-host"), detail)); // the guests' voices
   await client.start({ publish: true, video: true, microphone: local });
   socket = openStreamSocket(streamId, {
     onHello: (hello) => { $("#health-viewers").textContent = hello.viewers.current; },
     onViewers: (current) => { $("#health-viewers").textContent = current; },
     onEnded: () => finish(),
   });
+  hostStage({ streamId, socket });
   watchHealth();
 }
 
