@@ -10,18 +10,20 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from config.errors import ApplicationError
+from config.fanout import FanoutChannelLayer
 from config.ws import BaseConsumer, CloseCode, PingSerializer, SessionHooks, TokenBucket, handles, run
 
 from . import selectors, services
 from .audience import TICK_SECONDS, audience_counts, audience_enter, audience_leave, audience_tick_claim
+from .errors import StreamError
 from .events import stream_group, stream_state, stream_user_group
 from .models import StreamStatus
 from .presence import presence_enter, presence_leave
 
 
-def _hello(stream_id: int, user) -> dict:
-    stream = selectors.stream_get(stream_id=stream_id)
-    current, _, peak = audience_counts(stream_id=stream_id)
+def _hello(stream, user) -> dict:
+    """The stream as read on connect (one query for the whole handshake), and the counts now."""
+    current, _, peak = audience_counts(stream_id=stream.pk)
     return {
         "type": "hello", "server_time": time.time(), "stream": stream_state(stream),
         "viewers": {"current": current, "peak": max(stream.peak_viewers, peak)},
@@ -47,7 +49,7 @@ class StreamConsumer(BaseConsumer):
             await self.close(code=CloseCode.FORBIDDEN, reason=err.code)
             return
         if stream.status == StreamStatus.ENDED:
-            await self.close(code=CloseCode.GONE, reason="stream_ended")
+            await self.close(code=CloseCode.GONE, reason=StreamError.STREAM_ENDED.value)
             return
         group = stream_group(self.stream_id)
         await self.channel_layer.group_add(group, self.channel_name)
@@ -62,7 +64,9 @@ class StreamConsumer(BaseConsumer):
             self.joined.append(mine)
             await database_sync_to_async(presence_enter)(stream_id=self.stream_id, user_id=self.user.pk)
             self.present = True
-        await self.send_json(await run(_hello)(self.stream_id, self.user))
+        await self.send_json(await database_sync_to_async(_hello)(stream, self.user))
+        if isinstance(self.channel_layer, FanoutChannelLayer):  # events written to the socket directly, as in BaseConsumer
+            self.channel_layer.attach(self.channel_name, self, self.scope)
         if self.counted:
             await self._count_changed()
 

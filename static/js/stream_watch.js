@@ -70,6 +70,7 @@ function setupPlayer(root) {
     onEnded: () => { setStatus("ended", "Ended"); setMode("ended", "Ended"); stop("This stream has ended."); },
   });
   if (watch.status === "ended") stop("This stream has ended.");
+  if (watch.status === "live") play(); // no need to wait for the socket's hello: the first frame comes sooner
   const stage = $("#stage");
   if (stage) {
     // Taking a seat reconnects to the relay as a publisher (the grant now allows our microphone); leaving it, as a viewer.

@@ -12,6 +12,8 @@ from tests.e2e.test_room_sync_journey import sign_in
 
 pytestmark = pytest.mark.e2e
 
+# When the first frame played, in ms since the page's navigation started (printed: the time to first frame).
+FIRST_FRAME = "document.addEventListener('playing', () => { window.__firstFrame ??= performance.now(); }, true)"
 PLAYING = "() => { const v = document.querySelector('#stream-video'); return v && v.videoWidth > 0 && v.currentTime > 0; }"
 
 
@@ -37,10 +39,13 @@ def test_a_host_goes_live_from_the_browser_and_an_anonymous_viewer_watches_until
     assert (stream.status, stream.title) == (StreamStatus.LIVE, "Endgame study")
 
     # an anonymous viewer finds it on /live/ and watches it over WebRTC: the video plays and advances
+    viewer.add_init_script(FIRST_FRAME)
     viewer.goto(f"{base}/live/")
     viewer.click(f'[data-stream="{stream.pk}"]')
     viewer.wait_for_url("**/c/hana/", wait_until="domcontentloaded")
     viewer.wait_for_function(PLAYING, timeout=20_000)
+    print(f"time to first frame (channel page navigation to the first video frame): "
+          f"{viewer.evaluate('window.__firstFrame'):.0f} ms")
     first = viewer.evaluate("document.querySelector('#stream-video').currentTime")
     viewer.wait_for_function(f"document.querySelector('#stream-video').currentTime > {first} + 0.5", timeout=10_000)
     assert viewer.evaluate("document.querySelector('#stream-video').videoWidth") > 0

@@ -1,12 +1,16 @@
 """Channels, follows and the stream life cycle (streams.services), with their refusals and events."""
 
+import io
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Notification
+from accounts.notification_registry import kind_info
 from config.errors import ApplicationError
 from streams import audience, services
 from streams.events import stream_group, stream_relay_group
@@ -181,3 +185,32 @@ def test_an_ended_stream_cannot_be_edited(channel):
     with pytest.raises(ApplicationError) as err:
         services.stream_update(actor=channel.owner, stream=stream, title="New")
     assert err.value.code == "stream_ended"
+
+
+def _upload(data: bytes, name: str = "x.png"):
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def test_avatars_and_banners_are_proven_images_stored_as_webp_and_anything_else_is_refused(channel, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    png = io.BytesIO()
+    Image.new("RGB", (900, 300), "teal").save(png, format="PNG")
+    services.channel_image_set(actor=channel.owner, channel=channel, purpose="banner", upload=_upload(png.getvalue()))
+    channel.refresh_from_db()
+    with Image.open(channel.banner.path) as stored:
+        assert (stored.format, stored.size) == ("WEBP", (1600, 400))
+    for bad in (b"<html><script>alert(1)</script>", b"\x89PNG\r\n\x1a\n" + b"0" * 50):
+        with pytest.raises(ApplicationError) as err:
+            services.channel_image_set(actor=channel.owner, channel=channel, purpose="avatar", upload=_upload(bad))
+        assert (err.value.code, err.value.extra["field"]) == ("image_invalid", "avatar")
+
+
+def test_the_go_live_notification_reads_and_leads_to_the_channel(channel, bob, commit):
+    services.channel_follow(actor=bob, channel=channel)
+    stream = live_stream(channel, title="Endgame")
+    with commit():
+        services.stream_followers_notify(stream_id=stream.pk)
+    note = Notification.objects.get()
+    info = kind_info(note.kind)
+    assert info.text.format(**note.data) == "Alice live is live: Endgame"
+    assert info.url(note.kind, note.data) == "/c/alice/"
