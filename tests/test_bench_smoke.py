@@ -30,6 +30,7 @@ BENCHES = {
                                   r"^\s+5\s+peer socket\.io\s+100\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
+    "stage_invite": (["--smoke"], [rf"^invite: request -> prompt frame\s+{NUMBER}", rf"^ratio invite / round trip \(median\): {NUMBER}x"], True),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
 }
 

@@ -3,6 +3,8 @@ viewers watch; the host invites @bea by handle, Bea's full-screen prompt appears
 fake microphone), and both the host and the other viewer hear her: a remote audio track of hers whose
 received audio energy grows (WebRTC getStats). The host removes her and she leaves everyone's stage."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -13,8 +15,8 @@ from tests.streams.factories import ChannelFactory
 
 pytestmark = pytest.mark.e2e
 
-# The received audio energy of `peer`'s voice in `container` (an <audio> per relay peer, static/js/stage.js).
-ENERGY = """async ([container, peer]) => {
+# The received audio energy (or packets) of `peer`'s voice in `container` (an <audio> per relay peer, static/js/stage.js).
+ENERGY = """async ([container, peer, field = "totalAudioEnergy"]) => {
   const audio = document.querySelector(`${container} audio[data-peer="${peer}"]`);
   if (!audio || !audio.srcObject) return -1;
   const track = audio.srcObject.getAudioTracks()[0];
@@ -22,7 +24,7 @@ ENERGY = """async ([container, peer]) => {
   if (!receiver) return -1;
   return receiver.getStats().then((stats) => {
     let energy = 0;
-    stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "audio") energy += s.totalAudioEnergy || 0; });
+    stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "audio") energy += s[field] || 0; });
     return energy;
   });
 }"""
@@ -75,12 +77,17 @@ def test_the_host_invites_a_viewer_who_accepts_is_heard_by_everyone_then_is_remo
     expect(host.locator("#stage-requests li")).to_have_count(1)
 
     # Bea accepts: she is on everyone's stage and heard by the host and by Cy
+    clicked_at = time.monotonic()
     guest.click("#stage-accept")
+    other.wait_for_function(f"({ENERGY})(['#stream-audio', '{bea.pk}', 'packetsReceived']).then((n) => n > 0)",
+                            timeout=20_000, polling=10)
+    first_packet_s = time.monotonic() - clicked_at
     expect(guest.locator("#stage-prompt")).to_be_hidden()
     expect(other.locator(f"#stage-tiles li[data-user='{bea.pk}']")).to_be_visible(timeout=10_000)
     expect(host.locator("#stage-guests li")).to_have_count(1, timeout=10_000)
     heard(other, "#stream-audio", bea.pk)
     heard(host, "#stage-audio-host", bea.pk)
+    print(f"\naccept to heard (Accept -> Bea's first audio packet at Cy, polled every 10 ms): {first_packet_s * 1000:.0f} ms")
     assert StageInvite.objects.get(invitee=bea).status == StageStatus.ACCEPTED
 
     # the host removes her: off the stage for everyone, her seat ended
