@@ -167,11 +167,12 @@ class PollListView(APIView):
 
 
 class PollVoteView(APIView):
-    @extend_schema(request=PollVoteSerializer, responses={201: None, 409: ERROR, 410: ERROR}, summary="Vote")
+    @extend_schema(request=PollVoteSerializer, responses={204: None, 409: ERROR, 410: ERROR},
+                   summary="Vote (the results follow on the stream socket)")
     def post(self, request, stream_id, poll_id):
         poll = polls.poll_get(stream=selectors.stream_get(stream_id=stream_id), poll_id=poll_id)
         polls.poll_vote(actor=request.user, poll=poll, **parse(PollVoteSerializer, request))
-        return Response(status=status.HTTP_201_CREATED)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PollEndView(APIView):

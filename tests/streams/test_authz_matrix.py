@@ -264,7 +264,7 @@ CASES += [
     Case("api-stream-polls", "get", S + "/polls/", expect(200, owner=200), setup=a_poll, check=check_polls),
     Case("api-stream-polls", "post", S + "/polls/", expect(owner=201, other=403),
          data={"question": "Tea?", "options": ["Yes", "No"], "seconds": 30}, check=check_poll),
-    Case("api-poll-vote", "post", P + "/vote/", expect(owner=201), data={"option": 1}, setup=a_poll,
+    Case("api-poll-vote", "post", P + "/vote/", expect(owner=204), data={"option": 1}, setup=a_poll,
          check=check_voted),
     Case("api-poll-end", "post", P + "/end/", expect(owner=200, other=403), setup=a_poll, check=check_poll_ended),
     Case("api-stream-raid", "post", S + "/raid/", expect(owner=200, other=403), data={"channel": "vera"},
