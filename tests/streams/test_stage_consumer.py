@@ -6,10 +6,12 @@ from unittest import mock
 
 import pytest
 
-from streams import stage
+from config.ws import CloseCode
+from streams import polls, stage
 from streams.models import StageInvite
 from streams.presence import presence_filter
-from tests.sockets import call, drain, frame, login
+from streams.raids import stream_raid
+from tests.sockets import call, closed, drain, frame, login
 
 from .factories import ChannelFactory, live_stream
 from .test_stage import refused
@@ -62,3 +64,36 @@ async def test_presence_follows_the_signed_in_viewers_sockets(sockets, alice, bo
     with refused("stage_not_watching"):
         await call(stage.stage_invite, actor=alice, stream=stream, handle="bob")
     assert not await call(StageInvite.objects.exists)
+
+
+async def events_but_counts(comm, count: int) -> list[dict]:
+    """The next `count` frames that are not viewer counts (those come whenever a second has passed)."""
+    found = []
+    while len(found) < count:
+        if (event := await frame(comm))["type"] != "streams.viewers":
+            found.append(event)
+    return found
+
+
+@pytest.mark.asyncio
+async def test_a_raid_reaches_the_watchers_before_the_stream_closes(sockets, alice, bob):
+    stream = await call(live_stream, await call(ChannelFactory, owner=alice, slug="alice"))
+    target = await call(live_stream, await call(ChannelFactory, owner=bob, slug="bob"))
+    anonymous = await watch(sockets, stream, None)
+    await call(stream_raid, actor=alice, stream=stream, target_slug="bob")
+    raid, ended = await events_but_counts(anonymous, 2)
+    assert (raid["type"], raid["url"], raid["target"]["id"]) == ("streams.raid", f"/s/{target.pk}/", target.pk)
+    assert (ended["type"], ended["op"]) == ("streams.stream", "ended")
+    assert (await closed(anonymous))["code"] == CloseCode.GONE
+
+
+@pytest.mark.asyncio
+async def test_poll_results_reach_the_watchers(sockets, alice, bob):
+    stream = await call(live_stream, await call(ChannelFactory, owner=alice, slug="alice"))
+    viewer = await watch(sockets, stream, None)
+    poll = await call(polls.poll_open, actor=alice, stream=stream, question="Tea?", options=["Yes", "No"], seconds=30)
+    with mock.patch("streams.tasks.poll_results_publish.apply_async"):
+        await call(polls.poll_vote, actor=bob, poll=poll, option=0)
+    await call(polls.poll_results_publish, poll_id=poll.pk)
+    seen = [(e["op"], e["poll"]["counts"]) for e in await drain(viewer) if e["type"] == "streams.poll"]
+    assert seen == [("opened", [0, 0]), ("results", [1, 0])]
