@@ -1,7 +1,8 @@
 """Writes and reads for a stream's polls: 2–5 options, open 15–1,800 s, one open poll per stream (the
 database's partial unique index), one vote per viewer (a unique constraint: of two concurrent votes by one
-viewer exactly one counts). Live results go to the watchers at most once a second per poll
-(streams.tasks.poll_results_publish, claimed through the cache); the final results when it closes. A poll
+viewer exactly one counts). Live results go to the watchers at most twice a second per poll: the first
+vote in a second (claimed through the cache) publishes them at once, and streams.tasks.poll_results_publish
+a second later covers the rest of that second's votes; the final results go out when it closes. A poll
 past its time closes lazily (voting, opening the next) and by the beat job; polls stay with the stream."""
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def poll_vote(*, actor: User, poll: Poll, option: int) -> PollVote:
     except IntegrityError:
         raise ConflictError(StreamError.ALREADY_VOTED, "You have voted in this poll.") from None
     if cache.add(f"streams:poll:{poll.pk}:results", 1, timeout=RESULTS_EVERY_SECONDS):
-        transaction.on_commit(lambda: _results_later(poll.pk))
+        poll_results_publish(poll_id=poll.pk)  # the first vote in a second shows at once (after commit)...
+        transaction.on_commit(lambda: _results_later(poll.pk))  # ...the rest of that second's a second later
     return vote
 
 
@@ -161,7 +163,7 @@ def _results_later(poll_id: int) -> None:
 
 
 def poll_results_publish(*, poll_id: int) -> None:
-    """The live results, at most once a second per poll (claimed by the first vote in each second)."""
+    """The live results of an open poll, to its stream's watchers (after commit)."""
     poll = Poll.objects.filter(pk=poll_id, is_open=True).first()
     if poll is not None:
         publish_on_commit(events.stream_group(poll.stream_id), events.poll_changed(poll, poll_counts(poll=poll), op="results"))

@@ -66,6 +66,7 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
   let countdown = null;
   let handUp = false;
   let onStage = false;
+  let accepting = false; // our Accept is on its way: it publishes with the microphone it asked for
   let poll = null;
   let voted = false;
 
@@ -82,6 +83,7 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
     if (mine !== onStage) {
       onStage = mine;
       if (!mine && onLeft) onLeft();
+      if (mine && !accepting) joined(); // a raised hand approved, or a reload while on stage
     }
     if (leaveButton) leaveButton.hidden = !onStage;
     if (handButton) handButton.hidden = onStage;
@@ -120,6 +122,15 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
     }, 250);
   }
 
+  async function joined() {
+    try {
+      const microphone = await navigator.mediaDevices.getUserMedia({ audio: true });
+      if (onAccepted) await onAccepted(microphone);
+    } catch {
+      toast("The microphone is needed on stage.", "error");
+    }
+  }
+
   async function answer(verb) {
     if (!invite) return;
     const answering = invite;
@@ -133,12 +144,19 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
       }
     }
     hidePrompt();
+    accepting = verb === "accept";
     try {
-      await api("POST", `${stageUrl(streamId)}/invites/${answering.id}/${verb}/`);
-      if (verb === "accept" && onAccepted) await onAccepted(microphone);
+      const seat = await api("POST", `${stageUrl(streamId)}/invites/${answering.id}/${verb}/`);
+      if (accepting) {
+        seats.set(seat.id, seat); // on stage now, whether or not our "joined" event came first
+        renderTiles();
+        if (onAccepted) await onAccepted(microphone);
+      }
     } catch (error) {
       if (microphone) microphone.getTracks().forEach((t) => t.stop());
-      if (verb === "accept") toast(error.message, "error");
+      if (accepting) toast(error.message, "error");
+    } finally {
+      accepting = false;
     }
   }
 

@@ -1,7 +1,8 @@
 """The stage in browsers, with our own relay on loopback: the host is live from the studio, two signed-in
 viewers watch; the host invites @bea by handle, Bea's full-screen prompt appears, she accepts (Chromium's
 fake microphone), and both the host and the other viewer hear her: a remote audio track of hers whose
-received audio energy grows (WebRTC getStats). The host removes her and she leaves everyone's stage."""
+received audio energy grows (WebRTC getStats). The host removes her and she leaves everyone's stage; Cy
+raises a hand, the host approves it and Cy is heard by the host; a poll runs and Bea's vote shows."""
 
 import time
 
@@ -95,3 +96,19 @@ def test_the_host_invites_a_viewer_who_accepts_is_heard_by_everyone_then_is_remo
     expect(other.locator(f"#stage-tiles li[data-user='{bea.pk}']")).to_have_count(0, timeout=10_000)
     expect(guest.locator("#stage-leave")).to_be_hidden(timeout=10_000)
     assert StageInvite.objects.get(invitee=bea).status == StageStatus.ENDED
+
+    # Cy raises a hand; the host approves it: Cy is on stage and heard by the host
+    other.click("#stage-hand")
+    approve = host.locator("#stage-requests button:has-text('Approve')")
+    expect(approve).to_have_count(1, timeout=10_000)
+    approve.click()
+    expect(guest.locator(f"#stage-tiles li[data-user='{cy.pk}']")).to_be_visible(timeout=10_000)
+    heard(host, "#stage-audio-host", cy.pk)
+
+    # a poll: the host opens it, Bea votes, everyone sees the result
+    host.fill("#poll-question-input", "Tea or coffee?")
+    host.fill("#poll-options-input", "Tea\nCoffee")
+    host.click("#poll-form button[type=submit]")
+    expect(guest.locator("#poll-question")).to_have_text("Tea or coffee?", timeout=10_000)
+    guest.locator("#poll-options li", has_text="Coffee").locator("button").click()
+    expect(host.locator("#poll-live-options li", has_text="Coffee")).to_contain_text("100% (1)", timeout=10_000)

@@ -75,7 +75,8 @@ def test_votes_count_once_results_are_throttled_and_closing_sends_the_final_coun
     with commit():
         polls.poll_vote(actor=bob, poll=poll, option=1)
         polls.poll_vote(actor=carol, poll=poll, option=1)
-    assert results_task.call_count == 1  # one publication for the votes of this second
+    assert results_task.call_count == 1  # one later publication for the votes of this second
+    assert [e["poll"]["counts"] for e in published.events("streams.poll", "results")] == [[0, 1]]  # the first at once
     with refused("poll_already_voted"):
         polls.poll_vote(actor=bob, poll=poll, option=0)
     with refused("poll_invalid"):
