@@ -32,7 +32,7 @@ def _seat(invite) -> dict:
     return events.stage_seat(invite, expires_at=stage.invite_expires_at(invite))
 
 
-def _invite(request, stream_id, invite_id):
+def _invite(stream_id, invite_id):
     stream = selectors.stream_get(stream_id=stream_id)
     return stage_selectors.stage_invite_get(stream=stream, invite_id=invite_id)
 
@@ -82,7 +82,7 @@ class _InviteAction(APIView):
 
     @extend_schema(request=None, responses={200: StageSeatSerializer, 404: ERROR, 409: ERROR, 410: ERROR})
     def post(self, request, stream_id, invite_id):
-        invite = type(self).action_function(actor=request.user, invite=_invite(request, stream_id, invite_id))
+        invite = type(self).action_function(actor=request.user, invite=_invite(stream_id, invite_id))
         return Response(_seat(invite))
 
 
@@ -117,7 +117,7 @@ class StageHandAnswerView(APIView):
     @extend_schema(request=HandAnswerSerializer, responses={200: StageSeatSerializer, 403: ERROR, 409: ERROR},
                    summary="Approve (a seat) or deny a raised hand (host or moderator)")
     def post(self, request, stream_id, invite_id):
-        hand = stage.stage_hand_answer(actor=request.user, invite=_invite(request, stream_id, invite_id),
+        hand = stage.stage_hand_answer(actor=request.user, invite=_invite(stream_id, invite_id),
                                        **parse(HandAnswerSerializer, request))
         return Response(_seat(hand))
 
@@ -126,14 +126,14 @@ class StageGuestView(APIView):
     @extend_schema(request=GuestMuteSerializer, responses={200: StageSeatSerializer, 403: ERROR, 409: ERROR},
                    summary="Mute or unmute a guest (host or moderator)")
     def patch(self, request, stream_id, invite_id):
-        seat = stage.stage_guest_mute(actor=request.user, invite=_invite(request, stream_id, invite_id),
+        seat = stage.stage_guest_mute(actor=request.user, invite=_invite(stream_id, invite_id),
                                       **parse(GuestMuteSerializer, request))
         return Response(_seat(seat))
 
     @extend_schema(responses={200: StageSeatSerializer, 403: ERROR, 409: ERROR},
                    summary="Take a guest off the stage (host or moderator)")
     def delete(self, request, stream_id, invite_id):
-        seat = stage.stage_guest_remove(actor=request.user, invite=_invite(request, stream_id, invite_id))
+        seat = stage.stage_guest_remove(actor=request.user, invite=_invite(stream_id, invite_id))
         return Response(_seat(seat))
 
 
