@@ -129,10 +129,11 @@ def stage_invite(*, actor: User, stream: Stream, handle: str, video_allowed: boo
         raise ForbiddenError(StreamError.BLOCKED, "They can't be invited.")
     if not presence_filter(stream_id=stream.pk, user_ids=[invitee.pk]):
         raise ConflictError(StreamError.NOT_WATCHING, "Only someone watching the stream now can be invited.")
-    stage_invites_expire(stream_id=stream.pk)
     now = timezone.now()
     with transaction.atomic():
-        open_ = StageInvite.objects.filter(stream=stream, invitee=invitee, status__in=OPEN).first()
+        open_ = StageInvite.objects.select_for_update().filter(stream=stream, invitee=invitee, status__in=OPEN).first()
+        if open_ is not None and _expire_if_due(open_, now):
+            open_ = None  # an unanswered invite past its 30 s: expired now, a new one may go out
         if open_ is not None and open_.status == StageStatus.ACCEPTED:
             raise ConflictError(StreamError.ALREADY_ON_STAGE, "They are on stage already.")
         if open_ is not None:

@@ -157,6 +157,18 @@ def test_accepting_an_expired_cancelled_answered_or_someone_elses_invite(stream,
         stage.stage_invite_accept(actor=bob, invite=declined)
 
 
+def test_an_invite_past_its_time_does_not_block_the_next(stream, alice, bob, published, commit):
+    watching(stream, bob)
+    first = stage.stage_invite(actor=alice, stream=stream, handle="bob")
+    StageInvite.objects.filter(pk=first.pk).update(invited_at=timezone.now() - timedelta(seconds=31))
+    with commit():
+        second = stage.stage_invite(actor=alice, stream=stream, handle="bob")
+    assert StageInvite.objects.get(pk=first.pk).status == StageStatus.EXPIRED
+    assert [(e["op"], e.get("invite_id")) for e in published.to(stream_user_group(stream.pk, bob.pk))] == [
+        ("closed", first.pk), ("invited", None)]
+    assert second.status == StageStatus.PENDING
+
+
 def test_the_beat_job_expires_due_invites_once(stream, alice, bob, carol, published, commit):
     watching(stream, bob, carol)
     due = stage.stage_invite(actor=alice, stream=stream, handle="bob")
