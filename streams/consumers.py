@@ -32,8 +32,9 @@ from config.ws import (
 from . import live_chat, selectors, services
 from .chat_policy import STREAM_CHAT
 from .errors import StreamError
-from .events import channel_chat_group, chat_page, stream_group, stream_state, viewers_counted
+from .events import channel_chat_group, chat_page, stream_group, stream_state, stream_user_group, viewers_counted
 from .models import StreamStatus
+from .presence import presence_enter, presence_leave
 
 
 class ChatPinSerializer(serializers.Serializer):
@@ -113,6 +114,7 @@ async def _store(stream_id: int, figures: Figures) -> None:
 
 class StreamConsumer(BaseConsumer):
     counted = False
+    present = False
 
     async def connect(self):
         self.user = self.scope["user"]
@@ -138,12 +140,21 @@ class StreamConsumer(BaseConsumer):
             audiences().join(stream_group(self.stream_id), partial(_counted, self.stream_id), viewer=viewer,
                              store=partial(_store, self.stream_id))
             self.counted = True
+        if self.user.is_authenticated:  # their stage invites arrive here; the stage invites current viewers
+            mine = stream_user_group(self.stream_id, self.user.pk)
+            await self.channel_layer.group_add(mine, self.channel_name)
+            self.joined.append(mine)
+            await database_sync_to_async(presence_enter)(stream_id=self.stream_id, user_id=self.user.pk)
+            self.present = True
         chat = await run(chat_snapshot)(policy=STREAM_CHAT, context=stream.channel, user=self.user)
         await self.send_json(_hello(stream, self.user, chat))
         if isinstance(self.channel_layer, FanoutChannelLayer):  # events written to the socket directly, as in BaseConsumer
             self.channel_layer.attach(self.channel_name, self, self.scope)
 
     async def on_disconnected(self):
+        if self.present:
+            self.present = False
+            await database_sync_to_async(presence_leave)(stream_id=self.stream_id, user_id=self.user.pk)
         if self.counted:
             self.counted = False
             audiences().leave(stream_group(self.stream_id))

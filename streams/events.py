@@ -188,3 +188,130 @@ class AlertShown(TypedDict):
 @emits
 def alert_shown(alert: Alert) -> AlertShown:
     return {"type": "streams.alert", "op": "shown", "alert": alert}
+
+
+# -- the stage, polls, raids ------------------------------------------------------------------------
+def stream_user_group(stream_id: int, user_id: int) -> str:
+    """One signed-in viewer's stream sockets: their stage invites arrive here."""
+    return f"stream.{stream_id}.user.{user_id}"
+
+
+class Person(TypedDict):
+    id: int
+    handle: str
+    name: str
+    avatar_url: str | None
+
+
+def person(user) -> Person:
+    return {"id": user.pk, "handle": user.handle, "name": user.name,
+            "avatar_url": user.avatar.url if user.avatar else None}
+
+
+class StageSeat(TypedDict):
+    id: int
+    kind: str  # invite, hand
+    status: str  # pending, accepted, rejected, expired, cancelled, ended
+    user: Person
+    video_allowed: bool
+    muted: bool
+    invited_at: str
+    expires_at: str | None  # an invite's answer deadline; None for a raised hand
+
+
+def stage_seat(invite, *, expires_at=None) -> StageSeat:
+    return {
+        "id": invite.pk, "kind": invite.kind, "status": invite.status, "user": person(invite.invitee),
+        "video_allowed": invite.video_allowed, "muted": invite.muted, "invited_at": invite.invited_at.isoformat(),
+        "expires_at": _iso(expires_at),
+    }
+
+
+class StageInvited(TypedDict):
+    type: Literal["streams.stage_invite"]
+    op: Literal["invited"]
+    stream_id: int
+    invite: StageSeat
+    host: Person
+
+
+@emits
+def stage_invited(invite, *, host, expires_at) -> StageInvited:
+    """To the invitee's stream sockets: the full-screen prompt."""
+    return {"type": "streams.stage_invite", "op": "invited", "stream_id": invite.stream_id,
+            "invite": stage_seat(invite, expires_at=expires_at), "host": person(host)}
+
+
+class StageInviteClosed(TypedDict):
+    type: Literal["streams.stage_invite"]
+    op: Literal["closed"]
+    stream_id: int
+    invite_id: int
+    status: str
+
+
+@emits
+def stage_invite_closed(invite) -> StageInviteClosed:
+    """To the invitee's stream sockets: the prompt goes away (cancelled, expired, answered elsewhere)."""
+    return {"type": "streams.stage_invite", "op": "closed", "stream_id": invite.stream_id,
+            "invite_id": invite.pk, "status": invite.status}
+
+
+StageOp = Literal["joined", "left", "muted", "unmuted", "invited", "answered", "hand_raised", "hand_closed"]
+
+
+class StageChanged(TypedDict):
+    type: Literal["streams.stage"]
+    op: StageOp
+    stream_id: int
+    seat: StageSeat
+    guests: int
+
+
+@emits
+def stage_changed(invite, *, op: StageOp, guests: int) -> StageChanged:
+    """To the stream's watchers (and its relay worker, which re-reads the publish rights): the stage changed.
+    ``invited``, ``answered``, ``hand_raised`` and ``hand_closed`` concern the host's panel."""
+    return {"type": "streams.stage", "op": op, "stream_id": invite.stream_id, "seat": stage_seat(invite),
+            "guests": guests}
+
+
+class PollState(TypedDict):
+    id: int
+    question: str
+    options: list[str]
+    counts: list[int]
+    is_open: bool
+    closes_at: str
+
+
+def poll_state(poll, counts: list[int]) -> PollState:
+    return {"id": poll.pk, "question": poll.question, "options": list(poll.options), "counts": counts,
+            "is_open": poll.is_open, "closes_at": poll.closes_at.isoformat()}
+
+
+class PollChanged(TypedDict):
+    type: Literal["streams.poll"]
+    op: Literal["opened", "results", "closed"]
+    stream_id: int
+    poll: PollState
+
+
+@emits
+def poll_changed(poll, counts: list[int], *, op: Literal["opened", "results", "closed"]) -> PollChanged:
+    """To the stream's watchers: a poll opened, its live results (at most one a second), it closed."""
+    return {"type": "streams.poll", "op": op, "stream_id": poll.stream_id, "poll": poll_state(poll, counts)}
+
+
+class Raided(TypedDict):
+    type: Literal["streams.raid"]
+    op: Literal["raid"]
+    stream_id: int
+    target: StreamState
+    url: str
+
+
+@emits
+def raided(*, stream_id: int, target, url: str) -> Raided:
+    """To an ending stream's watchers: go watch `target` (the page navigates to `url`)."""
+    return {"type": "streams.raid", "op": "raid", "stream_id": stream_id, "target": stream_state(target), "url": url}

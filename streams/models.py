@@ -177,3 +177,88 @@ class StreamChatMessage(AbstractMessage):
 
     class Meta:
         indexes = [models.Index(fields=["channel", "-id"], name="stream_chat_channel_id")]
+
+
+# -- the stage, polls ---------------------------------------------------------------------------------
+class StageKind(models.TextChoices):
+    INVITE = "invite", "Invited by the host"
+    HAND = "hand", "Raised hand"
+
+
+class StageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # an invite waiting for an answer, or a raised hand waiting for the host
+    ACCEPTED = "accepted", "On stage"
+    REJECTED = "rejected", "Declined"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    ENDED = "ended", "Left the stage"
+
+
+class StageInvite(models.Model):
+    """One seat request on a stream's stage: the host's invite (one-time, 30 s to answer) or a viewer's
+    raised hand (until the host answers or the hand is lowered). Accepted = on stage until it ends."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="stage_invites")
+    kind = models.CharField(max_length=10, choices=StageKind.choices, default=StageKind.INVITE)
+    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stage_invites")
+    status = models.CharField(max_length=10, choices=StageStatus.choices, default=StageStatus.PENDING)
+    video_allowed = models.BooleanField(default=False)
+    muted = models.BooleanField(default=False)
+    invited_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "invitee"], condition=Q(status="pending"),
+                                    name="one_pending_stage_invite"),
+            models.UniqueConstraint(fields=["stream", "invitee"], condition=Q(status="accepted"),
+                                    name="one_stage_seat_per_user"),
+        ]
+        indexes = [models.Index(fields=["stream", "status"], name="stage_invite_status")]
+
+    def __str__(self) -> str:
+        return f"{self.invitee_id} on {self.stream_id}: {self.status}"
+
+
+POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 2, 5
+POLL_SECONDS_MIN, POLL_SECONDS_MAX = 15, 1800
+POLL_TEXT_MAX = 100
+
+
+class Poll(models.Model):
+    """A stream's poll: 2–5 options, open 15–1,800 s; one open poll per stream. Kept with the stream."""
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="polls")
+    question = models.CharField(max_length=POLL_TEXT_MAX * 2)
+    options = models.JSONField(help_text="The options' texts, in order.")
+    is_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream"], condition=Q(is_open=True), name="one_open_poll_per_stream"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollVote(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    option = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="one_vote_per_poll")]
+        indexes = [models.Index(fields=["poll", "option"], name="poll_vote_option")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.option}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
@@ -19,13 +18,24 @@ from media_relay.sfu.tokens import session_fingerprint
 
 from .errors import StreamError
 from .events import stream_group
-from .models import Channel, ChannelFollow, ChannelModerator, ChannelStreamKey, Stream, StreamStatus
+from .models import (
+    Channel,
+    ChannelFollow,
+    ChannelModerator,
+    ChannelStreamKey,
+    StageInvite,
+    StageStatus,
+    Stream,
+    StreamStatus,
+)
 
 RELAY_ROOM_PREFIX = "stream-"
 CHAT_CONTEXT_KIND = "channel"  # streams.chat_policy.STREAM_CHAT.kind: a channel's chat moderation rows
 HOST_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE, Action.PUBLISH_AUDIO, Action.PUBLISH_VIDEO,
                                          Action.MUTE_OTHERS, Action.KICK))
 VIEWER_PERMS = frozenset(str(a) for a in (Action.JOIN, Action.SUBSCRIBE))
+GUEST_PERMS = VIEWER_PERMS | {str(Action.PUBLISH_AUDIO)}  # a stage guest (streams.stage)
+GUEST_VIDEO_PERMS = GUEST_PERMS | {str(Action.PUBLISH_VIDEO)}  # a guest the host allowed video
 
 
 def relay_room_name(stream_id: int) -> str:
@@ -154,6 +164,7 @@ class StreamMediaRights:
     has_live_key: bool = False
     banned: frozenset[str] = frozenset()  # users banned from the channel's chat (peer ids): they never publish
     recording_id: int | None = None  # streams are not recorded by the relay (VODs: their own issue)
+    guests: dict[str, frozenset[str]] = field(default_factory=dict)  # stage guests' peer ids -> their perms
 
     def perms_for(self, peer_id: str, *, session: str = "") -> frozenset[str]:
         if not self.is_open:
@@ -164,8 +175,12 @@ class StreamMediaRights:
             if is_whip_peer(peer_id) and not self.has_live_key:
                 return frozenset()  # a WHIP publisher whose key was revoked
             return HOST_PERMS
-        # A stage guest (streams.stage) publishes too, unless banned: a banned viewer watches, never publishes.
-        return frozenset() if is_whip_peer(peer_id) else VIEWER_PERMS
+        member = peer_id.partition(PEER_SUFFIX_SEPARATOR)[0]
+        if is_whip_peer(peer_id):
+            return frozenset()
+        if member in self.banned:
+            return VIEWER_PERMS  # a banned viewer watches, never publishes
+        return self.guests.get(member, VIEWER_PERMS)  # stage guests (streams.stage) publish too
 
     def knows(self, peer_id: str, session: str) -> bool:
         """Viewers' rights don't depend on who they are: only the owner's session can be newer."""
@@ -174,21 +189,31 @@ class StreamMediaRights:
 
 
 def stream_media_rights(*, stream_id: int) -> StreamMediaRights:
-    """One query: the stream, its owner's signed-in session, whether the channel has a live key and who is
-    banned from its chat (streams.chat_policy: the context is the channel)."""
-    banned = ChatRestriction.objects.filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), context_kind=CHAT_CONTEXT_KIND,
-        context_id=OuterRef("channel_id"), kind=RestrictionKind.BAN).values("user_id")
+    """Three queries: the stream, its owner's signed-in session and whether the channel has a live key; who is
+    banned from its chat (streams.chat_policy: the context is the channel); its stage guests (streams.stage:
+    audio unless muted, video if the host allowed it)."""
     live_key = ChannelStreamKey.objects.filter(channel=OuterRef("channel_id"), revoked_at__isnull=True)
     session = DeviceSession.objects.filter(user=OuterRef("channel__owner_id")).order_by("-pk").values("session_key")[:1]
     stream = (
         Stream.objects.filter(pk=stream_id).only("status", "channel__owner_id").select_related("channel")
-        .annotate(has_live_key=Exists(live_key), session_key=Subquery(session), banned=ArraySubquery(banned)).first()
+        .annotate(has_live_key=Exists(live_key), session_key=Subquery(session)).first()
     )
     if stream is None or stream.status != StreamStatus.LIVE:
         return StreamMediaRights(stream_id=stream_id, is_open=False)
+    banned = ChatRestriction.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), context_kind=CHAT_CONTEXT_KIND,
+        context_id=stream.channel_id, kind=RestrictionKind.BAN).values_list("user_id", flat=True)
     return StreamMediaRights(
         stream_id=stream_id, is_open=True, owner=str(stream.channel.owner_id), has_live_key=stream.has_live_key,
-        banned=frozenset(str(user_id) for user_id in stream.banned),
+        banned=frozenset(str(user_id) for user_id in banned),
         owner_session=session_fingerprint(stream.session_key, secret=relay_token_secret()) if stream.session_key else "",
+        guests=stage_guest_perms(stream_id=stream_id),
     )
+
+
+def stage_guest_perms(*, stream_id: int) -> dict[str, frozenset[str]]:
+    seats = StageInvite.objects.filter(stream_id=stream_id, status=StageStatus.ACCEPTED)
+    return {
+        str(user_id): VIEWER_PERMS if muted else GUEST_VIDEO_PERMS if video else GUEST_PERMS
+        for user_id, muted, video in seats.values_list("invitee_id", "muted", "video_allowed")
+    }

@@ -44,8 +44,10 @@ from .models import (
 )
 from .notification_kinds import NotificationKind
 from .playback import stream_hls_ended, stream_hls_went_live
+from .polls import polls_end_all
 from .room_source import stream_rooms_end
-from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name, stream_viewers
+from .selectors import HOST_PERMS, VIEWER_PERMS, relay_room_name, stage_guest_perms, stream_viewers
+from .stage import stage_end_all
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
 RESERVED_SLUGS = {"new", "edit", "live", "studio", "api", "admin", "settings"}
@@ -318,6 +320,8 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         stream.peak_viewers, stream.unique_viewers, stream.current_viewers = viewers.peak, viewers.unique, 0
         stream.save(update_fields=["status", "ended_at", "peak_viewers", "unique_viewers", "current_viewers"])
         stream_hls_ended(stream=stream)
+        stage_end_all(stream_id=stream.pk)
+        polls_end_all(stream_id=stream.pk)
         event = events.stream_changed(stream, op="ended")
         publish_on_commit(events.stream_relay_group(stream.pk), event)
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)
@@ -351,5 +355,6 @@ def stream_relay_grant(*, user: User, stream: Stream, session_key: str | None = 
         peer, name = f"v-{secrets.token_hex(8)}", "Viewer"
     return relay_token_grant(
         relay_room=relay_room_name(stream.pk), placement=stream.pk, peer=peer, name=name,
-        perms=HOST_PERMS if is_owner else VIEWER_PERMS, session_key=session_key if is_owner else None,
+        perms=HOST_PERMS if is_owner else stage_guest_perms(stream_id=stream.pk).get(peer, VIEWER_PERMS),
+        session_key=session_key if is_owner else None,
     )

@@ -38,6 +38,7 @@ BENCHES = {
                                            rf"^video viewers per core at 80% CPU: ours {NUMBER}"], False),
     "relay_cascade": (["--smoke"], [rf"^pipe added latency .* p95 -?{NUMBER} ms",
                                     rf"^pipe CPU on the origin, timed inside it: {NUMBER}% of a core"], False),
+    "stage_invite": (["--smoke"], [rf"^invite: request -> prompt frame\s+{NUMBER}", rf"^ratio invite / round trip \(median\): {NUMBER}x"], True),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
     "hls_latency": (["--smoke"], [rf"^floor \(PyAV → hls muxer\)\s+{NUMBER}\s+{NUMBER}",
                                   rf"^ours h264 \(copy\)\s+{NUMBER}\s+{NUMBER}"], False),

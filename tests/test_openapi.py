@@ -14,7 +14,7 @@ ERROR_REF = "#/components/schemas/Error"
 NOT_DOCUMENTED = {"api/v1/schema/", "api/v1/docs/"}
 PUBLIC = {"/api/v1/handles/{handle}/", "/api/v1/users/{handle}/", "/api/v1/users/{handle}/friends/",
           "/api/v1/channels/{slug}/", "/api/v1/channels/{slug}/streams/", "/api/v1/streams/",
-          "/api/v1/streams/{stream_id}/"}
+          "/api/v1/streams/{stream_id}/", "/api/v1/streams/{stream_id}/stage/", "/api/v1/streams/{stream_id}/polls/"}
 # Anonymous calls that are not reads: a watch token for a live stream (anyone may watch).
 PUBLIC_WRITES = {("post", "/api/v1/streams/{stream_id}/media-token/"), ("post", "/api/v1/streams/{stream_id}/hls/")}
 # Operations that succeed with "201 Created" and no body. Listed so that a new bodiless

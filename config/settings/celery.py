@@ -30,6 +30,8 @@ CELERY_BEAT_SCHEDULE = {
     "rooms-expire-match-requests": {"task": "rooms.tasks.expire_match_requests", "schedule": 30.0},
     "streams-end-without-publisher": {"task": "streams.tasks.end_streams_without_publisher", "schedule": 15.0},
     "streams-refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 180.0},
+    "streams-stage-invites-expire": {"task": "streams.tasks.stage_invites_expire", "schedule": 10.0},
+    "streams-polls-close-due": {"task": "streams.tasks.polls_close_due", "schedule": 5.0},
     "guilds-refresh-watch-hours": {"task": "gamification.tasks.refresh_guild_watch_hours", "schedule": crontab(minute=7)},
     "accounts-purge-deactivated": {
         "task": "accounts.tasks.purge_deactivated_accounts",

@@ -14,6 +14,7 @@ import { api } from "./api.js";
 import { LiveHlsPlayer } from "./hls_player.js";
 import { VoiceClient } from "./media_relay.js";
 import { mountStreamChat } from "./stream_chat.js";
+import { playStageAudio, setStageAudioMuted, viewerStage } from "./stage.js";
 import { openStreamSocket } from "./stream_socket.js";
 import { toast } from "./toast.js";
 
@@ -31,6 +32,7 @@ function setupPlayer(root) {
   let hls = null;
   let fallbackTimer = null;
   const playback = watch.playback || { mode: "webrtc", hls_url: null, webrtc_timeout_ms: 8000 };
+  const voices = $("#stream-audio"); // every publisher's voice (the host's and the stage guests'), one <audio> each
 
   const show = (text) => { overlay.textContent = text; overlay.hidden = !text; };
   const setMode = (name, text) => { mode.dataset.mode = name; mode.textContent = text; };
@@ -67,12 +69,14 @@ function setupPlayer(root) {
     hls.start().catch((error) => show(String(error.message || error)));
   }
 
-  function play() {
+  // A stage guest (microphone) always goes over WebRTC: HLS can't carry their voice.
+  function play({ microphone = null } = {}) {
     if (client || hls) return;
-    if (playback.mode === "hls") { playHls("cap"); return; }
+    if (playback.mode === "hls" && !microphone) { playHls("cap"); return; }
     setMode("connecting", "Connecting");
     client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${watch.stream_id}/media-token/`), p2p: false });
     client.addEventListener("track", ({ detail }) => {
+      if (detail.kind === "audio") { playStageAudio(voices, detail); return; }
       for (const old of media.getTracks().filter((t) => t.kind === detail.track.kind)) media.removeTrack(old);
       media.addTrack(detail.track);
       video.play().catch(() => {});
@@ -86,7 +90,7 @@ function setupPlayer(root) {
       if (detail.state === "reconnecting") setMode("reconnecting", "Reconnecting");
       if (detail.state === "closed") setMode("closed", "Offline");
     });
-    client.start({ publish: false, video: true }).catch((error) => {
+    client.start({ publish: Boolean(microphone), video: true, microphone }).catch((error) => {
       if (client !== webrtc) return; // already on HLS
       client = null;
       show(error.message || "Could not connect.");
@@ -106,8 +110,9 @@ function setupPlayer(root) {
 
   video.addEventListener("playing", () => { if (client) { show(""); setMode("webrtc", "WebRTC · live"); } });
   $("#unmute").addEventListener("click", (event) => {
-    video.muted = !video.muted;
-    event.currentTarget.textContent = video.muted ? "Unmute" : "Mute";
+    const muted = voices.dataset.muted !== "true";
+    setStageAudioMuted(voices, muted);
+    event.currentTarget.textContent = muted ? "Unmute" : "Mute";
   });
 
   const socket = openStreamSocket(watch.stream_id, {
@@ -124,6 +129,16 @@ function setupPlayer(root) {
   if (chat) mountStreamChat(chat, socket, { userId: watch.user_id });
   if (watch.status === "ended") stop("This stream has ended.");
   if (watch.status === "live") play(); // no need to wait for the socket's hello: the first frame comes sooner
+  const stage = $("#stage");
+  if (stage) {
+    // Taking a seat reconnects to the relay as a publisher (the grant now allows our microphone); leaving it, as a viewer.
+    const restart = (microphone) => { stop(""); play({ microphone }); };
+    viewerStage({
+      streamId: watch.stream_id, userId: stage.dataset.user ? Number(stage.dataset.user) : null, socket,
+      onAccepted: (microphone) => restart(microphone),
+      onLeft: () => restart(null),
+    });
+  }
 }
 
 function setupFollow(box) {

@@ -6,6 +6,7 @@
 import { api } from "./api.js";
 import { VoiceClient } from "./media_relay.js";
 import { mountStreamChat } from "./stream_chat.js";
+import { hostStage, playStageAudio } from "./stage.js";
 import { openStreamSocket } from "./stream_socket.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -84,6 +85,7 @@ function render(live) {
 async function publish() {
   client = new VoiceClient({ fetchGrant: () => api("POST", `/api/v1/streams/${streamId}/media-token/`), p2p: false });
   client.addEventListener("state", ({ detail }) => { if (detail.state === "closed" && detail.reason) fail(new Error(`Relay: ${detail.reason}`)); });
+  client.addEventListener("track", ({ detail }) => playStageAudio($("#stage-audio-host"), detail)); // the guests' voices
   await client.start({ publish: true, video: true, microphone: local });
   openSocket();
   watchHealth();
@@ -97,6 +99,8 @@ function openSocket() {
     onEnded: () => finish(),
   });
   mountStreamChat($("#stream-chat"), socket, { userId: data.user_id });
+  hostStage({ streamId, socket });
+  watchHealth();
 }
 
 async function loadModerators() {

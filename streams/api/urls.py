@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stage_views, views
 
 urlpatterns = [
     path("channels/", views.ChannelListView.as_view(), name="api-channels"),
@@ -17,4 +17,24 @@ urlpatterns = [
     path("streams/<int:stream_id>/end/", views.StreamEndView.as_view(), name="api-stream-end"),
     path("streams/<int:stream_id>/hls/", views.StreamHlsView.as_view(), name="api-stream-hls"),
     path("streams/<int:stream_id>/media-token/", views.StreamMediaTokenView.as_view(), name="api-stream-media-token"),
+    path("streams/<int:stream_id>/stage/", stage_views.StageView.as_view(), name="api-stage"),
+    path("streams/<int:stream_id>/stage/invites/", stage_views.StageInviteListView.as_view(), name="api-stage-invites"),
+    path("streams/<int:stream_id>/stage/suggestions/", stage_views.StageSuggestionsView.as_view(),
+         name="api-stage-suggestions"),
+    path("streams/<int:stream_id>/stage/invites/<int:invite_id>/accept/", stage_views.StageInviteAcceptView.as_view(),
+         name="api-stage-invite-accept"),
+    path("streams/<int:stream_id>/stage/invites/<int:invite_id>/decline/",
+         stage_views.StageInviteDeclineView.as_view(), name="api-stage-invite-decline"),
+    path("streams/<int:stream_id>/stage/invites/<int:invite_id>/cancel/", stage_views.StageInviteCancelView.as_view(),
+         name="api-stage-invite-cancel"),
+    path("streams/<int:stream_id>/stage/hand/", stage_views.StageHandView.as_view(), name="api-stage-hand"),
+    path("streams/<int:stream_id>/stage/hands/<int:invite_id>/", stage_views.StageHandAnswerView.as_view(),
+         name="api-stage-hand-answer"),
+    path("streams/<int:stream_id>/stage/guests/<int:invite_id>/", stage_views.StageGuestView.as_view(),
+         name="api-stage-guest"),
+    path("streams/<int:stream_id>/stage/leave/", stage_views.StageLeaveView.as_view(), name="api-stage-leave"),
+    path("streams/<int:stream_id>/polls/", stage_views.PollListView.as_view(), name="api-stream-polls"),
+    path("streams/<int:stream_id>/polls/<int:poll_id>/vote/", stage_views.PollVoteView.as_view(), name="api-poll-vote"),
+    path("streams/<int:stream_id>/polls/<int:poll_id>/end/", stage_views.PollEndView.as_view(), name="api-poll-end"),
+    path("streams/<int:stream_id>/raid/", stage_views.RaidView.as_view(), name="api-stream-raid"),
 ]

@@ -15,8 +15,21 @@ from django.utils import timezone
 
 from accounts.services.tokens import api_token_create
 from media_relay.models import HlsOutput
-from streams.models import Channel, ChannelFollow, ChannelModerator, ChannelStreamKey, Stream, StreamStatus
+from streams.models import (
+    Channel,
+    ChannelFollow,
+    ChannelModerator,
+    ChannelStreamKey,
+    Poll,
+    PollVote,
+    StageInvite,
+    Stream,
+    StreamStatus,
+)
+from streams.polls import poll_open
+from streams.presence import presence_enter
 from streams.services import stream_end, stream_schedule
+from streams.stage import stage_hand_raise, stage_invite, stage_invite_accept
 from streams.stream_keys import channel_stream_key_create
 from tests.accounts.factories import UserFactory
 from tests.authz import (
@@ -38,13 +51,13 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {  # (url name, method) open to anonymous callers
     ("api-channel", "get"), ("api-channel-streams", "get"), ("api-streams", "get"), ("api-stream", "get"),
-    ("api-stream-media-token", "post"), ("api-stream-hls", "post"),
+    ("api-stream-media-token", "post"), ("api-stream-hls", "post"), ("api-stage", "get"), ("api-stream-polls", "get"),
 }
 
 
 @pytest.fixture(autouse=True)
 def no_celery():
-    with mock.patch("streams.tasks.notify_followers_live.delay"):
+    with mock.patch("streams.tasks.notify_followers_live.delay"), mock.patch("streams.tasks.poll_results_publish.apply_async"):
         yield
 
 
@@ -188,6 +201,113 @@ CASES = [
     Case("api-stream-end", "post", S + "/end/", expect(owner=200, other=403), check=check_ended),
     Case("api-stream-media-token", "post", S + "/media-token/", expect(200, owner=200), check=check_grant),
     Case("api-stream-hls", "post", S + "/hls/", expect(200, owner=200), check=check_hls),
+]
+
+
+# -- the stage, polls, raids (streams.api.stage_views). Otto is the viewer the stage concerns: invited,
+# with a raised hand or on stage; Vera is another signed-in viewer watching now, with a live channel.
+def vera_watching(w):
+    w.vera = UserFactory(handle="vera")
+    presence_enter(stream_id=w.live.pk, user_id=w.vera.pk)
+
+
+def otto_invited(w):
+    presence_enter(stream_id=w.live.pk, user_id=w.other.pk)
+    w.invite = stage_invite(actor=w.olive, stream=w.live, handle="otto")
+
+
+def otto_hand(w):
+    w.invite = stage_hand_raise(actor=w.other, stream=w.live)
+
+
+def otto_on_stage(w):
+    otto_invited(w)
+    stage_invite_accept(actor=w.other, invite=w.invite)
+
+
+def a_poll(w):
+    w.poll = poll_open(actor=w.olive, stream=w.live, question="Tea?", options=["Yes", "No"], seconds=60)
+
+
+def vera_live(w):
+    vera_watching(w)
+    live_stream(ChannelFactory(owner=w.vera, slug="vera"))
+
+
+def invite_status(status):
+    def check(w, role, response):
+        assert StageInvite.objects.get(pk=w.invite.pk).status == status == response.json()["status"]
+    return check
+
+
+def check_stage(w, role, response):
+    assert response.json()["can_manage"] == as_owner(role) and response.json()["seats_max"] == 12
+
+
+def check_invited(w, role, response):
+    assert StageInvite.objects.get(pk=response.json()["id"]).invitee == w.vera
+
+
+def check_suggested(w, role, response):
+    assert [u["handle"] for u in response.json()] == ["vera"]
+
+
+def check_hand(w, role, response):
+    assert StageInvite.objects.get(pk=response.json()["id"]).kind == "hand"
+
+
+def check_muted(w, role, response):
+    assert StageInvite.objects.get(pk=w.invite.pk).muted
+
+
+def check_poll(w, role, response):
+    assert Poll.objects.get(pk=response.json()["id"]).is_open
+
+
+def check_polls(w, role, response):
+    assert [p["id"] for p in response.json()] == [w.poll.pk]
+
+
+def check_voted(w, role, response):
+    assert PollVote.objects.filter(poll=w.poll).count() == 1
+
+
+def check_poll_ended(w, role, response):
+    assert not Poll.objects.get(pk=w.poll.pk).is_open
+
+
+INV = S + "/stage/invites/{w.invite.pk}"
+P = S + "/polls/{w.poll.pk}"
+CASES += [
+    Case("api-stage", "get", S + "/stage/", expect(200, owner=200), check=check_stage),
+    Case("api-stage-invites", "post", S + "/stage/invites/", expect(owner=201, other=403), data={"handle": "@vera"},
+         setup=vera_watching, check=check_invited),
+    Case("api-stage-suggestions", "get", S + "/stage/suggestions/?q=v", expect(owner=200, other=403),
+         setup=vera_watching, check=check_suggested),
+    Case("api-stage-invite-accept", "post", INV + "/accept/", expect(owner=404, other=200, staff=404),
+         setup=otto_invited, check=invite_status("accepted")),
+    Case("api-stage-invite-decline", "post", INV + "/decline/", expect(owner=404, other=200, staff=404),
+         setup=otto_invited, check=invite_status("rejected")),
+    Case("api-stage-invite-cancel", "post", INV + "/cancel/", expect(owner=200, other=403),
+         setup=otto_invited, check=invite_status("cancelled")),
+    Case("api-stage-hand", "post", S + "/stage/hand/", expect(owner=409, other=201), check=check_hand),
+    Case("api-stage-hand", "delete", S + "/stage/hand/", expect(owner=404, other=204, staff=404), setup=otto_hand),
+    Case("api-stage-hand-answer", "post", S + "/stage/hands/{w.invite.pk}/", expect(owner=200, other=403),
+         data={"approve": True}, setup=otto_hand, check=invite_status("accepted")),
+    Case("api-stage-guest", "patch", S + "/stage/guests/{w.invite.pk}/", expect(owner=200, other=403),
+         data={"muted": True}, setup=otto_on_stage, check=check_muted),
+    Case("api-stage-guest", "delete", S + "/stage/guests/{w.invite.pk}/", expect(owner=200, other=403),
+         setup=otto_on_stage, check=invite_status("ended")),
+    Case("api-stage-leave", "post", S + "/stage/leave/", expect(owner=409, other=200, staff=409),
+         setup=otto_on_stage, check=invite_status("ended")),
+    Case("api-stream-polls", "get", S + "/polls/", expect(200, owner=200), setup=a_poll, check=check_polls),
+    Case("api-stream-polls", "post", S + "/polls/", expect(owner=201, other=403),
+         data={"question": "Tea?", "options": ["Yes", "No"], "seconds": 30}, check=check_poll),
+    Case("api-poll-vote", "post", P + "/vote/", expect(owner=204), data={"option": 1}, setup=a_poll,
+         check=check_voted),
+    Case("api-poll-end", "post", P + "/end/", expect(owner=200, other=403), setup=a_poll, check=check_poll_ended),
+    Case("api-stream-raid", "post", S + "/raid/", expect(owner=200, other=403), data={"channel": "vera"},
+         setup=vera_live, check=check_ended),
 ]
 
 

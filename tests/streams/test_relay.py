@@ -57,11 +57,11 @@ def test_while_live_the_owner_publishes_everyone_else_watches_and_a_keyless_whip
 
 
 @pytest.mark.django_db
-def test_the_rights_come_from_the_stream_in_one_query(django_assert_num_queries):
+def test_the_rights_come_from_the_stream_and_its_stage_in_two_queries(django_assert_num_queries):
     channel = ChannelFactory()
     stream = live_stream(channel)
     channel_stream_key_create(actor=channel.owner, channel=channel)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the stream, key and owner's session; then its stage guests
         rights = stream_media_rights(stream_id=stream.pk)
     assert (rights.is_open, rights.owner, rights.has_live_key) == (True, str(channel.owner_id), True)
     scheduled = StreamFactory(channel=channel)
