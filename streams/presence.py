@@ -4,7 +4,7 @@ among them. Nothing is announced: it is read when the host invites or asks for s
 
 from django.core.cache import cache
 
-from .audience import KEEP_SECONDS
+KEEP_SECONDS = 2 * 24 * 3600  # longer than any stream (also the publishers' last-seen marks)
 
 
 def _key(stream_id: int, user_id: int) -> str:

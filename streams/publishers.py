@@ -22,10 +22,9 @@ from config.errors import GoneError
 from media_relay.services import relay_rooms_publishing
 
 from .models import Stream, StreamStatus
+from .presence import KEEP_SECONDS
 from .selectors import relay_room_name
 from .services import stream_end
-
-SEEN_KEEP_SECONDS = 2 * 24 * 3600  # longer than any stream
 
 
 def _seen_key(stream_id: int) -> str:
@@ -42,7 +41,7 @@ def streams_without_publisher_end(*, now: datetime | None = None) -> list[int]:
     ended = []
     for stream in Stream.objects.filter(status=StreamStatus.LIVE).only("pk", "started_at"):
         if relay_room_name(stream.pk) in publishing:
-            cache.set(_seen_key(stream.pk), now.timestamp(), timeout=SEEN_KEEP_SECONDS)
+            cache.set(_seen_key(stream.pk), now.timestamp(), timeout=KEEP_SECONDS)
             continue
         seen = cache.get(_seen_key(stream.pk))
         last = max(stream.started_at, datetime.fromtimestamp(seen, tz=UTC)) if seen else stream.started_at
