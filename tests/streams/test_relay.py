@@ -24,7 +24,7 @@ from media_relay.sfu.whip import WhipServer
 from media_relay.stream_keys import stream_key_authenticate
 from streams import services
 from streams.models import Stream, StreamStatus
-from streams.selectors import HOST_PERMS, VIEWER_PERMS, StreamMediaRights, stream_media_rights
+from streams.selectors import GUEST_PERMS, HOST_PERMS, VIEWER_PERMS, StreamMediaRights, stream_media_rights
 from streams.stream_keys import channel_stream_key_create, channel_stream_key_revoke
 from tests.media_relay.conftest import SECRET, eventually, relay_harness  # noqa: F401  (the fixture)
 from tests.media_relay.test_whip import obs_stand_in, post_offer
@@ -56,12 +56,18 @@ def test_while_live_the_owner_publishes_everyone_else_watches_and_a_keyless_whip
     assert ended.perms_for("7") == ended.perms_for("v-1") == frozenset()
 
 
+def test_a_guest_banned_from_the_chat_only_watches():
+    rights = StreamMediaRights(stream_id=1, is_open=True, owner="1", guests={"5": GUEST_PERMS, "6": GUEST_PERMS},
+                               banned=frozenset({"6"}))
+    assert (rights.perms_for("5"), rights.perms_for("6")) == (GUEST_PERMS, VIEWER_PERMS)
+
+
 @pytest.mark.django_db
-def test_the_rights_come_from_the_stream_and_its_stage_in_two_queries(django_assert_num_queries):
+def test_the_rights_come_from_the_stream_its_chat_bans_and_its_stage_in_three_queries(django_assert_num_queries):
     channel = ChannelFactory()
     stream = live_stream(channel)
     channel_stream_key_create(actor=channel.owner, channel=channel)
-    with django_assert_num_queries(2):  # the stream, key and owner's session; then its stage guests
+    with django_assert_num_queries(3):  # the stream, key and owner's session; its chat bans; its stage guests
         rights = stream_media_rights(stream_id=stream.pk)
     assert (rights.is_open, rights.owner, rights.has_live_key) == (True, str(channel.owner_id), True)
     scheduled = StreamFactory(channel=channel)
