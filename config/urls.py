@@ -25,7 +25,7 @@ api_v1 = [
     path("", include("streams.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^.*$", api_not_found),  # unknown API paths answer in the error shape, not HTML
+    re_path(r"^[\s\S]*$", api_not_found),  # unknown API paths (a newline in one too) answer in the error shape, not HTML
 ]
 
 urlpatterns = [

@@ -13,3 +13,11 @@ def test_an_unknown_api_path_is_a_json_404_whatever_the_method(method):
     response = getattr(Client(enforce_csrf_checks=True), method)("/api/v1/guilds/not a slug/join/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_a_newline_in_an_unknown_api_path_is_a_json_404_too():
+    # schemathesis sent PATCH /api/v1/channels/<a slug with a newline>/: the catch-all's `.` stopped at it
+    response = Client().patch("/api/v1/channels/a%0Ab/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
