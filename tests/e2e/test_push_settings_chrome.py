@@ -8,6 +8,7 @@ made like a browser's (a real P-256 key pair). Encryption and VAPID are tested a
 stand-in in tests/accounts/test_web_push.py."""
 
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -62,9 +63,13 @@ def test_settings_register_the_service_worker_and_round_trip_a_subscription(asgi
     message = {"title": "Stream went live", "body": "@bob is live", "url": f"{base}/@bob", "tag": "notification-1",
                "icon": f"{base}/static/img/logo.svg"}
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": base, "registrationId": registration_id, "data": json.dumps(message)})
-    shown = page.wait_for_function("""async () => {
-        const r = await navigator.serviceWorker.getRegistration("/");
-        const [n] = await r.getNotifications();
-        return n && {title: n.title, body: n.body, tag: n.tag, url: n.data.url};
-    }""").json_value()
+    # Polled from here: wait_for_function takes an async predicate's promise itself as truthy.
+    shown, deadline = None, time.monotonic() + 10
+    while shown is None and time.monotonic() < deadline:
+        shown = page.evaluate("""async () => {
+            const r = await navigator.serviceWorker.getRegistration("/");
+            const [n] = await r.getNotifications();
+            return n ? {title: n.title, body: n.body, tag: n.tag, url: n.data.url} : null;
+        }""")
+        page.wait_for_timeout(100)
     assert shown == {"title": "Stream went live", "body": "@bob is live", "tag": "notification-1", "url": f"{base}/@bob"}
