@@ -13,6 +13,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_queue_dir / "processed"),
+        "control_folder": str(_queue_dir / "control"),  # broadcasts (pidbox); kombu's default is ./control
         "store_processed": False,
     }
     ensure_dir(_queue_dir / "processed")
