@@ -8,6 +8,7 @@
 #   make lint           ruff, and lint-imports (the one-way layers between apps, pyproject.toml)
 #   make lock           recompile requirements*.lock (hashed) from requirements*.txt
 #   make check-deploy   Django's deployment checks with production settings
+#   make audit          pip-audit over the locked tree; says "not audited" when no vulnerability source answers
 #
 # With no environment set everything runs embedded (SQLite, in-memory channel
 # layer, filesystem Celery queue under var/); see .env.example.
@@ -31,10 +32,10 @@ CHECK_DEPLOY_ENV := DJANGO_DEBUG=false \
 	DJANGO_SECRET_KEY=check-deploy-dummy-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
 	DJANGO_ALLOWED_HOSTS=example.com
 
-.PHONY: help venv deps lock run test lint check-deploy
+.PHONY: help venv deps lock run test lint check-deploy audit
 
 help:
-	@echo "Targets: deps (alias venv), lock, run [PORT=8000], test [PYTEST_ARGS=...], lint, check-deploy"
+	@echo "Targets: deps (alias venv), lock, run [PORT=8000], test [PYTEST_ARGS=...], lint, check-deploy, audit"
 
 # The virtualenv's interpreter; order-only below so its timestamp never forces a reinstall.
 $(VENV_PY):
@@ -75,3 +76,6 @@ lint: deps
 
 check-deploy: deps
 	$(CHECK_DEPLOY_ENV) $(VENV_PY) manage.py check --deploy --fail-level WARNING
+
+audit: deps
+	$(VENV_PY) scripts/audit_dependencies.py

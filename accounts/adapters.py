@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.shortcuts import render
 
 from config.errors import ApplicationError
 
@@ -19,6 +20,15 @@ class AccountAdapter(DefaultAccountAdapter):
             return handle_check_available(handle=username)
         except ApplicationError as err:
             raise forms.ValidationError(err.message, code=err.code) from err
+
+    def pre_login(self, request, user, **kwargs):
+        """A suspended account can't sign in (signing in never lifts a platform ban): say until when."""
+        if user.is_suspended:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return render(request, "accounts/suspended.html", {"suspended_user": user}, status=403)
+        return super().pre_login(request, user, **kwargs)
 
     def clean_email(self, email):
         return super().clean_email(email).lower()

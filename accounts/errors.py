@@ -10,7 +10,9 @@ class AccountError(StrEnum):
     AVATAR_TOO_LARGE = "avatar_too_large"
     AVATAR_INVALID = "avatar_invalid"
     LANGUAGE_INVALID = "language_invalid"
+    LANGUAGE_LEVEL_INVALID = "language_level_invalid"
     TIMEZONE_INVALID = "timezone_invalid"
+    ROOM_DEFAULTS_INVALID = "room_defaults_invalid"
     USER_NOT_FOUND = "user_not_found"
     PASSWORD_INCORRECT = "password_incorrect"
 
@@ -36,6 +38,7 @@ class TokenError(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     TOKEN_NOT_FOUND = "token_not_found"
     TOO_MANY_TOKENS = "too_many_tokens"
+    SCOPE_MISSING = "scope_missing"
 
 
 class NotificationError(StrEnum):
@@ -49,3 +52,4 @@ class DeliveryError(StrEnum):
     UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"
     KIND_UNKNOWN = "notification_kind_unknown"
     CHANNEL_INVALID = "notification_channel_invalid"
+    QUIET_HOURS_INVALID = "quiet_hours_invalid"

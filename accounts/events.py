@@ -165,12 +165,12 @@ def presence_changed(user, *, is_online: bool) -> PresenceChanged:
 class SessionForceLogout(TypedDict):
     type: Literal["session.force_logout"]
     op: Literal["ended"]
-    reason: Literal["signed_in_elsewhere", "signed_out", "account_deactivated", "session_expired"]
+    reason: Literal["signed_in_elsewhere", "signed_out", "account_deactivated", "session_expired", "account_suspended"]
 
 
 @emits
 def session_force_logout(*, reason: str) -> SessionForceLogout:
-    """reason: signed_in_elsewhere, signed_out, account_deactivated, session_expired."""
+    """reason: signed_in_elsewhere, signed_out, account_deactivated, session_expired, account_suspended."""
     return {"type": "session.force_logout", "op": "ended", "reason": reason}
 
 

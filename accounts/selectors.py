@@ -1,6 +1,7 @@
 """Reads of accounts, the social graph, notifications, sessions and presence."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -12,19 +13,23 @@ from config.errors import ApplicationError, ForbiddenError, NotFoundError
 
 from .errors import AccountError, SocialError
 from .handles import normalize_handle, validate_handle_shape
+from .languages import Proficiency, language_name
 from .models import (
     ApiToken,
     Audience,
     Block,
     DeviceSession,
+    EmailDigest,
     Follow,
     FriendRequest,
     FriendRequestStatus,
     Friendship,
+    LanguageLevel,
     Notification,
     NotificationPreference,
     PresenceConnection,
     PushSubscription,
+    QuietHours,
     User,
 )
 from .notification_registry import kind_info, registered_kinds
@@ -178,8 +183,40 @@ def profile_get(*, handle: str, viewer: User | None) -> dict:
         "friend_count": Friendship.objects.filter(user=owner).count() if can_see_friends else None,
         "can_see_stats": can_see_stats,
         "can_see_friends": can_see_friends,
+        "can_see_practice": audience_allows(audience=owner.practice_visibility, owner=owner, viewer=viewer),
+        "languages": language_profile(user=owner),
         "relationship": relationship(viewer=viewer, other=owner) if viewer and viewer.is_authenticated else None,
     }
+
+
+def language_levels(*, user: User) -> dict[str, str]:
+    """The stored CEFR level of each language the user learns (code → level); one query."""
+    return dict(LanguageLevel.objects.filter(user=user).values_list("language", "level"))
+
+
+def language_levels_of(*, user_ids) -> dict[int, dict[str, str]]:
+    """The stored levels of several users at once (user id → code → level); one query."""
+    found: dict[int, dict[str, str]] = {}
+    for user_id, code, level in LanguageLevel.objects.filter(user_id__in=user_ids).values_list("user_id", "language", "level"):
+        found.setdefault(user_id, {})[code] = level
+    return found
+
+
+def _level_name(level: str | None) -> str:
+    """"Native", "learning · B1 · Intermediate", or "learning" while the learner has not set a level."""
+    if level == Proficiency.NATIVE:
+        return Proficiency.NATIVE.label
+    return f"learning · {Proficiency(level).label}" if level else "learning"
+
+
+def language_profile(*, user: User) -> list[dict]:
+    """The languages on a profile, spoken (native) first, then learned with their level (None: not set)."""
+    levels = language_levels(user=user)
+    rows = [(code, Proficiency.NATIVE) for code in user.native_languages]
+    rows += [(code, levels.get(code)) for code in user.learning_languages]
+    return [{"code": code, "name": language_name(code), "level": level,
+             "level_name": _level_name(level),
+             "is_native": level == Proficiency.NATIVE} for code, level in rows]
 
 
 # -- notifications -----------------------------------------------------------------------
@@ -241,3 +278,26 @@ def notification_preferences(*, user: User) -> list[dict]:
 
 def push_subscriptions(*, user: User) -> QuerySet:
     return PushSubscription.objects.filter(user=user)
+
+
+def has_email_digest(*, user: User) -> bool:
+    return EmailDigest.objects.filter(user=user).exists()
+
+
+def quiet_hours(*, user: User) -> QuietHours | None:
+    return QuietHours.objects.filter(user=user).first()
+
+
+def is_quiet_now(*, user: User, now=None) -> bool:
+    """Within the user's quiet hours (their time zone): no e-mail, no Web Push."""
+    quiet = quiet_hours(user=user)
+    if quiet is None:
+        return False
+    try:
+        zone = ZoneInfo(user.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (now or timezone.now()).astimezone(zone).time()
+    if quiet.starts < quiet.ends:
+        return quiet.starts <= local < quiet.ends
+    return local >= quiet.starts or local < quiet.ends  # past midnight

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .services.delivery import notification_deliver
+from .services.delivery import email_digests_send, notification_deliver
 from .services.presence import presence_sweep as presence_sweep_service
 from .services.users import user_purge, users_purge_deactivated
 
@@ -31,3 +31,9 @@ def deliver_notification(self, notification_id: int, email: bool = True, subscri
             kwargs={"notification_id": notification_id, "email": pending.email, "subscription_ids": pending.subscription_ids},
             countdown=30 * 2 ** self.request.retries,
         )
+
+
+@shared_task
+def send_email_digests() -> int:
+    """Beat (hourly; each user gets at most one a day, claimed per day): the daily notification digests."""
+    return email_digests_send()

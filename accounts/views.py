@@ -15,9 +15,10 @@ from config.errors import ApplicationError
 
 from . import selectors
 from .api.serializers import NotificationSerializer
-from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm
+from .forms import AvatarForm, HandleForm, PasswordConfirmForm, PrivacyForm, ProfileForm, RoomDefaultsForm
 from .notification_registry import Channel
-from .services import delivery, tokens, users
+from .scopes import DESCRIPTIONS
+from .services import delivery, room_defaults, tokens, users
 
 
 @login_required
@@ -52,10 +53,14 @@ def _settings_forms(user, bound: dict | None = None) -> dict:
         "profile_form": ProfileForm(initial={
             "display_name": user.display_name, "bio": user.bio, "native_languages": user.native_languages,
             "learning_languages": user.learning_languages, "timezone_name": user.timezone,
-        }),
+        }, levels=selectors.language_levels(user=user)),
         "privacy_form": PrivacyForm(initial={
             "stats_visibility": user.stats_visibility, "friends_visibility": user.friends_visibility,
             "friend_requests_from": user.friend_requests_from, "is_searchable": user.is_searchable,
+            "practice_visibility": user.practice_visibility,
+        }),
+        "room_defaults_form": RoomDefaultsForm(initial={
+            name: getattr(user, name) for name in RoomDefaultsForm.base_fields
         }),
         "handle_form": HandleForm(initial={"handle": user.handle}),
         "avatar_form": AvatarForm(),
@@ -69,6 +74,8 @@ def _settings_forms(user, bound: dict | None = None) -> dict:
 SETTINGS_ACTIONS = {
     "profile": ("profile_form", ProfileForm, lambda req, d: users.user_profile_update(user=req.user, **d), "Profile saved."),
     "privacy": ("privacy_form", PrivacyForm, lambda req, d: users.user_profile_update(user=req.user, **d), "Privacy saved."),
+    "room_defaults": ("room_defaults_form", RoomDefaultsForm,
+                      lambda req, d: room_defaults.user_room_defaults_set(user=req.user, **d), "Room defaults saved."),
     "handle": ("handle_form", HandleForm, lambda req, d: users.user_handle_change(user=req.user, handle=d["handle"]),
                "Handle changed."),
     "avatar": ("avatar_form", AvatarForm, lambda req, d: users.user_avatar_set(user=req.user, upload=d["avatar"]),
@@ -104,7 +111,8 @@ def account_settings(request):
                 messages.success(request, "Avatar removed.")
                 return redirect("settings")
             elif action == "token_create":
-                _, new_token_key = tokens.api_token_create(user=user, name=request.POST.get("name", ""))
+                _, new_token_key = tokens.api_token_create(user=user, name=request.POST.get("name", ""),
+                                                           scopes=set(request.POST.getlist("scopes")))
             elif action == "token_revoke":
                 tokens.api_token_revoke(user=user, token_id=int(request.POST.get("token_id", "0") or 0))
                 messages.success(request, "Token revoked.")
@@ -128,9 +136,12 @@ def account_settings(request):
         **_settings_forms(user, bound),
         "sessions": selectors.device_sessions_list(user=user),
         "tokens": selectors.api_tokens_list(user=user),
+        "token_scopes": [(scope.value, text) for scope, text in DESCRIPTIONS.items()],
         "new_token_key": new_token_key,
         "current_session_key": request.session.session_key,
         "notification_preferences": selectors.notification_preferences(user=user),
+        "quiet_hours": selectors.quiet_hours(user=user),
+        "email_digest": selectors.has_email_digest(user=user),
         "channels": Channel,
         "vapid_public_key": settings.VAPID_PUBLIC_KEY,
     }

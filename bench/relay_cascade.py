@@ -5,7 +5,7 @@ Processes (multiprocessing, spawn):
   * relay A, the room's origin: Relay + its WebSocket signalling; the publisher is here;
   * relay B, an edge: the same, with a Cascade whose registry lookup names A as the origin of
     the room (no Redis needed: the lookup is a function), so B pulls the room's producer from A
-    through a pipe (media_relay.sfu.cascade: plain RTP over UDP);
+    through a pipe (media_relay.sfu.cascade: SRTP over UDP);
   * one load generator from bench/relay_capacity.py (aiortc peers; pre-encoded 20 ms Opus-sized
     packets carrying their send time and a counter, taken by the viewers without decoding) holding
     the publisher, the origin's viewers (on A) and the edge's viewers (on B): one process and one
@@ -308,7 +308,7 @@ def main() -> None:
     print(f"pipe CPU on the origin, timed inside it: {cascaded['pipe_cpu'] * 100:.3f}% of a core for "
           f"{cascaded['pipe_packets']:.0f} piped packets/s "
           f"({cascaded['pipe_cpu'] / cascaded['pipe_packets'] * 1e6 if cascaded['pipe_packets'] else float('nan'):.1f} µs "
-          f"per piped packet: rewrite + sendto, no SRTP)")
+          f"per piped packet: rewrite + SRTP protect + sendto)")
     print(f"pipe CPU on the origin: {pipe_cpu * 100:+.2f}% of a core from /proc (window 2 - window 1, "
           f"{extra_packets:+.0f} packets/s out; A alone: {per_packet * 1e6:.1f} µs per forwarded packet, "
           f"{viewer_cpu * 100:.2f}% of a core per viewer: the pipe costs "

@@ -4,12 +4,15 @@ against a bare WebSocket round trip (a ping's pong) on the same connection.
 
 One daphne serves config.asgi (a PostgreSQL bench database, Redis channel layer), as in chat_fanout.
 A channel with a live stream; the viewer signs in (a Django session) and opens /ws/stream/<id>/; the host
-uses an API token over one kept-alive HTTP/1.1 connection (as a browser's fetch would). Per round:
+has its studio's stream socket open (signed in too) and an API token over one kept-alive HTTP/1.1
+connection (as a browser's fetch would). Per round:
   * ping: the viewer's socket sends `ping`, the time to its `pong` (the bare round trip);
-  * invite: POST /api/v1/streams/<id>/stage/invites/ by the host, the time from sending it to the
-    `streams.stage_invite` `invited` frame on the viewer's socket (and, apart, to the HTTP response);
-  * then the host cancels it (not timed) and the viewer's `closed` frame is awaited.
-Medians and p95 over the rounds, and the ratio invite / ping (goal: < 2x and < 200 ms).
+  * invite over the host's socket (what the studio sends): `stage.invite` on the host's stream socket, the
+    time from sending it to the `streams.stage_invite` `invited` frame on the viewer's socket;
+  * invite over HTTP: POST /api/v1/streams/<id>/stage/invites/ by the host, the time from sending it to the
+    same frame (and, apart, to the HTTP response);
+  * after each invite the host cancels it (not timed) and the viewer's `closed` frame is awaited.
+Medians and p95 over the rounds, and the ratios invite / ping (goal: < 2x and < 200 ms).
 
 Accept-to-heard (Accept -> the guest's first audio packet at another viewer) needs browsers and the relay:
 tests/e2e/test_stage_journey.py prints it (bench/README.md).
@@ -17,6 +20,7 @@ tests/e2e/test_stage_journey.py prints it (bench/README.md).
 Run:
     .venv/bin/python bench/stage_invite.py               # 200 rounds
     .venv/bin/python bench/stage_invite.py --smoke       # does it still run? (10 rounds)
+    .venv/bin/python bench/stage_invite.py --pool 0      # a PostgreSQL connection per request thread
 Bounded: every wait has a timeout, daphne is stopped on exit, only 127.0.0.1.
 """
 
@@ -100,20 +104,33 @@ async def next_frame(ws, kind: str, op: str | None = None) -> tuple[float, dict]
             return time.perf_counter(), frame
 
 
-async def run_rounds(port: int, stream_id: int, key: str, handle: str, session_key: str, rounds: int) -> dict:
+async def run_rounds(port: int, stream_id: int, key: str, handle: str, session_key: str, host_session_key: str,
+                     rounds: int) -> dict:
     from websockets.asyncio.client import connect
 
     http = Http(port, key)
     await http.open()
-    headers = {"Cookie": f"sessionid={session_key}", "Origin": f"http://{HOST}:{port}"}
-    pings, invites, responses = [], [], []
-    async with connect(f"ws://{HOST}:{port}/ws/stream/{stream_id}/", additional_headers=headers) as ws:
+    url, origin = f"ws://{HOST}:{port}/ws/stream/{stream_id}/", f"http://{HOST}:{port}"
+    pings, invites, responses, socket_invites = [], [], [], []
+    async with (connect(url, additional_headers={"Cookie": f"sessionid={session_key}", "Origin": origin}) as ws,
+                connect(url, additional_headers={"Cookie": f"sessionid={host_session_key}", "Origin": origin}) as studio):
         await next_frame(ws, "hello")
+        await next_frame(studio, "hello")
         for n in range(rounds):
             t0 = time.perf_counter()
             await ws.send(json.dumps({"type": "ping", "ref": f"p{n}"}))
             t1, _ = await next_frame(ws, "pong")
             pings.append(t1 - t0)
+
+            t0 = time.perf_counter()
+            await studio.send(json.dumps({"type": "stage.invite", "handle": handle, "ref": f"i{n}"}))
+            t1, prompt = await next_frame(ws, "streams.stage_invite", "invited")
+            socket_invites.append(t1 - t0)
+            _, sent = await next_frame(studio, "invite_sent")
+            status, body = await http.request("POST", f"/api/v1/streams/{stream_id}/stage/invites/{sent['invite']['id']}/cancel/")
+            if status != 200:
+                raise SystemExit(f"cancel refused: {status} {body}")
+            await next_frame(ws, "streams.stage_invite", "closed")
 
             t0 = time.perf_counter()
             request = asyncio.create_task(http.request("POST", f"/api/v1/streams/{stream_id}/stage/invites/",
@@ -129,7 +146,7 @@ async def run_rounds(port: int, stream_id: int, key: str, handle: str, session_k
                 raise SystemExit(f"cancel refused: {status} {body}")
             await next_frame(ws, "streams.stage_invite", "closed")
     http.writer.close()
-    return {"ping": pings, "invite": invites, "response": responses}
+    return {"ping": pings, "socket": socket_invites, "invite": invites, "response": responses}
 
 
 def report(results: dict) -> None:
@@ -137,10 +154,13 @@ def report(results: dict) -> None:
     print(f"\nstage invite delivery, {len(ms['ping'])} rounds (ms)")
     print(f"{'':38}{'median':>9}{'p95':>9}")
     print(f"{'bare WebSocket round trip (ping/pong)':38}{statistics.median(ms['ping']):9.2f}{percentile(ms['ping'], 95):9.2f}")
-    print(f"{'invite: request -> prompt frame':38}{statistics.median(ms['invite']):9.2f}{percentile(ms['invite'], 95):9.2f}")
-    print(f"{'invite: request -> HTTP response':38}{statistics.median(ms['response']):9.2f}{percentile(ms['response'], 95):9.2f}")
-    ratio = statistics.median(ms["invite"]) / statistics.median(ms["ping"])
-    print(f"ratio invite / round trip (median): {ratio:.2f}x  (goal < 2x and < 200 ms)")
+    rows = [("invite on the host's socket -> prompt", "socket"), ("invite over HTTP -> prompt frame", "invite"),
+            ("invite over HTTP -> HTTP response", "response")]
+    for label, name in rows:
+        print(f"{label:38}{statistics.median(ms[name]):9.2f}{percentile(ms[name], 95):9.2f}")
+    for label, name in rows[:2]:
+        ratio = statistics.median(ms[name]) / statistics.median(ms["ping"])
+        print(f"ratio {label.split(' ->')[0]} / round trip (median): {ratio:.2f}x  (goal < 2x and < 200 ms)")
 
 
 def main() -> None:
@@ -152,6 +172,8 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=9)
     parser.add_argument("--settings", default="config.settings")
     parser.add_argument("--asgi", default="config.asgi:application")
+    parser.add_argument("--pool", type=int, default=10,
+                        help="daphne's DATABASE_POOL_MAX_SIZE: 10 as docker-compose's web runs; 0: none")
     parser.add_argument("--smoke", action="store_true", help="10 rounds")
     args = parser.parse_args()
     if args.smoke:
@@ -159,6 +181,8 @@ def main() -> None:
     args.secret_key, args.stack_env, args.server_cpus = secrets.token_hex(32), {}, None
     env = stack_env(args)
     env["CHANNEL_LAYER_PREFIX"] = "asgi-bench-stage"
+    env["DATABASE_POOL_MAX_SIZE"] = str(args.pool)
+    print(f"daphne's PostgreSQL connections: {f'a pool of {args.pool}' if args.pool else 'one per request thread'}")
     prepare_database(args, env)
     setup_django(env)
     pairs = make_users_and_sessions(2)
@@ -169,7 +193,7 @@ def main() -> None:
     with open(OUT.parent / "stage_invite-daphne.log", "w") as log:
         daphne = start_daphne(args, env, port, log)
         try:
-            results = asyncio.run(run_rounds(port, stream_id, key, handle, pairs[1][1], args.rounds))
+            results = asyncio.run(run_rounds(port, stream_id, key, handle, pairs[1][1], pairs[0][1], args.rounds))
         finally:
             stop_process(daphne)
     report(results)

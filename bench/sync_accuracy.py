@@ -178,6 +178,7 @@ RECORDER = """() => {
       version: app.state.version, state: app.state, offset: app.clock.offset, clockError: app.clock.offset - (wall - local),
       rate: app.player.video ? app.player.video.playbackRate : null, lead: app.corrector.leadMs, rateStep: app.corrector.rateStepMs,
       uncertainty: app.clock.uncertainty, clockSamples: app.clock.count, bounded: Boolean(app.clock.bounds()),
+      buffering: app.player.isBuffering, startPending: Boolean(app.startPending),
     });
   }, 50);
 }"""
@@ -369,7 +370,8 @@ def main():
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
             pages = []
             for i, email in enumerate(emails):
-                context = browser.new_context(viewport={"width": 900, "height": 700})
+                # bypass_csp: the page's policy refuses eval, which Playwright's string predicates need
+                context = browser.new_context(viewport={"width": 900, "height": 700}, bypass_csp=True)
                 page = context.new_page()
                 page.on("pageerror", lambda error, i=i: print(f"  player {i}: page error: {error}", flush=True))
                 sign_in(page, base, email)

@@ -10,5 +10,6 @@ from enum import StrEnum
 class Disconnect(StrEnum):
     FORBIDDEN = "forbidden"  # no longer allowed here: kicked, banned
     GONE = "gone"  # the room or guild closed
+    BANNED = "banned"  # the account was suspended (a platform ban): sessions end, sockets close for good
     SESSION_ENDED = "session_ended"  # signed in elsewhere, signed out, account deactivated
     RESYNC = "resync"  # an event may have been lost (Redis): reconnect, then resync from the database

@@ -26,6 +26,8 @@ class CommonError(StrEnum):
     """Codes any front door may answer with, besides each app's own (<app>/errors.py)."""
 
     INVALID = "invalid"  # the input does not match the shape; extra.fields says where
+    INVALID_FILTER = "invalid_filter"  # a list's filter value does not parse (config/filters.py)
+    INVALID_ORDERING = "invalid_ordering"  # ?ordering= outside the list's allow-list
     INVALID_JSON = "invalid_json"
     INVALID_MESSAGE = "invalid_message"
     UNKNOWN_TYPE = "unknown_type"

@@ -17,12 +17,21 @@ ALLOWED = {
     "gamification": {"config", "accounts", "audit", "rooms", "guilds"},
     # channels, live streams, live chat; rights in the relay; Watch together queues a stream in a room
     "streams": {"config", "accounts", "audit", "chat", "media_relay", "rooms"},
-    "monetization": {"config", "accounts", "audit"},  # placeholder
-    # reports, bans and the queue (next issue) read every app's content, so moderation sits on top of them
+    # recordings become VODs (renditions, chapters, watch history) and clips; XP through gamification
+    "vods": {"config", "accounts", "audit", "chat", "media_relay", "rooms", "guilds", "gamification", "streams"},
+    # payments (dj-stripe), premium, channel subscriptions, donations, payouts, the ad marketplace
+    "monetization": {"config", "accounts", "audit", "chat", "media_relay", "rooms", "guilds", "gamification",
+                     "streams", "vods"},
+    # direct messages, group conversations and calls from a conversation
+    "dms": {"config", "accounts", "audit", "chat", "media_relay", "rooms"},
+    # reports, bans and the queue read every app's content, so moderation sits on top of them
     "moderation": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay",
-                   "streams"},
+                   "streams", "vods", "monetization", "dms"},
+    # the platform for third parties: OAuth apps, scoped tokens, outgoing webhooks
+    "developers": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay",
+                   "streams", "vods", "monetization", "dms", "moderation"},
     "web": {"config", "accounts", "audit", "chat", "rooms", "guilds", "gamification", "media_relay", "streams",
-            "monetization", "moderation"},
+            "vods", "monetization", "dms", "moderation", "developers"},
 }
 
 

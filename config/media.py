@@ -20,6 +20,20 @@ from django.views.static import was_modified_since
 
 CHUNK = 64 * 1024
 SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Uploads are served inline only as media: images (never SVG, which runs scripts), video, audio, playlists and
+# captions. Anything else (HTML, SVG, XML, scripts...) is a download, and every answer is sandboxed, so an
+# upload can never act as a page of this site.
+INLINE_PREFIXES = ("image/", "video/", "audio/")
+INLINE_TYPES = {"application/vnd.apple.mpegurl", "application/x-mpegurl", "text/vtt"}
+NEVER_INLINE = {"image/svg+xml"}
+SANDBOX = "default-src 'none'; media-src 'self'; img-src 'self'; sandbox"
+
+
+def served_type(guessed: str | None) -> tuple[str, bool]:
+    """(Content-Type, inline?) for a file whose extension suggests `guessed`."""
+    if guessed and guessed not in NEVER_INLINE and (guessed.startswith(INLINE_PREFIXES) or guessed in INLINE_TYPES):
+        return guessed, True
+    return "application/octet-stream", False
 
 
 class RangeNotSatisfiable(Exception):
@@ -96,10 +110,14 @@ def serve_media(request, path: str, document_root: str):
         response.headers["Content-Range"] = f"bytes */{size}"
         return response
 
-    content_type, encoding = mimetypes.guess_type(str(fullpath))
+    guessed, encoding = mimetypes.guess_type(str(fullpath))
+    content_type, inline = served_type(guessed)
     start, end = window or (0, size - 1)
     body = FileWindow(fullpath, start, end)
-    response = FileResponse(body, status=206 if window else 200, content_type=content_type or "application/octet-stream")
+    response = FileResponse(body, status=206 if window else 200, content_type=content_type)
+    response.headers["Content-Security-Policy"] = SANDBOX  # /media/ is outside django-csp (EXCLUDE_URL_PREFIXES)
+    if not inline:
+        response.headers["Content-Disposition"] = "attachment"
     response.block_size = CHUNK
     if isinstance(request, ASGIRequest):
         response.streaming_content = read_async(body)

@@ -20,6 +20,7 @@ from django.db import transaction
 from redis.exceptions import RedisError
 
 from config.disconnects import Disconnect
+from config.metrics import LAYER_DROPS, LAYER_PUBLISHES
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,9 @@ def send_now(groups: list[str], message: dict) -> None:
     for group in groups:
         try:
             async_to_sync(layer.group_send)(group, message)
+            LAYER_PUBLISHES.inc()
         except PUBLISH_ERRORS:
+            LAYER_DROPS.inc()
             # The write is committed; the group's sockets must reconnect to catch up from the database.
             logger.warning("realtime: dropped event for group %s, closing its sockets to resync", group, exc_info=True)
             try:

@@ -6,6 +6,7 @@ the server sends events `{"type": "<app>.<noun>", "op": ...}` and error frames
 connection with one of CloseCode.
 """
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from rest_framework import serializers
 from config.disconnects import Disconnect
 from config.errors import ApplicationError, CommonError, error_body
 from config.fanout import FanoutChannelLayer
+from config.metrics import WS_CLOSES, WS_CONNECT_SECONDS, WS_CONNECTS, WS_MESSAGE_SECONDS, WS_MESSAGES, WS_OPEN
 from config.realtime import EVENT_HANDLER, RESYNC_CLOSE_CODE, encode, session_group
 
 
@@ -29,6 +31,7 @@ class CloseCode(IntEnum):
     FORBIDDEN = 4403  # signed in, but not allowed here
     SESSION_ENDED = 4409  # signed in elsewhere, signed out, or account deactivated
     GONE = 4410  # the room (or stream) closed
+    BANNED = 4451  # the account is suspended (platform ban) or banned from this room/channel/guild: don't reconnect
     MESSAGE_TOO_BIG = 4413
     RATE_LIMITED = 4429
     RESYNC = RESYNC_CLOSE_CODE  # events may be lost or Redis is down: reconnect with backoff, then resync
@@ -40,6 +43,7 @@ CLOSE_CODES = {
     Disconnect.FORBIDDEN: CloseCode.FORBIDDEN,
     Disconnect.GONE: CloseCode.GONE,
     Disconnect.SESSION_ENDED: CloseCode.SESSION_ENDED,
+    Disconnect.BANNED: CloseCode.BANNED,
     Disconnect.RESYNC: CloseCode.RESYNC,
 }
 
@@ -125,9 +129,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.user = self.scope["user"]
         self.joined: list[str] = []
         self.bucket = TokenBucket(settings.WS_RATE_BURST, settings.WS_RATE_PER_SECOND)
+        started = time.perf_counter()
         await self.accept()
+        WS_CONNECTS.labels(type(self).__name__).inc()
+        WS_OPEN.labels(type(self).__name__).inc()
+        self.counted_open = True
         if not self.user.is_authenticated and not self.allows_anonymous:
             await self.close(code=CloseCode.NOT_AUTHENTICATED, reason="authentication_required")
+            return
+        if getattr(self.user, "is_suspended", False):  # a platform ban (accounts.User.suspended_until)
+            await self.close(code=CloseCode.BANNED, reason="account_suspended")
             return
         self.session_key = self.scope["session"].session_key if self.user.is_authenticated else None
         try:
@@ -144,8 +155,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
             # Events may now be written to this socket directly (config/fanout.py), after
             # whatever on_connected sent (e.g. a room's state).
             self.channel_layer.attach(self.channel_name, self, self.scope)
+        WS_CONNECT_SECONDS.labels(type(self).__name__).observe(time.perf_counter() - started)
 
     async def disconnect(self, code):
+        if getattr(self, "counted_open", False):
+            WS_OPEN.labels(type(self).__name__).dec()
+            self.counted_open = False
+        WS_CLOSES.labels(type(self).__name__, str(code)).inc()
         if isinstance(self.channel_layer, FanoutChannelLayer):
             self.channel_layer.detach(self.channel_name)
         for group in self.joined:
@@ -201,10 +217,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 await self.send_error(ApplicationError(CommonError.INVALID, "Invalid message.", {"fields": serializer.errors}), ref)
                 return
             data = serializer.validated_data
+        started = time.perf_counter()
         try:
             await getattr(self, method_name)(data, ref)
         except ApplicationError as err:
             await self.send_error(err, ref)
+        consumer, kind = type(self).__name__, message["type"]  # a declared type: bounded labels
+        WS_MESSAGES.labels(consumer, kind).inc()
+        WS_MESSAGE_SECONDS.labels(consumer, kind).observe(time.perf_counter() - started)
 
     @handles("ping", PingSerializer)
     async def handle_ping(self, data, ref):
@@ -261,12 +281,16 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.close(code=int(CLOSE_CODES[Disconnect(close["disconnect"])]), reason=close["reason"])
 
     async def close(self, code=None, reason=None):
-        """Close from the server end, leaving the groups at once: the client may take a while to
-        finish the closing handshake, and nothing more may be sent after websocket.close (ASGI)."""
+        """Close from the server end: the close frame leaves first, then the groups are left (each a
+        channel-layer call: a ban's close used to wait for all of them; bench/ban_propagation.py). Nothing
+        more is sent after websocket.close (ASGI): is_closing drops this consumer's events and the fan-out
+        layer stops writing to the socket directly."""
         self.is_closing = True
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if isinstance(self.channel_layer, FanoutChannelLayer):
+            self.channel_layer.detach(self.channel_name)
         await super().close(code=code, reason=reason)
+        await asyncio.gather(*(self.channel_layer.group_discard(group, self.channel_name)
+                               for group in getattr(self, "joined", [])))
 
     async def end_session(self, reason: str):
         await self.send_json(SessionHooks.ended_event(reason=reason))

@@ -13,4 +13,4 @@ class GamificationConfig(AppConfig):
 
         # gamification sits above guilds: it adds its figures to guild pages instead of guilds importing it
         guild_selectors.member_figures["weekly_watch_seconds"] = guild_member_week_seconds
-        guild_views.page_sections.append(guild_page_section)
+        guild_views.page_sections.register(guild_page_section)

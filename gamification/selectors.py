@@ -35,6 +35,11 @@ from .services.activity import local_day
 from .shapes import badge_data, decoration_data
 
 
+def worn(decoration: Decoration, user: User) -> Decoration | None:
+    """An equipped decoration as others see it: a premium perk only while its wearer is premium."""
+    return None if decoration.is_premium and not user.is_premium else decoration
+
+
 def player_stats(*, user: User) -> dict:
     """Level, XP, streak, and the equipped title and frame. One query."""
     stats = PlayerStats.objects.filter(user=user).select_related("title", "frame").first()
@@ -43,8 +48,8 @@ def player_stats(*, user: User) -> dict:
         **level_progress(xp),
         "streak_current": stats.streak_current if stats else 0,
         "streak_best": stats.streak_best if stats else 0,
-        "title": decoration_data(stats.title if stats and stats.title_id else None),
-        "frame": decoration_data(stats.frame if stats and stats.frame_id else None),
+        "title": decoration_data(worn(stats.title, user) if stats and stats.title_id else None),
+        "frame": decoration_data(worn(stats.frame, user) if stats and stats.frame_id else None),
     }
 
 
@@ -93,8 +98,8 @@ def _players(ids: list[int]) -> dict[int, dict]:
             "id": user.pk, "handle": user.handle, "display_name": user.display_name,
             "avatar_url": user.avatar.url if user.avatar else None,
             "level": stats.level if stats else 1,
-            "title": decoration_data(stats.title) if stats and stats.title_id else None,
-            "frame": decoration_data(stats.frame) if stats and stats.frame_id else None,
+            "title": decoration_data(worn(stats.title, user)) if stats and stats.title_id else None,
+            "frame": decoration_data(worn(stats.frame, user)) if stats and stats.frame_id else None,
             "is_premium": user.is_premium,
         }
     return players
@@ -196,7 +201,7 @@ def _events_with_progress(events: list[Event], user: User | None, now: datetime)
             row = progress.get(task.pk)
             done = min(row.progress, goal) if row else 0
             tasks.append({
-                "id": task.pk, "kind": task.kind, "title": task.title, "description": task.description,
+                "id": task.pk, "kind": task.kind, "title": task.title, "description": task.description, "ref": task.ref,
                 "target": task.target, "goal": goal, "progress": done, "percent": int(done * 100 / goal),
                 "label": task_progress_label(task.kind, done, task.target),
                 "completed_at": row.completed_at if row else None, "xp_reward": task.xp_reward,

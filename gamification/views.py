@@ -1,11 +1,13 @@
 """Website pages: leaderboards, events, and your badges and decorations."""
 
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from config.errors import ApplicationError, NotFoundError
+from config.hooks import Hook
 
 from . import leaderboard, selectors
 from .leaderboard import BOARD_KINDS, Metric, Period, Scope
@@ -56,11 +58,17 @@ def leaderboards(request):
     return render(request, "gamification/leaderboards.html", context)
 
 
+# What higher apps add to the events page: functions (viewer) -> None or a context with a "template" the
+# page includes (monetization: the player of sponsored events' videos). Filled in their AppConfig.ready.
+events_page_slots = Hook("(viewer) -> None, or a context with the \"template\" the page includes")
+
+
 @login_required
 def events(request):
     return render(request, "gamification/events.html", {
         "current": selectors.events_list(user=request.user, state="current"),
         "past": selectors.events_list(user=request.user, state="past"),
+        "slots": events_page_slots.results(viewer=request.user),
     })
 
 

@@ -9,4 +9,4 @@ class GuildsConfig(AppConfig):
         from guilds.selectors import is_in_rooms_guild
         from rooms.selectors import insider_checks
 
-        insider_checks.append(is_in_rooms_guild)
+        insider_checks.register(is_in_rooms_guild)

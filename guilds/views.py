@@ -1,6 +1,5 @@
 """Website pages for guilds: browse and search, found a guild, a guild's page, its settings."""
 
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, NotFoundError
+from config.hooks import Hook
 
 from . import selectors
 from .api.serializers import activity_text
@@ -19,7 +19,7 @@ LIST_SIZE = 60
 
 # What higher apps add to a member's view of a guild page: functions (guild, viewer, is_manager)
 # -> template context, registered in their AppConfig.ready (gamification: the guild's events).
-page_sections: list[Callable[..., dict]] = []
+page_sections = Hook("(guild, viewer, is_manager) -> a dict merged into the guild page's context")
 
 
 @login_required
@@ -71,8 +71,8 @@ def guild_page(request, slug: str):
     if me is not None:
         context["rooms"] = selectors.guild_rooms_list(guild=guild)
         context["chat_messages"] = selectors.messages_list(guild=guild)
-        for section in page_sections:
-            context.update(section(guild=guild, viewer=request.user, is_manager=is_manager))
+        for section in page_sections.results(guild=guild, viewer=request.user, is_manager=is_manager):
+            context.update(section)
     if is_manager:
         context["join_requests"] = selectors.join_requests_pending(guild=guild)
         context["sent_invites"] = selectors.invites_pending_for_guild(guild=guild)

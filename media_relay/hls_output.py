@@ -14,13 +14,15 @@ playlists replaced (atomically on local files; a PUT on S3); ``hls_session_recor
 ``HlsSession`` row per session, ``ended_at`` set once its ``index.m3u8`` is final (EXT-X-ENDLIST):
 from then on it is a complete VOD rendition (issue 13).
 
-**Reading**: ``hls_session_live`` (the session a player should open), ``hls_playlist_url``.
+**Reading**: ``hls_session_live`` (the session a player should open), ``hls_playlist_url``; when storage
+signs its URLs (S3), ``hls_playlist_read``: the playlist with absolute signed URIs, served by the platform.
 Services and selectors of two small models, kept apart from services.py like recordings.py.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -113,6 +115,47 @@ def hls_session_live(*, relay_room: str) -> HlsSession | None:
     """The newest session of the output on for ``relay_room`` that is still being written."""
     return (HlsSession.objects.filter(output__relay_room=relay_room, output__stopped_at__isnull=True,
                                       ended_at__isnull=True).order_by("-started_at", "-id").first())
+
+
+def hls_sessions_of(*, relay_room: str) -> list[HlsSession]:
+    """Every session written for ``relay_room``, oldest first: a stream's recording (a reconnecting publisher
+    starts another session)."""
+    return list(HlsSession.objects.filter(output__relay_room=relay_room).order_by("started_at", "id"))
+
+
+_URI_ATTRIBUTE = re.compile(r'URI="([^"]+)"')
+
+
+def hls_playlist_absolute(text: str, *, directory: str) -> str:
+    """A media playlist whose relative URIs (segments, ``EXT-X-MAP``) are made storage URLs of the files
+    under ``directory``: signed ones when the storage signs (S3 ``querystring_auth``: a signature is per
+    object, so a relative name next to a signed playlist URL would be refused), or the CDN's absolute ones."""
+
+    def absolute(name: str) -> str:
+        return name if "://" in name or name.startswith("/") else default_storage.url(f"{directory}/{name}")
+
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MAP:"):
+            line = _URI_ATTRIBUTE.sub(lambda m: f'URI="{absolute(m.group(1))}"', line)
+        elif line and not line.startswith("#"):
+            line = absolute(line.strip())
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def hls_storage_signs() -> bool:
+    """Whether storage URLs are signed per object (S3 ``querystring_auth`` without a CDN domain): a playlist's
+    relative URIs cannot then be fetched next to its own signed URL, so players must get it from the platform
+    (``hls_playlist_read``) rather than from storage."""
+    return "?" in default_storage.url(f"{LIVE_PREFIX}/{LIVE_PLAYLIST}")
+
+
+def hls_playlist_read(directory: str, *, live: bool = True) -> str:
+    """A session's sliding (``live``) or complete playlist as written, its URIs made absolute storage URLs
+    (``hls_playlist_absolute``). FileNotFoundError before the relay wrote it."""
+    with default_storage.open(f"{directory}/{LIVE_PLAYLIST if live else FULL_PLAYLIST}") as f:
+        return hls_playlist_absolute(f.read().decode(), directory=directory)
 
 
 def hls_playlist_url(session: HlsSession, *, live: bool = True) -> str:

@@ -27,6 +27,7 @@ def relay_config_from_settings(**overrides) -> RelayConfig:
         "heartbeat_interval": settings.MEDIA_RELAY_HEARTBEAT,
         "max_room_peers": settings.MEDIA_RELAY_MAX_ROOM_PEERS,
         "allow_private_peers": settings.MEDIA_RELAY_ALLOW_PRIVATE_PEERS,
+        "socket_buffer_bytes": settings.MEDIA_RELAY_SOCKET_BUFFER,
     }
     values.update({name: value for name, value in overrides.items() if value is not None})
     values["pipe_host"] = settings.MEDIA_RELAY_PIPE_HOST or (

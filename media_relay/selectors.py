@@ -39,12 +39,15 @@ def room_id_from_relay_room(name: str) -> int | None:
 
 def media_permissions(*, room: Room, member: RoomMember | None) -> frozenset[str]:
     """A member joins and listens; talks when the room microphone is on (the leader always) and they
-    aren't muted; the leader and moderators mute and kick. Nobody does anything in a closed room."""
+    aren't muted, and sends their camera too where the room allows cameras (a call from a direct message);
+    the leader and moderators mute and kick. Nobody does anything in a closed room."""
     if member is None or room.closed_at is not None:
         return frozenset()
     perms = {Action.JOIN, Action.SUBSCRIBE}
     if not member.is_muted and (room.is_mic_enabled or member.role == RoomRole.LEADER):
         perms.add(Action.PUBLISH_AUDIO)
+        if room.is_camera_enabled:
+            perms.add(Action.PUBLISH_VIDEO)
     if member.can_moderate:
         perms |= {Action.MUTE_OTHERS, Action.KICK}
     return frozenset(str(p) for p in perms)
@@ -86,7 +89,7 @@ def room_media_rights(*, room_id: int) -> RoomMediaRights:
     """Every member's rights in one room, who streams, their sessions, and its recording. Two queries."""
     going = Recording.objects.filter(room=OuterRef("pk"), stopped_at__isnull=True).values("pk")[:1]
     room = (
-        Room.objects.filter(pk=room_id).only("closed_at", "is_mic_enabled")
+        Room.objects.filter(pk=room_id).only("closed_at", "is_mic_enabled", "is_camera_enabled")
         .annotate(recording_id=Subquery(going)).first()
     )
     if room is None or room.closed_at is not None:

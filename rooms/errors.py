@@ -15,6 +15,7 @@ class RoomError(StrEnum):
     INVITE_EXPIRED = "invite_expired"
     INVITE_USED_UP = "invite_used_up"
     SETTINGS_INVALID = "room_settings_invalid"
+    FILTER_INVALID = "filter_invalid"
     TARGET_INVALID = "member_invalid"
 
 
@@ -48,3 +49,10 @@ class MatchError(StrEnum):
     NOT_WAITING = "not_waiting"
     NOT_MATCHED = "not_matched"
     LANGUAGES_REQUIRED = "languages_required"
+
+
+class ScheduleError(StrEnum):
+    INVALID = "schedule_invalid"  # in the past, more than 90 days ahead, or bad fields
+    NOT_FOUND = "scheduled_room_not_found"
+    CANCELLED = "scheduled_room_cancelled"
+    NOT_SCHEDULED = "scheduled_room_not_scheduled"  # already opened or cancelled

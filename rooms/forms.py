@@ -11,7 +11,7 @@ class RoomCreateForm(forms.Form):
     topic = forms.CharField(max_length=120, required=False)
     languages = language_field(max_choices=5)
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.FRIENDS)
-    max_members = forms.IntegerField(min_value=2, max_value=50, initial=10, help_text="Watch parties 2–50, voice rooms 2–12.")
+    max_members = forms.IntegerField(min_value=2, max_value=50, initial=10, help_text="Watch parties 2–20 (Premium: up to 50), voice rooms 2–12.")
     is_mic_enabled = forms.BooleanField(required=False, label="Microphones on")
     playback_control = forms.ChoiceField(choices=PlaybackControl.choices, initial=PlaybackControl.LEADER)
     chat_mode = forms.ChoiceField(choices=ChatMode.choices, initial=ChatMode.ALL)

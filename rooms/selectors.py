@@ -1,18 +1,19 @@
 """Reads of rooms, members, chat, queue and the hallway."""
 
-from collections.abc import Callable
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.languages import CEFR_LEVELS, LANGUAGE_NAMES
 from accounts.models import User
 from accounts.selectors import are_friends, friend_ids, is_blocked_between
 from chat.selectors import messages_page
 from config.errors import ApplicationError, ConflictError, ForbiddenError, NotFoundError
 from config.event_schema import iso
+from config.hooks import Hook
 
 from .chat_policy import ROOM_CHAT
-from .errors import RoomError
+from .errors import RoomError, ScheduleError
 from .models import (
     ChatMessage,
     ChatMode,
@@ -21,8 +22,12 @@ from .models import (
     Room,
     RoomBan,
     RoomInvite,
+    RoomKind,
     RoomMember,
+    RoomReminder,
     RoomRole,
+    ScheduledRoom,
+    ScheduleStatus,
     SkipVote,
     Visibility,
 )
@@ -32,11 +37,22 @@ HISTORY_SIZE = 50
 # Who counts as one of a room's own people, let in without an invite even when it is private:
 # higher apps register a check here instead of rooms importing them (guilds: members of the
 # room's guild, registered in guilds/apps.py).
-insider_checks: list[Callable[..., bool]] = []
+insider_checks = Hook("(room, user) -> True when the user belongs in the room's circle")
+
+
+def room_create_defaults(*, user: User, kind: str) -> dict:
+    """The settings a new room of `kind` starts with for `user`: their room defaults (settings page), except that
+    a voice room, being for talking, starts with microphones on whatever the default for watch parties."""
+    return {
+        "visibility": user.room_visibility,
+        "is_mic_enabled": kind == RoomKind.VOICE or user.room_mic_enabled,
+        "playback_control": user.room_playback_control,
+        "chat_mode": user.room_chat_mode,
+    }
 
 
 def is_insider(*, room: Room, user: User) -> bool:
-    return any(check(room=room, user=user) for check in insider_checks)
+    return insider_checks.any(room=room, user=user)
 
 
 def room_get(*, code: str) -> Room:
@@ -130,17 +146,35 @@ def with_summary(rooms: QuerySet[Room]) -> QuerySet[Room]:
     ).prefetch_related(Prefetch("members", queryset=leaders, to_attr="leader_members"))
 
 
-def hallway_list(*, kind: str | None = None, language: str | None = None, query: str | None = None,
-                 has_seats: bool = False) -> QuerySet[Room]:
+def language_filters_check(*, language: str | None, level: str | None) -> None:
+    """The hallway's language and level filters take known values only (a clear 400 otherwise)."""
+    if language and language not in LANGUAGE_NAMES:
+        raise ApplicationError(RoomError.FILTER_INVALID, "Unknown language code.", {"fields": {"language": [language[:10]]}})
+    if level and level not in CEFR_LEVELS:
+        raise ApplicationError(RoomError.FILTER_INVALID, "A level is one of A1, A2, B1, B2, C1, C2.",
+                               {"fields": {"level": [level[:10]]}, "levels": list(CEFR_LEVELS)})
+
+
+def _with_language(rows: QuerySet, language: str) -> QuerySet:
+    # JSON containment differs by database; languages are few, so match on the text.
+    return rows.filter(languages__icontains=f'"{language}"')
+
+
+def hallway_list(*, kind: str | None = None, language: str | None = None, level: str | None = None,
+                 query: str | None = None, has_seats: bool = False) -> QuerySet[Room]:
+    """Live public rooms. `level` (A1–C2) keeps rooms opened from a scheduled room of that level: the level
+    is the scheduled room's (rooms.ScheduledRoom.level), the only place a room has one."""
+    language_filters_check(language=language, level=level)
     rooms = Room.objects.filter(visibility=Visibility.PUBLIC, closed_at__isnull=True, is_matchmade=False)
     if kind:
         rooms = rooms.filter(kind=kind)
     if query:
         rooms = rooms.filter(Q(name__icontains=query) | Q(topic__icontains=query))
+    if level:
+        rooms = rooms.filter(Exists(ScheduledRoom.objects.filter(room=OuterRef("pk"), level=level)))
     rooms = with_summary(rooms)
     if language:
-        # JSON containment differs by database; languages are few, so match on the text.
-        rooms = rooms.filter(languages__icontains=f'"{language}"')
+        rooms = _with_language(rooms, language)
     if has_seats:
         rooms = rooms.filter(member_count__lt=F("max_members"))
     # Live: someone is connected. Permanent rooms stay listed while empty; a room whose members
@@ -310,3 +344,27 @@ def invite_get(*, code: str):
     if invite is None:
         raise NotFoundError(RoomError.INVITE_INVALID, "That invite link isn't valid.")
     return invite
+
+
+def upcoming_list(*, viewer=None, host=None, language: str | None = None, level: str | None = None):
+    """Scheduled rooms still to open, soonest first, with how many asked to be reminded and whether the
+    viewer did (one query); the hallway's language and level filters apply (level: exactly that level)."""
+    language_filters_check(language=language, level=level)
+    rooms = (ScheduledRoom.objects.filter(status=ScheduleStatus.SCHEDULED).select_related("host")
+             .annotate(reminder_count=Count("reminders")).order_by("starts_at", "id"))
+    if language:
+        rooms = _with_language(rooms, language)
+    if level:
+        rooms = rooms.filter(level=level)
+    if host is not None:
+        rooms = rooms.filter(host=host)
+    if viewer is not None and viewer.is_authenticated:
+        rooms = rooms.annotate(is_reminded=Exists(RoomReminder.objects.filter(scheduled=OuterRef("pk"), user=viewer)))
+    return rooms
+
+
+def scheduled_room_get(*, pk: int):
+    found = ScheduledRoom.objects.select_related("host", "room").filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError(ScheduleError.NOT_FOUND, "No such scheduled room.")
+    return found

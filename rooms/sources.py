@@ -10,12 +10,12 @@ AppConfig.ready (streams: streams.room_source), the way guilds fills selectors.i
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qs, urlsplit
 
 from config.errors import ApplicationError
+from config.hooks import Hook
 
 from .errors import PlaybackError
 
@@ -53,7 +53,7 @@ class Source:
 
 # Each takes a pasted link and returns the live Source it names, None when the link isn't one of its
 # own, or raises ApplicationError (an ended or unknown stream).
-live_source_resolvers: list[Callable[[str], Source | None]] = []
+live_source_resolvers = Hook("(url) -> the Source a live link stands for, or None")
 
 
 def invalid(message: str, url: str) -> ApplicationError:
@@ -86,10 +86,8 @@ def parse_source(raw: str) -> Source:
         raise invalid("Paste a link to a video, song or page.", url)
     if len(url) > MAX_URL_LENGTH:
         raise invalid(f"Links are at most {MAX_URL_LENGTH} characters.", url)
-    for resolve in live_source_resolvers:
-        live = resolve(url)
-        if live is not None:
-            return live
+    if (live := live_source_resolvers.first(url=url)) is not None:
+        return live
     if url.startswith("spotify:"):
         parts = url.split(":")
         if len(parts) == 3 and parts[1] in SPOTIFY_TYPES and SPOTIFY_ID.match(parts[2]):

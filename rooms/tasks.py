@@ -4,6 +4,7 @@ from .media_probe import ProbeUnavailable
 from .services.matching import match_requests_expire
 from .services.membership import rooms_sweep
 from .services.queue import queue_item_probe
+from .services.scheduling import scheduled_rooms_open
 from .services.watch import watch_sessions_close_stale
 
 
@@ -28,3 +29,9 @@ def probe_queue_item(self, item_id: int) -> bool:
         return queue_item_probe(item_id=item_id) is not None
     except ProbeUnavailable as exc:
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def open_scheduled_rooms() -> int:
+    """Beat: scheduled rooms whose time has come open, and their subscribers are told (idempotent)."""
+    return scheduled_rooms_open()

@@ -1,31 +1,73 @@
 """Website pages for rooms: the hallway, creating a room, a room (or its preview), invite links, partner matching."""
 
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.languages import LANGUAGE_CHOICES
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFoundError
+from config.hooks import Hook
 
 from . import selectors
+from .calendar import scheduled_room_ics
 from .forms import RoomCreateForm
 from .models import RoomKind
 from .services import membership
+from .services.scheduling import LEVELS
+
+# What higher apps add to room pages: functions (viewer, page, room) -> None or a context with a "template" the
+# page includes; page is "preview" (before joining `room`) or "hallway" (where leaving a room lands, room None).
+# Filled in their AppConfig.ready (monetization: the ads free users see before joining and after leaving a room).
+page_slots = Hook("(viewer, page, room) -> None, or a context with the \"template\" the page includes")
+
+
+def slots_for(request, page: str, room=None) -> list[dict]:
+    return page_slots.results(viewer=request.user, page=page, room=room)
 
 
 @login_required
 def hallway(request):
-    rooms = selectors.hallway_list()[:100]
-    return render(request, "rooms/hallway.html", {"rooms": rooms, "kinds": RoomKind.choices})
+    # ?language=&level= (a shared link) preselect the filters; unknown values are dropped, not an error page.
+    language, level = request.GET.get("language") or None, request.GET.get("level") or None
+    try:
+        selectors.language_filters_check(language=language, level=level)
+    except ApplicationError:
+        language = level = None
+    rooms = selectors.hallway_list(language=language, level=level)[:100]
+    upcoming = selectors.upcoming_list(viewer=request.user, language=language, level=level)[:UPCOMING]
+    return render(request, "rooms/hallway.html", {"rooms": rooms, "kinds": RoomKind.choices, "upcoming": upcoming,
+                                                 "levels": LEVELS[1:], "slots": slots_for(request, "hallway"),
+                                                 "filters": {"language": language or "", "level": level or ""}})
+
+
+UPCOMING = 12
+
+
+@login_required
+def scheduled_calendar(request, pk: int):
+    """A scheduled room as an iCalendar file (add it to a calendar)."""
+    try:
+        scheduled = selectors.scheduled_room_get(pk=pk)
+    except NotFoundError as err:
+        raise Http404(err.message) from err
+    url = f"{settings.SITE_URL}{reverse('hallway')}"
+    response = HttpResponse(scheduled_room_ics(scheduled, url=url, host_name=request.get_host().split(":")[0]),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="room-{scheduled.pk}.ics"'
+    return response
 
 
 @login_required
 def room_new(request):
     kind = request.GET.get("kind", RoomKind.WATCH)
-    # Voice rooms are for talking: their microphones start on (the page keeps that in step with the kind).
-    form = RoomCreateForm(request.POST or None, initial={"kind": kind, "is_mic_enabled": kind == RoomKind.VOICE})
+    # Pre-filled from the user's room defaults (settings); the page keeps the microphone in step with the kind.
+    initial = {"kind": kind, **selectors.room_create_defaults(user=request.user, kind=kind)}
+    form = RoomCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             room = membership.room_create(creator=request.user, **form.cleaned_data)
@@ -33,7 +75,7 @@ def room_new(request):
             form.add_error(None, err.message)
         else:
             return redirect("room", code=room.code)
-    return render(request, "rooms/new.html", {"form": form})
+    return render(request, "rooms/new.html", {"form": form, "watch_mic": request.user.room_mic_enabled})
 
 
 LIVE_ELSEWHERE = 6
@@ -60,7 +102,8 @@ def preview_or_join(request, room, *, action: str, invite_code: str = ""):
         return refused(request, err, room.code)
     # Someone who may join sees who is inside (they would a click later); a refusal shows only the reason.
     members = selectors.members_list(room=room)
-    return render(request, "rooms/preview.html", {"room": room, "members": members, "invite": invite, "action": action})
+    return render(request, "rooms/preview.html", {"room": room, "members": members, "invite": invite, "action": action,
+                                                  "slots": slots_for(request, "preview", room)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,4 +14,4 @@ class StreamsConfig(AppConfig):
         from .room_source import live_source_resolve
 
         relay_kind_register(STREAM_KIND)
-        live_source_resolvers.append(live_source_resolve)  # Watch together: a stream link queues in a room
+        live_source_resolvers.register(live_source_resolve)  # Watch together: a stream link queues in a room

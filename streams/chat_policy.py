@@ -31,11 +31,21 @@ class ChannelSubscription:
 NO_SUBSCRIPTION = ChannelSubscription()
 
 
+_subscription_reader = None
+
+
+def channel_subscription_reader_set(reader) -> None:
+    """monetization registers `reader(*, channel, user) -> ChannelSubscription` here (AppConfig.ready)."""
+    global _subscription_reader
+    _subscription_reader = reader
+
+
 def channel_subscription(*, channel: Channel, user: User) -> ChannelSubscription:
     """THE monetization hook: whether `user` subscribes to `channel` (subscribers-only mode, the subscriber
-    and founder badges). Nobody does until the monetization issue fills this in (streams may not import
-    monetization: it will register its reader here, e.g. with a setting naming a function)."""
-    return NO_SUBSCRIPTION
+    and founder badges). streams may not import monetization: its reader is registered above."""
+    if _subscription_reader is None:
+        return NO_SUBSCRIPTION
+    return _subscription_reader(channel=channel, user=user)
 
 
 def require_signed_in(user) -> None:

@@ -10,6 +10,7 @@ from functools import partial
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from rest_framework import serializers
 
 from chat.selectors import chat_snapshot, messages_page
@@ -29,11 +30,21 @@ from config.ws import (
     run,
 )
 
-from . import live_chat, selectors, services
+from . import live_chat, selectors, services, stage
+from .api.stage_serializers import StageInviteCreateSerializer
 from .chat_policy import STREAM_CHAT
 from .errors import StreamError
-from .events import channel_chat_group, chat_page, stream_group, stream_state, stream_user_group, viewers_counted
+from .events import (
+    channel_chat_group,
+    chat_page,
+    stage_invite_sent,
+    stream_group,
+    stream_state,
+    stream_user_group,
+    viewers_counted,
+)
 from .models import StreamStatus
+from .playback import webrtc_seats
 from .presence import presence_enter, presence_leave
 
 
@@ -89,7 +100,8 @@ def _hello(stream, user, chat: dict) -> dict:
 
 
 def _counted(stream_id: int, figures: Figures) -> dict:
-    return viewers_counted(stream_id=stream_id, current=figures.current, peak=figures.peak)
+    return viewers_counted(stream_id=stream_id, current=figures.current, peak=figures.peak,
+                           webrtc=webrtc_seats(current=figures.current))
 
 
 _reads: dict[tuple[asyncio.AbstractEventLoop, int], asyncio.Future] = {}
@@ -106,6 +118,49 @@ async def _stream_read(stream_id: int):
         pending = _reads[key] = asyncio.ensure_future(run(selectors.stream_get)(stream_id=stream_id))
         pending.add_done_callback(lambda _: _reads.pop(key, None))
     return await asyncio.shield(pending)
+
+
+class _Batched:
+    """One read for the sockets of this process that ask for the same thing at about the same time, each
+    served by a read that began after it asked (so after it joined its groups: nothing published in
+    between is missed). A request waits for the next read to start, which starts at once, or when the
+    read under way ends."""
+
+    def __init__(self):
+        self.waiting: dict = {}  # key -> the future of the next read, not started yet
+        self.running: dict = {}  # key -> the future of the read under way
+
+    async def get(self, key, read):
+        batch = self.waiting.get(key)
+        if batch is None:
+            batch = self.waiting[key] = asyncio.get_running_loop().create_future()
+            asyncio.ensure_future(self._run(key, batch, read))
+        return await asyncio.shield(batch)
+
+    async def _run(self, key, batch, read) -> None:
+        if (under_way := self.running.get(key)) is not None:
+            await asyncio.wait([under_way])
+        del self.waiting[key]  # from here on, who asks waits for the next read
+        self.running[key] = batch
+        try:
+            batch.set_result(await read())
+        except Exception as err:  # noqa: BLE001 - handed to every socket of the batch
+            batch.set_exception(err)
+        finally:
+            if self.running.get(key) is batch:
+                del self.running[key]
+
+
+_anonymous_chats = _Batched()
+
+
+async def _chat_snapshot(channel, user) -> dict:
+    """The chat part of the hello. An anonymous viewer's is everybody's (no restriction, badge or moderation),
+    so a storm of viewers is a few reads, not one per socket (bench/viewer_storm.py)."""
+    if user.is_authenticated:
+        return await run(chat_snapshot)(policy=STREAM_CHAT, context=channel, user=user)
+    return await _anonymous_chats.get((asyncio.get_running_loop(), channel.pk), partial(
+        run(chat_snapshot), policy=STREAM_CHAT, context=channel, user=AnonymousUser()))
 
 
 async def _store(stream_id: int, figures: Figures) -> None:
@@ -131,7 +186,7 @@ class StreamConsumer(BaseConsumer):
         if stream.status == StreamStatus.ENDED:
             await self.close(code=CloseCode.GONE, reason=StreamError.STREAM_ENDED.value)
             return
-        self.channel = stream.channel
+        self.stream, self.channel = stream, stream.channel
         for group in (stream_group(self.stream_id), channel_chat_group(stream.channel_id)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
@@ -146,7 +201,7 @@ class StreamConsumer(BaseConsumer):
             self.joined.append(mine)
             await database_sync_to_async(presence_enter)(stream_id=self.stream_id, user_id=self.user.pk)
             self.present = True
-        chat = await run(chat_snapshot)(policy=STREAM_CHAT, context=stream.channel, user=self.user)
+        chat = await _chat_snapshot(stream.channel, self.user)
         await self.send_json(_hello(stream, self.user, chat))
         if isinstance(self.channel_layer, FanoutChannelLayer):  # events written to the socket directly, as in BaseConsumer
             self.channel_layer.attach(self.channel_name, self, self.scope)
@@ -214,3 +269,13 @@ class StreamConsumer(BaseConsumer):
         page = await run(messages_page)(policy=STREAM_CHAT, context=self.channel, after_id=data.get("after_id"),
                                         before_id=data.get("before_id"))
         await self.send_json(chat_page(page, ref=ref))
+
+    # -- the stage (streams.stage) -------------------------------------------------------------------
+    @handles("stage.invite", StageInviteCreateSerializer)
+    async def handle_stage_invite(self, data, ref):
+        """The host's (or a moderator's) invite from their own stream socket: no HTTP request on the way to
+        the viewer's prompt (bench/stage_invite.py). The reply, to the asker only, carries the invite."""
+        stream = self.stream if self.stream.status == StreamStatus.LIVE else await _stream_read(self.stream_id)
+        invite = await run(stage.stage_invite)(actor=self.user, stream=stream, **data)
+        self.stream = stream
+        await self.send_json(stage_invite_sent(invite, expires_at=stage.invite_expires_at(invite), ref=ref))

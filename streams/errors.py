@@ -4,6 +4,7 @@ from enum import StrEnum
 class StreamError(StrEnum):
     CHANNEL_NOT_FOUND = "channel_not_found"
     CHANNEL_EXISTS = "channel_exists"  # one channel per user
+    CHANNEL_SUSPENDED = "channel_suspended"  # by staff (moderation): no go-live, no stream key
     SLUG_TAKEN = "channel_slug_taken"
     CHANNEL_INVALID = "channel_invalid"  # a field out of range; extra.fields says which
     NOT_CHANNEL_OWNER = "not_channel_owner"

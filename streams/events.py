@@ -96,17 +96,24 @@ def stream_changed(stream, *, op: Literal["live", "ended", "updated"]) -> Stream
     return {"type": "streams.stream", "op": op, "stream": stream_state(stream)}
 
 
+class WebrtcSeats(TypedDict):
+    open: bool  # HLS viewers may move back to WebRTC (streams.playback.webrtc_seats)
+    spread_ms: int  # each asks at a random moment of this window
+
+
 class ViewersCounted(TypedDict):
     type: Literal["streams.viewers"]
     op: Literal["counted"]
     stream_id: int
     current: int
     peak: int
+    webrtc: WebrtcSeats
 
 
 @emits
-def viewers_counted(*, stream_id: int, current: int, peak: int) -> ViewersCounted:
-    return {"type": "streams.viewers", "op": "counted", "stream_id": stream_id, "current": current, "peak": peak}
+def viewers_counted(*, stream_id: int, current: int, peak: int, webrtc: WebrtcSeats) -> ViewersCounted:
+    return {"type": "streams.viewers", "op": "counted", "stream_id": stream_id, "current": current, "peak": peak,
+            "webrtc": webrtc}
 
 
 class ChannelLive(TypedDict):
@@ -196,23 +203,11 @@ def stream_user_group(stream_id: int, user_id: int) -> str:
     return f"stream.{stream_id}.user.{user_id}"
 
 
-class Person(TypedDict):
-    id: int
-    handle: str
-    name: str
-    avatar_url: str | None
-
-
-def person(user) -> Person:
-    return {"id": user.pk, "handle": user.handle, "name": user.name,
-            "avatar_url": user.avatar.url if user.avatar else None}
-
-
 class StageSeat(TypedDict):
     id: int
     kind: str  # invite, hand
     status: str  # pending, accepted, rejected, expired, cancelled, ended
-    user: Person
+    user: UserSummary
     video_allowed: bool
     muted: bool
     invited_at: str
@@ -221,7 +216,7 @@ class StageSeat(TypedDict):
 
 def stage_seat(invite, *, expires_at=None) -> StageSeat:
     return {
-        "id": invite.pk, "kind": invite.kind, "status": invite.status, "user": person(invite.invitee),
+        "id": invite.pk, "kind": invite.kind, "status": invite.status, "user": user_summary(invite.invitee),
         "video_allowed": invite.video_allowed, "muted": invite.muted, "invited_at": invite.invited_at.isoformat(),
         "expires_at": _iso(expires_at),
     }
@@ -232,14 +227,26 @@ class StageInvited(TypedDict):
     op: Literal["invited"]
     stream_id: int
     invite: StageSeat
-    host: Person
+    host: UserSummary
 
 
 @emits
 def stage_invited(invite, *, host, expires_at) -> StageInvited:
     """To the invitee's stream sockets: the full-screen prompt."""
     return {"type": "streams.stage_invite", "op": "invited", "stream_id": invite.stream_id,
-            "invite": stage_seat(invite, expires_at=expires_at), "host": person(host)}
+            "invite": stage_seat(invite, expires_at=expires_at), "host": user_summary(host)}
+
+
+class StageInviteSent(TypedDict):
+    """The reply to `stage.invite` on the host's stream socket, to the asker only."""
+
+    type: Literal["invite_sent"]
+    ref: Any
+    invite: StageSeat
+
+
+def stage_invite_sent(invite, *, expires_at, ref) -> StageInviteSent:
+    return {"type": "invite_sent", "ref": ref, "invite": stage_seat(invite, expires_at=expires_at)}
 
 
 class StageInviteClosed(TypedDict):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.events import user_summary
 from accounts.models import User
 from audit.services import audit_record
+from chat.models import RestrictionKind
 from chat.services import messages, moderation, reactions
 from config.errors import ApplicationError, NotFoundError
 from config.realtime import publish_on_commit
@@ -80,6 +81,16 @@ def chat_ban(*, actor, channel: Channel, user_id: int, seconds: int | None = Non
     with transaction.atomic():
         moderation.user_ban(policy=STREAM_CHAT, context=channel, actor=actor, user=_user(user_id), seconds=seconds,
                             reason=reason)
+        _relay_recheck(channel)
+
+
+def chat_ban_by_platform(*, actor: User, channel: Channel, user: User, until, reason: str) -> None:
+    """Staff ban `user` from the channel (the moderation queue, which audits it): the same ChatRestriction a
+    channel moderator gives, and the relay drops them from the stream's stage at once."""
+    with transaction.atomic():
+        moderation.restriction_set_by_platform(
+            policy=STREAM_CHAT, context=channel, actor=actor, user=user, kind=RestrictionKind.BAN,
+            duration=until - timezone.now() if until else None, reason=reason)
         _relay_recheck(channel)
 
 

@@ -52,6 +52,8 @@ class Channel(models.Model):
     language = models.CharField(max_length=10, blank=True, help_text="A code of accounts.languages.")
     avatar = models.ImageField(upload_to=channel_image_path, blank=True)
     banner = models.ImageField(upload_to=channel_image_path, blank=True)
+    suspended_until = models.DateTimeField(null=True, blank=True,
+                                           help_text="Suspended by staff (moderation): can't go live until then.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +62,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
 
 class ChannelFollow(models.Model):

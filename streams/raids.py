@@ -10,7 +10,7 @@ from accounts.models import User
 from config.errors import ApplicationError
 from config.realtime import publish_on_commit
 
-from . import events
+from . import events, signals
 from .errors import StreamError
 from .models import Stream, StreamStatus
 from .selectors import channel_get, channel_live_stream
@@ -26,4 +26,5 @@ def stream_raid(*, actor: User, stream: Stream, target_slug: str) -> Stream:
     url = reverse("stream", args=[target.pk])
     with transaction.atomic():
         publish_on_commit(events.stream_group(stream.pk), events.raided(stream_id=stream.pk, target=target, url=url))
+        signals.stream_raided.send(sender=Stream, stream=stream, target=target)
         return stream_end(actor=actor, stream=stream)

@@ -26,7 +26,7 @@ CHANNEL_PATH = re.compile(r"^/c/([A-Za-z0-9-]{1,40})/?$")
 MEDIA_ID_PREFIX = "stream:"
 
 
-def _is_this_site(url: str) -> bool:
+def is_this_site(url: str) -> bool:
     parts = urlsplit(url)
     if not parts.scheme and not parts.netloc:
         return True  # a path: "/s/12/"
@@ -51,7 +51,7 @@ def _stream_of(path: str) -> Stream | None | bool:
 
 def live_source_resolve(url: str) -> Source | None:
     """A link to a stream or channel of this site → its live Source; None for any other link."""
-    if not _is_this_site(url):
+    if not is_this_site(url):
         return None
     stream = _stream_of(urlsplit(url).path)
     if stream is False:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.languages import LANGUAGE_NAMES
 from accounts.models import User
+from accounts.public_text import public_text_check
 from accounts.services.notifications import notification_create
 from config.audience import Figures, forget
 from config.disconnects import Disconnect
@@ -27,7 +28,7 @@ from config.errors import ApplicationError, ConflictError, ForbiddenError, GoneE
 from config.realtime import publish_on_commit, user_group
 from media_relay.services import relay_token_grant
 
-from . import events
+from . import events, signals
 from .errors import StreamError
 from .images import image_from_upload
 from .models import (
@@ -102,6 +103,9 @@ def _channel_fields(changes: dict) -> dict:
                 fields["slug"] = "3–40 of a–z, 0–9 and -, starting with a letter or digit."
         clean[name] = value
     _check(fields, StreamError.CHANNEL_INVALID)
+    for name in ("name", "slug", "description"):
+        if name in clean:
+            public_text_check(text=clean[name], field=name)
     return clean
 
 
@@ -117,6 +121,9 @@ def _stream_fields(changes: dict, *, now: datetime) -> dict:
             fields["scheduled_for"] = "A time in the future."
         clean[name] = value
     _check(fields, StreamError.STREAM_INVALID)
+    for name in ("title", "description"):
+        if name in clean:
+            public_text_check(text=clean[name], field=name)
     return clean
 
 
@@ -179,7 +186,10 @@ def channel_follow(*, actor: User, channel: Channel, notify: bool = True) -> Cha
     """Follow (again: keeps the follow, sets `notify`)."""
     if channel.owner_id == actor.pk:
         raise ApplicationError(StreamError.CANNOT_FOLLOW_OWN, "You can't follow your own channel.")
-    follow, created = ChannelFollow.objects.get_or_create(user=actor, channel=channel, defaults={"notify": notify})
+    with transaction.atomic():
+        follow, created = ChannelFollow.objects.get_or_create(user=actor, channel=channel, defaults={"notify": notify})
+        if created:
+            signals.channel_followed.send(sender=ChannelFollow, follow=follow)
     if not created and follow.notify != notify:
         follow.notify = notify
         follow.save(update_fields=["notify"])
@@ -226,6 +236,7 @@ def stream_update(*, actor: User, stream: Stream, **changes) -> Stream:
     for name, value in clean.items():
         setattr(stream, name, value)
     stream.save(update_fields=list(clean))
+    signals.stream_updated.send(sender=Stream, stream=stream, changed=sorted(clean))
     publish_on_commit(events.stream_group(stream.pk), events.stream_changed(stream, op="updated"))
     return stream
 
@@ -251,6 +262,10 @@ def stream_go_live(*, actor: User, channel: Channel, stream: Stream | None = Non
     now = timezone.now()
     with transaction.atomic():
         Channel.objects.select_for_update().filter(pk=channel.pk).values_list("pk").first()  # one go-live at a time
+        channel.refresh_from_db(fields=["suspended_until"])
+        if channel.is_suspended:
+            raise ForbiddenError(StreamError.CHANNEL_SUSPENDED, "This channel is suspended.",
+                                 {"until": channel.suspended_until.isoformat()})
         live = Stream.objects.filter(channel=channel, status=StreamStatus.LIVE).values_list("pk", flat=True).first()
         if live is not None:
             raise ConflictError(StreamError.ALREADY_LIVE, "This channel is already live.", {"stream_id": live})
@@ -275,6 +290,7 @@ def stream_go_live(*, actor: User, channel: Channel, stream: Stream | None = Non
         event = events.stream_changed(stream, op="live")
         publish_on_commit([events.stream_group(stream.pk), events.stream_relay_group(stream.pk)], event)
         transaction.on_commit(partial(_notify_followers_later, stream.pk))
+        signals.stream_went_live.send(sender=Stream, stream=stream)
     return stream
 
 
@@ -327,6 +343,8 @@ def stream_end(*, actor: User | None, stream: Stream) -> Stream:
         publish_on_commit(events.stream_group(stream.pk), event, disconnect=Disconnect.GONE)
         transaction.on_commit(partial(forget, events.stream_group(stream.pk)))  # kept on the row now
         transaction.on_commit(partial(stream_rooms_end, stream.pk))  # watch-party rooms: "Stream ended"
+        if stream.started_at is not None:  # a live stream ended, not a cancelled plan
+            signals.stream_ended.send(sender=Stream, stream=stream)
     return stream
 
 
@@ -338,6 +356,18 @@ def stream_viewers_store(*, stream_id: int, figures: Figures) -> None:
         current_viewers=figures.current, peak_viewers=Greatest("peak_viewers", figures.peak),
         unique_viewers=Greatest("unique_viewers", figures.unique),
     )
+
+
+def channel_suspend_by_platform(*, channel: Channel, until) -> Channel:
+    """Staff suspend the channel until `until` (the moderation queue audits it): its live stream ends (the
+    relay drops its publisher and viewers) and neither a go-live nor its stream key works until then."""
+    with transaction.atomic():
+        Channel.objects.filter(pk=channel.pk).update(suspended_until=until)
+        channel.suspended_until = until
+        live = Stream.objects.filter(channel=channel, status=StreamStatus.LIVE).first()
+        if live is not None:
+            stream_end(actor=None, stream=live)
+    return channel
 
 
 def stream_relay_grant(*, user: User, stream: Stream, session_key: str | None = None) -> dict:
@@ -358,3 +388,11 @@ def stream_relay_grant(*, user: User, stream: Stream, session_key: str | None = 
         perms=HOST_PERMS if is_owner else stage_guest_perms(stream_id=stream.pk).get(peer, VIEWER_PERMS),
         session_key=session_key if is_owner else None,
     )
+
+
+def stream_page_grant(*, user: User, stream: Stream, mode: str, session_key: str | None = None) -> dict | None:
+    """The relay grant a watch page carries, so a WebRTC viewer connects at once instead of asking for one
+    first (the time to first frame, docs/streams.md); None when the page would not use it (not live, HLS)."""
+    if stream.status != StreamStatus.LIVE or mode != "webrtc":
+        return None
+    return stream_relay_grant(user=user, stream=stream, session_key=session_key)

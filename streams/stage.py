@@ -17,10 +17,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Block, User
 from accounts.selectors import is_blocked_by
 from config.errors import ConflictError, ForbiddenError, GoneError, NotFoundError
 from config.realtime import publish_on_commit
@@ -61,12 +61,25 @@ def _live_require(stream: Stream) -> None:
         raise ConflictError(StreamError.NOT_LIVE, "The stage opens when the stream goes live.")
 
 
+def _commit_without_waiting_for_the_disk() -> None:
+    """In an invite's transaction: PostgreSQL acknowledges the commit before its WAL is on disk
+    (``synchronous_commit`` off for this transaction only; 7-15 ms of the invite's way to the prompt on the
+    bench machine, bench/README.md "Stage invites"). An invite lives 30 s: a database crash in the next
+    moment could lose it (the prompt's Accept then answers "no such invite"), never leave anything
+    inconsistent."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _guests(stream_id: int) -> int:
     return StageInvite.objects.filter(stream_id=stream_id, status=StageStatus.ACCEPTED).count()
 
 
-def _announce(invite: StageInvite, op: events.StageOp) -> None:
-    event = events.stage_changed(invite, op=op, guests=_guests(invite.stream_id))
+def _announce(invite: StageInvite, op: events.StageOp, *, guests: int | None = None) -> None:
+    """`guests`: the count read already (an invite leaves it as it was)."""
+    guests = _guests(invite.stream_id) if guests is None else guests
+    event = events.stage_changed(invite, op=op, guests=guests)
     publish_on_commit([events.stream_group(invite.stream_id), events.stream_relay_group(invite.stream_id)], event)
 
 
@@ -115,40 +128,89 @@ def _seat_take(invite: StageInvite, now) -> None:
 
 
 # -- invites --------------------------------------------------------------------------------------
+def _invite_insert(*, stream: Stream, actor: User, invitee: User, video_allowed: bool,
+                   now) -> tuple[StageInvite, int] | None:
+    """The invite's row in one statement, and the guests on stage (for the host's panel); None when `invitee`
+    has an open request (pending or accepted) on the stream or blocked the host.
+
+    Outside a transaction the statement is its own, committed without waiting for the disk
+    (`set_config(..., true)` is ``SET LOCAL``: see _commit_without_waiting_for_the_disk). Of two invites at
+    once the partial unique index lets one in; the other gets None (``ON CONFLICT DO NOTHING``)."""
+    table, blocks = StageInvite._meta.db_table, Block._meta.db_table
+    quick = ("FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quick"
+             if connection.vendor == "postgresql" and not connection.in_atomic_block else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (stream_id, kind, inviter_id, invitee_id, status, video_allowed, muted, invited_at) "
+            f"SELECT %s, %s, %s, %s, %s, %s, false, %s {quick} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE stream_id = %s AND invitee_id = %s AND status IN (%s, %s)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {blocks} WHERE blocker_id = %s AND blocked_id = %s) "
+            f"ON CONFLICT DO NOTHING "
+            f"RETURNING id, (SELECT count(*) FROM {table} WHERE stream_id = %s AND status = %s)",
+            [stream.pk, StageKind.INVITE.value, actor.pk, invitee.pk, StageStatus.PENDING.value, video_allowed,
+             connection.ops.adapt_datetimefield_value(now), stream.pk, invitee.pk, *(s.value for s in OPEN),
+             invitee.pk, stream.channel.owner_id, stream.pk, StageStatus.ACCEPTED.value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # the event payloads come from what is loaded already: no read after the write
+    return StageInvite(pk=row[0], stream=stream, kind=StageKind.INVITE, inviter=actor, invitee=invitee,
+                       status=StageStatus.PENDING, video_allowed=video_allowed, invited_at=now), row[1]
+
+
+def _invite_past_refusal(*, stream: Stream, actor: User, invitee: User, video_allowed: bool,
+                         now) -> tuple[StageInvite, int]:
+    """The insert wrote nothing: they blocked the host, or an open request stands in the way. Refuse, unless
+    it is an invite past its 30 s (expired now, under its row lock, and the new invite written in the same
+    transaction)."""
+    if is_blocked_by(user=stream.channel.owner, other=invitee):
+        raise ForbiddenError(StreamError.BLOCKED, "They can't be invited.")
+    open_ = StageInvite.objects.select_for_update().filter(stream=stream, invitee=invitee, status__in=OPEN).first()
+    if open_ is not None and open_.status == StageStatus.ACCEPTED:
+        raise ConflictError(StreamError.ALREADY_ON_STAGE, "They are on stage already.")
+    if open_ is None or _expire_if_due(open_, now):  # answered meanwhile, or past its time: expired now
+        written = _invite_insert(stream=stream, actor=actor, invitee=invitee, video_allowed=video_allowed, now=now)
+        if written is not None:
+            return written
+    raise ConflictError(StreamError.ALREADY_INVITED, "They have an invite or a raised hand already.",
+                        {"invite_id": open_.pk} if open_ is not None else {})
+
+
 def stage_invite(*, actor: User, stream: Stream, handle: str, video_allowed: bool = False) -> StageInvite:
-    """Invite the viewer @handle onto the stage: they get the prompt on their stream sockets."""
+    """Invite the viewer @handle onto the stage: they get the prompt on their stream sockets.
+
+    The way to the prompt (bench/stage_invite.py): one plain read of the invitee, their presence (the
+    cache), then one statement that checks the rest (a block, an open request), writes the row, counts the
+    guests and commits on its own; the prompt is published right after it. A refusal, or an open request
+    in the way, costs a short locked transaction to tell why."""
     stage_manager_require(stream, actor)
     _live_require(stream)
     invitee = User.objects.filter(handle=handle.strip().lstrip("@").lower(), is_active=True).first()
-    if invitee is None:
+    if invitee is None or invitee.is_suspended:
         raise NotFoundError(StreamError.USER_NOT_FOUND, "No one has that handle.")
     if invitee.pk == actor.pk or invitee.pk == stream.channel.owner_id:
         raise ConflictError(StreamError.CANNOT_INVITE_SELF, "The host is always on stage.")
-    host = stream.channel.owner
-    if is_blocked_by(user=host, other=invitee):
-        raise ForbiddenError(StreamError.BLOCKED, "They can't be invited.")
     if not presence_filter(stream_id=stream.pk, user_ids=[invitee.pk]):
         raise ConflictError(StreamError.NOT_WATCHING, "Only someone watching the stream now can be invited.")
-    now = timezone.now()
-    with transaction.atomic():
-        open_ = StageInvite.objects.select_for_update().filter(stream=stream, invitee=invitee, status__in=OPEN).first()
-        if open_ is not None and _expire_if_due(open_, now):
-            open_ = None  # an unanswered invite past its 30 s: expired now, a new one may go out
-        if open_ is not None and open_.status == StageStatus.ACCEPTED:
-            raise ConflictError(StreamError.ALREADY_ON_STAGE, "They are on stage already.")
-        if open_ is not None:
-            raise ConflictError(StreamError.ALREADY_INVITED, "They have an invite or a raised hand already.",
-                                {"invite_id": open_.pk})
-        try:
-            with transaction.atomic():
-                invite = StageInvite.objects.create(stream=stream, kind=StageKind.INVITE, inviter=actor,
-                                                    invitee=invitee, video_allowed=video_allowed, invited_at=now)
-        except IntegrityError:
-            raise ConflictError(StreamError.ALREADY_INVITED, "They have an invite already.") from None
-        publish_on_commit(events.stream_user_group(stream.pk, invitee.pk),
-                          events.stage_invited(invite, host=host, expires_at=invite_expires_at(invite)))
-        _announce(invite, "invited")
-    return invite
+    now, args = timezone.now(), {"stream": stream, "actor": actor, "invitee": invitee, "video_allowed": video_allowed}
+    written = _invite_insert(**args, now=now)
+    if written is None:
+        with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
+            written = _invite_past_refusal(**args, now=now)
+            _invite_publish(*written)
+    else:
+        _invite_publish(*written)
+    return written[0]
+
+
+def _invite_publish(invite: StageInvite, guests: int) -> None:
+    """The prompt to the invitee first, then the host's panel; after the commit (at once after an insert
+    that was its own transaction)."""
+    publish_on_commit(events.stream_user_group(invite.stream_id, invite.invitee_id),
+                      events.stage_invited(invite, host=invite.stream.channel.owner,
+                                           expires_at=invite_expires_at(invite)))
+    _announce(invite, "invited", guests=guests)
 
 
 def stage_invite_cancel(*, actor: User, invite: StageInvite) -> StageInvite:
@@ -288,6 +350,22 @@ def stage_guest_remove(*, actor: User, invite: StageInvite) -> StageInvite:
     stage_manager_require(invite.stream, actor)
     with transaction.atomic():
         return _seat_end(_locked(invite))
+
+
+def stage_seats_end_for_user(*, user: User) -> int:
+    """A suspended account leaves every stage at once (its publishers dropped) and its open invites lapse."""
+    ended = 0
+    with transaction.atomic(savepoint=False):  # part of the ban's transaction: no savepoint round trips
+        for seat in StageInvite.objects.select_for_update().filter(invitee=user, status__in=OPEN):
+            if seat.status == StageStatus.ACCEPTED:
+                _seat_end(seat)
+            else:
+                seat.status, seat.answered_at = StageStatus.CANCELLED, timezone.now()
+                seat.save(update_fields=["status", "answered_at"])
+                _close_prompt(seat)
+                _announce(seat, "answered" if seat.kind == StageKind.INVITE else "hand_closed")
+            ended += 1
+    return ended
 
 
 def stage_leave(*, actor: User, stream: Stream) -> StageInvite:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services.tokens import hash_key
-from config.errors import ApplicationError, NotFoundError
+from config.errors import ApplicationError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 from media_relay.errors import MediaError
 from media_relay.events import stream_ended
@@ -80,6 +80,9 @@ def channel_key_authenticate(*, key: str) -> ChannelStreamKey:
     owner = row.channel.owner if row is not None else None
     if row is None or not owner.is_active or owner.deactivated_at is not None:
         raise ApplicationError(MediaError.STREAM_KEY_INVALID, "Invalid stream key.")
+    if row.channel.is_suspended or owner.is_suspended:
+        raise ForbiddenError(StreamError.CHANNEL_SUSPENDED, "This channel is suspended.",
+                             {"until": (row.channel.suspended_until or owner.suspended_until).isoformat()})
     if row.revoked_at is not None:
         raise ApplicationError(MediaError.STREAM_KEY_REVOKED, "This stream key was revoked.")
     ChannelStreamKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())

@@ -5,13 +5,16 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ApplicationError, NotFoundError
+from config.hooks import Hook
 from media_relay.errors import MediaError
 from media_relay.relay_kinds import relay_room_parse
 from media_relay.services import relay_whip_url
@@ -19,8 +22,12 @@ from rooms.services.membership import room_create
 
 from . import selectors, services
 from .models import Category, StreamStatus
-from .playback import stream_hls_url, stream_playback
+from .playback import stream_live_playlist_answer, stream_playback
 from .stream_keys import channel_key_authenticate, channel_key_publish, channel_whip_url
+
+# What higher apps add to a channel page and to its owner's studio: functions (channel, viewer, is_owner) ->
+# a section {"template": ..., **its context}, registered in their AppConfig.ready (vods: the channel's VODs).
+channel_page_sections = Hook("(channel, viewer, is_owner) -> a section {\"template\": ..., **its context}")
 
 
 def browse(request):
@@ -34,17 +41,21 @@ def browse(request):
 
 
 def _watch_context(request, stream):
+    playback = stream_playback(stream=stream)
     return {
         "stream": stream, "channel": stream.channel,
         "watch": json.dumps({
             "stream_id": stream.pk, "status": stream.status,
             "user_id": request.user.pk if request.user.is_authenticated else None,
             "me": selectors.stream_capabilities(stream=stream, user=request.user),
-            "playback": stream_playback(stream=stream),
-        }),
+            "playback": playback,
+            "relay_grant": services.stream_page_grant(user=request.user, stream=stream, mode=playback["mode"],
+                                                      session_key=request.session.session_key),
+        }, cls=DjangoJSONEncoder),
     }
 
 
+@never_cache  # the page carries a relay grant of its own viewer's
 def channel_page(request, slug):
     try:
         channel = selectors.channel_get(slug=slug)
@@ -59,6 +70,8 @@ def channel_page(request, slug):
         "can_follow": request.user.is_authenticated and channel.owner_id != request.user.pk,
         "past": selectors.streams_of_channel(channel=channel).filter(status=StreamStatus.ENDED)[:6],
     }
+    context["sections"] = channel_page_sections.results(channel=channel, viewer=request.user,
+                                                        is_owner=context["is_owner"])
     if live is not None:
         context.update(_watch_context(request, live))
     return render(request, "streams/channel.html", context)
@@ -76,6 +89,7 @@ def channel_overlay(request, slug):
     })
 
 
+@never_cache  # the page carries a relay grant of its own viewer's
 def stream_page(request, stream_id):
     try:
         stream = selectors.stream_get(stream_id=stream_id)
@@ -85,14 +99,15 @@ def stream_page(request, stream_id):
 
 
 def stream_live_playlist(request, stream_id):
-    """The stable address a watch-party room plays (streams.room_source): a redirect to the relay's current
-    HLS session; 404 (retry soon) until the relay has written one, or once the stream ended."""
-    url = stream_hls_url(stream_id=stream_id)
-    if url is None:
+    """The stable address a watch-party room plays (streams.room_source), and the watch page's on S3: the
+    relay's current HLS session, redirected to or (storage signing its URLs) served with signed segment URLs;
+    404 (retry soon) until the relay has written one, or once the stream ended."""
+    url, text = stream_live_playlist_answer(stream_id=stream_id)
+    if url is None and text is None:
         response = HttpResponse("No live playlist yet.", status=404, content_type="text/plain")
         response["Retry-After"] = "2"
         return response
-    response = HttpResponseRedirect(url)
+    response = HttpResponseRedirect(url) if url else HttpResponse(text, content_type="application/vnd.apple.mpegurl")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -131,6 +146,7 @@ def studio(request):
     return render(request, "streams/studio.html", {
         "channel": channel, "live": live, "next": selectors.channel_next_scheduled(channel=channel),
         "studio": json.dumps(data), "categories": Category.choices,
+        "sections": channel_page_sections.results(channel=channel, viewer=request.user, is_owner=True),
     })
 
 

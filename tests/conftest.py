@@ -8,6 +8,8 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from config import event_schema, realtime
+from config.rate_counters import forget_memory_windows
+from config.shared_reads import forget_shared_pages
 from tests.accounts.factories import UserFactory
 from tests.sockets import sockets  # noqa: F401  (the fixture every socket test uses)
 
@@ -39,6 +41,8 @@ isolate_xdist_worker()  # before anything opens a cache or channel-layer connect
 def _fast_and_isolated(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate limits and throttles live in the cache (Redis in CI)
+    forget_memory_windows()  # the API throttles' counters without Redis
+    forget_shared_pages()  # the public lists' moment of memory (config/shared_reads.py)
 
 
 class Published(list):

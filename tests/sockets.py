@@ -23,6 +23,7 @@ from django.conf import settings
 from django.test import Client
 
 from config.event_schema import check
+from config.fanout import FanoutChannelLayer
 
 ORIGIN = b"http://localhost"
 WAIT = 5  # seconds; generous for the Redis pub/sub layer in CI
@@ -108,12 +109,31 @@ async def closed(comm) -> dict:
 
 
 async def layer_barrier() -> None:
-    """Return once the channel layer has delivered everything published before: a message sent through
-    it to a channel of our own comes back after them (Redis pub/sub keeps publish order)."""
+    """Return once the channel layer has delivered everything published before (a message sent through
+    it to a channel of our own comes back after them: Redis pub/sub keeps publish order) and the
+    consumers have handled it."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "test.barrier"})
     await asyncio.wait_for(layer.receive(channel), WAIT)
+    if isinstance(layer, FanoutChannelLayer):
+        layer.detach(channel)  # config.fanout counts a message as queued until handled: this one is
+    await asyncio.wait_for(_consumers_caught_up(layer), WAIT)
+
+
+async def _consumers_caught_up(layer) -> None:
+    """Every consumer has handled what the layer queued for it. A consumer takes its socket's messages and
+    its channel's turn by turn, the socket's first (channels' await_many_dispatch), so a ping sent while
+    events still sit in its queue would be answered before them."""
+    loop_layer = layer._get_layer() if hasattr(layer, "_get_layer") else layer
+
+    def waiting() -> bool:
+        if isinstance(layer, FanoutChannelLayer):  # counted down once the consumer has handled it
+            return any(channel in loop_layer.channels for channel in loop_layer.queued)  # and is still open
+        return any(not queue.empty() for queue in loop_layer.channels.values())
+
+    while waiting():
+        await asyncio.sleep(0.001)
 
 
 async def drain(comm) -> list[dict]:

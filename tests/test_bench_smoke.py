@@ -2,7 +2,7 @@
 subprocess, one at a time per test worker, each expected to print its figures. The figures themselves
 are not checked (benchmarks are not pass/fail); a bench that no longer runs is.
 
-chat_fanout, viewer_storm and leaderboards need PostgreSQL and Redis (they create their own databases);
+chat_fanout, viewer_storm, leaderboards and next_ad need PostgreSQL and Redis (they create their own databases);
 chat_fanout runs its Socket.io peer only where `npm ci` was run in bench/socketio.
 """
 
@@ -32,23 +32,42 @@ BENCHES = {
     "viewer_storm": (["--smoke"], [rf"^storm ours\s+20\s+{NUMBER}", rf"^\s+20\s+ours fanout 2 daphne\s+20\s+{NUMBER}",
                                    r"^storm peer\s+20\s+[0-9]|smoke: skipping the Socket\.io peer"], True),
     "leaderboards": (["--smoke"], [rf"^rank lookup \(Redis, ours\)\s+{NUMBER}", rf"^weekly reset \(s, best round\)\s+{NUMBER}"], True),
+    "next_ad": (["--smoke"], [rf"^bare indexed query \(floor\)\s+{NUMBER}\s+{NUMBER}",
+                              rf"^ours: served \(ad_next, view row written\)\s+{NUMBER}\s+{NUMBER}"], True),
     "relay_capacity": (["--smoke"], [rf"^ramp 8\s+8\s+{NUMBER}\s+{NUMBER}"], False),
     "relay_video_capacity": (["--smoke"], [rf"^ours\s+2\s+{NUMBER}\s+{NUMBER}",
                                            r"^janus\s+2\s+[0-9]|janus: not installed, skipped",
                                            rf"^video viewers per core at 80% CPU: ours (?:{NUMBER}|nan)"], False),  # nan: no step under 1 % loss
     "relay_cascade": (["--smoke"], [rf"^pipe added latency .* p95 -?{NUMBER} ms",
                                     rf"^pipe CPU on the origin, timed inside it: {NUMBER}% of a core"], False),
-    "stage_invite": (["--smoke"], [rf"^invite: request -> prompt frame\s+{NUMBER}", rf"^ratio invite / round trip \(median\): {NUMBER}x"], True),
+    "stage_invite": (["--smoke"], [rf"^invite on the host's socket -> prompt\s+{NUMBER}",
+                                   rf"^ratio invite on the host's socket / round trip \(median\): {NUMBER}x",
+                                   rf"^ratio invite over HTTP / round trip \(median\): {NUMBER}x"], True),
+    "dm_delivery": (["--smoke"], [rf"^message: send -> frame on recipient socket\s+{NUMBER}\s+{NUMBER}",
+                                  rf"^unread counts \(one query\)\s+{NUMBER}\s+{NUMBER}"], True),
     "pyspy_summary": (["--smoke"], [r"^own time by component", r"^\s+60\.0%\s+channels"], False),
     "hls_latency": (["--smoke"], [rf"^floor \(PyAV → hls muxer\)\s+{NUMBER}\s+{NUMBER}",
                                   rf"^ours h264 \(copy\)\s+{NUMBER}\s+{NUMBER}"], False),
+    "automod": (["--smoke"], [rf"^chat send, AutoMod\s+{NUMBER}", rf"^naive / ours \(term matching\): {NUMBER}x"], True),
+    "ban_propagation": (["--smoke"], [rf"^action -> both sockets closed \(4451\)\s+{NUMBER}\s+{NUMBER}",
+                                      rf"^action -> relay told to drop \(rights\)\s+{NUMBER}"], True),
+    "webhooks": (["--smoke"], [rf"^ours \(signature, dedup, effect\)\s+{NUMBER}", rf"^dj-stripe ProcessWebhookView\s+{NUMBER}"],
+                 True),
+    "clip_ready": (["--smoke"], [rf"^clip ready \(ours, click → ready\)\s+{NUMBER}\s+{NUMBER}",
+                                 rf"^floor \(bare PyAV stream copy, local files\)\s+{NUMBER}\s+{NUMBER}\s+ours/floor {NUMBER}x"],
+                   False),
+    "vod_renditions": (["--smoke"], [rf"^ratio ours / ffmpeg: {NUMBER}x|^ffmpeg: not installed",
+                                     rf"^audio only, .* {NUMBER}x real time|^ffmpeg: not installed",
+                                     rf"^end of stream -> playable VOD.*: {NUMBER} ms|^ffmpeg: not installed"], False),
     "rtmp_ingest": (["--smoke"], [rf"^passed through \(baseline\)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}"], False),
+    "api_reads": (["--smoke"], [rf"^floor \(empty Django view\)\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+1\.00x",
+                                rf"^hallway /api/v1/rooms/\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}x\s+{NUMBER}x\s+[0-9]+"], True),
 }
 
 
 def test_every_bench_has_a_smoke_run():
-    # (a settings module and the ASGI application viewer_storm serves)
-    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings", "viewer_asgi"}
+    # (a settings module and the ASGI applications viewer_storm and api_reads serve)
+    scripts = {path.stem for path in BENCH.glob("*.py")} - {"fanout_schema_settings", "viewer_asgi", "api_reads_asgi"}
     assert scripts == set(BENCHES)
 
 

@@ -13,7 +13,7 @@ from config.ws import BaseConsumer
 from media_relay.errors import RelayError
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "chat", "config", "gamification", "guilds", "media_relay", "moderation", "monetization", "rooms",
+APPS = ["accounts", "chat", "config", "dms", "gamification", "guilds", "media_relay", "moderation", "monetization", "rooms",
         "streams", "web"]
 
 

@@ -18,7 +18,12 @@ ROOT = Path(settings.BASE_DIR)
 # The composition root: it wires every app together, so it may import any of them.
 COMPOSITION_ROOT = ("config/urls.py", "config/routing.py", "config/asgi.py", "config/settings/")
 
-DOMAIN = {"chat", "rooms", "guilds", "media_relay", "gamification", "streams", "monetization", "moderation"}
+DOMAIN = {"chat", "rooms", "guilds", "media_relay", "gamification", "streams", "vods", "monetization", "dms",
+          "moderation", "developers"}
+
+
+# Apps whose first issue has not landed whole: their rows say what they may use, not yet what they do.
+UNDER_CONSTRUCTION = {"vods", "monetization", "dms", "moderation", "developers"}
 
 
 def imported_modules(path: Path) -> list[str]:
@@ -72,9 +77,10 @@ def test_no_app_imports_an_app_it_may_not():
 
 
 def test_every_allowed_arrow_between_domain_apps_is_used():
-    """The table says exactly how the domain apps depend today (moderation's queue is still to come)."""
+    """The table says exactly how the domain apps depend today (apps still being built may use fewer arrows)."""
     used = set(app_arrows())
-    allowed = {(a, b) for a, targets in ALLOWED.items() if a in DOMAIN - {"moderation"} for b in targets if b in DOMAIN}
+    allowed = {(a, b) for a, targets in ALLOWED.items() if a in DOMAIN - UNDER_CONSTRUCTION
+               for b in targets if b in DOMAIN}
     assert allowed - used == set()
 
 

@@ -1,6 +1,7 @@
 """/media/ on the embedded default (config.media): single byte ranges, conditional GET, no traversal."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import SuspiciousFileOperation
@@ -142,3 +143,37 @@ async def test_asgi_streams_chunk_by_chunk(root):
     response.close()
     assert [len(chunk) for chunk in chunks] == [CHUNK, CHUNK, CHUNK, SIZE - 10 - 3 * CHUNK]
     assert b"".join(chunks) == BODY[10:]
+
+
+@pytest.mark.parametrize("name", ["page.html", "page.htm", "drawing.svg", "feed.xml", "app.js", "notes.txt", "noext"])
+def test_an_upload_that_could_act_as_a_page_is_a_sandboxed_download(root, name, client):
+    (root / name).write_text("<html><script>alert(document.cookie)</script></html>")
+    response = get(root, name)
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"] == "attachment"
+    assert response["Content-Security-Policy"].endswith("sandbox")
+    body_of(response)
+
+
+@pytest.mark.parametrize(("name", "content_type"), [("a.png", "image/png"), ("a.webp", "image/webp"),
+                                                     ("a.webm", "video/webm"), ("a.m3u8", "application/vnd.apple.mpegurl")])
+def test_media_is_served_inline_with_its_type(root, name, content_type):
+    (root / name).write_bytes(b"\x00" * 10)
+    response = get(root, name)
+    assert (response["Content-Type"], response.has_header("Content-Disposition")) == (content_type, False)
+    body_of(response)
+
+
+def test_uploads_are_nosniff_through_the_whole_stack(client, settings):
+    upload = Path(settings.MEDIA_ROOT) / f"test-{os.getpid()}-page.html"  # where the URL conf serves from
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_text("<script>alert(1)</script>")
+    try:
+        response = client.get(f"/media/{upload.name}")
+    finally:
+        upload.unlink()
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].endswith("sandbox")  # ours, not the site's policy
+    assert response["Content-Type"] == "application/octet-stream"
+    b"".join(response.streaming_content)
+    response.close()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from openapi_spec_validator import validate
@@ -11,12 +12,15 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 ERROR_REF = "#/components/schemas/Error"
-NOT_DOCUMENTED = {"api/v1/schema/", "api/v1/docs/"}
+NOT_DOCUMENTED = {"api/v1/schema/", "api/v1/docs/", "api/v1/redoc/"}
 PUBLIC = {"/api/v1/handles/{handle}/", "/api/v1/users/{handle}/", "/api/v1/users/{handle}/friends/",
-          "/api/v1/channels/{slug}/", "/api/v1/channels/{slug}/streams/", "/api/v1/streams/",
-          "/api/v1/streams/{stream_id}/", "/api/v1/streams/{stream_id}/stage/", "/api/v1/streams/{stream_id}/polls/"}
+          "/api/v1/channels/{slug}/", "/api/v1/channels/{slug}/streams/", "/api/v1/streams/", "/api/v1/rooms/",
+          "/api/v1/streams/{stream_id}/", "/api/v1/streams/{stream_id}/stage/", "/api/v1/streams/{stream_id}/polls/",
+          "/api/v1/clips/", "/api/v1/clips/{slug}/", "/api/v1/vods/{vod_id}/", "/api/v1/channels/{slug}/vods/",
+          "/api/v1/channels/{slug}/tiers/"}
 # Anonymous calls that are not reads: a watch token for a live stream (anyone may watch).
-PUBLIC_WRITES = {("post", "/api/v1/streams/{stream_id}/media-token/"), ("post", "/api/v1/streams/{stream_id}/hls/")}
+PUBLIC_WRITES = {("post", "/api/v1/streams/{stream_id}/media-token/"), ("post", "/api/v1/streams/{stream_id}/hls/"),
+                 ("post", "/api/v1/streams/{stream_id}/webrtc/")}
 # Operations that succeed with "201 Created" and no body. Listed so that a new bodiless
 # success response is a decision, not an accident (see the report: they could return 204).
 BODILESS_CREATED = {("post", "/api/v1/users/{handle}/follow/"), ("post", "/api/v1/users/{handle}/block/")}
@@ -108,11 +112,19 @@ def test_security_declares_who_may_call(schema):
         assert anonymous_allowed is public, f"{method.upper()} {path}"
 
 
-def test_docs_page():
-    response = APIClient().get("/api/v1/docs/")
+@pytest.mark.parametrize(("path", "marker"), [("/api/v1/docs/", "swagger-ui"), ("/api/v1/redoc/", "redoc")])
+def test_docs_pages_load_everything_from_our_own_static_files(path, marker):
+    response = APIClient().get(path)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
-    assert b"swagger-ui" in response.content and b"/api/v1/schema/" in response.content
+    page = response.content.decode()
+    if "?script=" in page:  # Swagger UI's split view: its start-up script is a file of its own (no inline script)
+        page += APIClient().get(path + "?script=").content.decode()
+    assert marker in page and "/api/v1/schema/" in page
+    # offline-complete: no CDN, and every script and stylesheet the page names is one we serve
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", page), "a CDN or another host"
+    assets = re.findall(r"/static/(drf_spectacular_sidecar/[^\"' ]+)", page)
+    assert assets and all(finders.find(asset) for asset in assets), assets
 
 
 def test_spectacular_validates_without_warnings(tmp_path):
@@ -141,3 +153,16 @@ def test_each_endpoint_lists_the_error_codes_it_can_answer_with(schema):
     assert {"invalid", "throttled", "room_full"} <= room_join and "guild_full" not in room_join  # rooms calls no guild
     assert {"guild_full", "room_full"} <= guild_join  # guild rooms go through rooms' services
     assert "not_authenticated" in codes("/api/v1/me/", "get", "401")
+
+
+def test_room_defaults_are_documented_on_me_and_optional_on_room_create(schema):
+    components = schema["components"]["schemas"]
+    create = components["RoomCreateRequest"]
+    assert {"visibility", "is_mic_enabled", "playback_control", "chat_mode"}.isdisjoint(create.get("required", []))
+    me_update = components["PatchedMeUpdateRequest"]["properties"]
+    assert me_update["room_chat_mode"] == {"$ref": "#/components/schemas/ChatModeEnum"}
+    assert create["properties"]["chat_mode"]["allOf"][0] == {"$ref": "#/components/schemas/ChatModeEnum"}
+    assert {"room_visibility", "room_mic_enabled", "room_playback_control", "room_chat_mode"} <= set(
+        components["Me"]["properties"])
+    body = schema["paths"]["/api/v1/me/"]["patch"]["responses"]["400"]["content"]["application/json"]["schema"]
+    assert "room_defaults_invalid" in body["allOf"][1]["properties"]["code"]["enum"]

@@ -33,6 +33,7 @@ def test_deploy_checks_pass_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.django_db  # celery's Django fixup runs the system checks, and dj-stripe's reads its webhook endpoints
 def test_every_beat_entry_names_a_registered_task():
     celery_app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():

@@ -4,6 +4,8 @@ from accounts import selectors as account_selectors
 from accounts.models import User
 from gamification.selectors import badge_showcase, player_stats, watch_hours
 from guilds.selectors import guild_for_user
+from rooms.practice import practice_summary
+from vods.selectors import vods_of_owner, with_thumbnails
 
 
 def profile_get(*, handle: str, viewer: User | None) -> dict:
@@ -16,4 +18,6 @@ def profile_get(*, handle: str, viewer: User | None) -> dict:
         "watch_hours": watch_hours(user=owner) if profile["can_see_stats"] else None,
         "badges": badge_showcase(user=owner),  # the showcase (up to 5); the title and frame are in stats
         "guild": guild_for_user(user=owner),
+        "vods": with_thumbnails(vods_of_owner(owner=owner, viewer=viewer)[:6]),
+        "practice": practice_summary(user=owner) if profile["can_see_practice"] else None,
     }

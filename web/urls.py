@@ -4,6 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     re_path(r"^@(?P<handle>[A-Za-z0-9_]{1,40})/?$", views.profile, name="profile"),
 ]

@@ -1,8 +1,6 @@
-"""Pages that compose several apps: the landing page, the signed-in home, the health check."""
+"""Pages that compose several apps: the landing page, the signed-in home."""
 
-from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from accounts import selectors as account_selectors
 from accounts.views import notifications_with_actions
@@ -14,11 +12,6 @@ from .profiles import profile_get
 
 LIVE_ROOMS = 6
 EVENTS = 3
-
-
-@require_GET
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):

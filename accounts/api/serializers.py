@@ -13,6 +13,9 @@ from ..models import (
 )
 from ..notification_registry import Channel, kind_info
 from ..notification_texts import notification_text, notification_url
+from ..room_settings import ChatMode, PlaybackControl, Visibility
+from ..scopes import Scope, scope_set
+from ..selectors import language_levels
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -43,21 +46,36 @@ class RelationshipSerializer(serializers.Serializer):
     incoming_request_id = serializers.IntegerField(allow_null=True, required=False)
 
 
+class LanguageLevelSerializer(serializers.Serializer):
+    """A language on a profile: spoken ones are native, learned ones have a CEFR level (or none set)."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField(allow_null=True, help_text="native, or A1–C2; null: a learned language's level is not set")
+    level_name = serializers.CharField()
+    is_native = serializers.BooleanField()
+
+
 class MeSerializer(serializers.ModelSerializer):
     avatar_url = serializers.SerializerMethodField()
     is_premium = serializers.BooleanField(read_only=True)
+    learning_levels = serializers.SerializerMethodField(help_text="the CEFR level (A1–C2) of each learning language set")
 
     class Meta:
         model = User
         fields = [
             "id", "handle", "email", "display_name", "avatar_url", "bio", "native_languages", "learning_languages",
             "timezone", "is_premium", "premium_until", "date_joined", "handle_changed_at", "stats_visibility",
-            "friends_visibility", "friend_requests_from", "is_searchable",
+            "friends_visibility", "friend_requests_from", "is_searchable", "learning_levels", "practice_visibility",
+            "room_visibility", "room_mic_enabled", "room_playback_control", "room_chat_mode",
         ]
         read_only_fields = fields
 
     def get_avatar_url(self, user) -> str | None:
         return user.avatar.url if user.avatar else None
+
+    def get_learning_levels(self, user) -> dict[str, str]:
+        return language_levels(user=user)
 
 
 class MeUpdateSerializer(serializers.Serializer):
@@ -65,11 +83,21 @@ class MeUpdateSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=160, required=False, allow_blank=True)
     native_languages = serializers.ListField(child=serializers.CharField(max_length=10), max_length=5, required=False)
     learning_languages = serializers.ListField(child=serializers.CharField(max_length=10), max_length=5, required=False)
+    learning_levels = serializers.DictField(
+        child=serializers.CharField(max_length=2), required=False,
+        help_text="a learning language's code → its CEFR level, A1–C2 (levels of languages no longer learned go)")
     timezone = serializers.CharField(max_length=64, required=False)
     stats_visibility = serializers.ChoiceField(choices=Audience.choices, required=False)
     friends_visibility = serializers.ChoiceField(choices=Audience.choices, required=False)
     friend_requests_from = serializers.ChoiceField(choices=FriendRequestPolicy.choices, required=False)
     is_searchable = serializers.BooleanField(required=False)
+    practice_visibility = serializers.ChoiceField(choices=Audience.choices, required=False,
+                                                  help_text="who sees your language practice analytics")
+    # Room defaults: what your new rooms start with (POST /api/v1/rooms/ fills omitted settings from them).
+    room_visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    room_mic_enabled = serializers.BooleanField(required=False, help_text="microphones on in new watch parties")
+    room_playback_control = serializers.ChoiceField(choices=PlaybackControl.choices, required=False)
+    room_chat_mode = serializers.ChoiceField(choices=ChatMode.choices, required=False)
 
 
 class HandleSerializer(serializers.Serializer):
@@ -135,14 +163,21 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
+    scopes = serializers.SerializerMethodField()
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+        fields = ["id", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at"]
+
+    def get_scopes(self, token) -> list[str]:
+        return sorted(scope_set(token.scope))
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    scopes = serializers.MultipleChoiceField(choices=[(s.value, s.value) for s in Scope], required=False,
+                                             help_text="What the token may do (docs/api.md); every scope if left out.")
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
@@ -202,3 +237,17 @@ class NotificationPreferenceSerializer(serializers.Serializer):
 
 class NotificationPreferenceInputSerializer(serializers.Serializer):
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=True)
+
+
+class QuietHoursSerializer(serializers.Serializer):
+    starts = serializers.TimeField(help_text="HH:MM in your time zone")
+    ends = serializers.TimeField(help_text="HH:MM; earlier than starts: past midnight")
+
+
+class QuietHoursStateSerializer(serializers.Serializer):
+    starts = serializers.TimeField(allow_null=True, help_text="null: no quiet hours")
+    ends = serializers.TimeField(allow_null=True)
+
+
+class EmailDigestSerializer(serializers.Serializer):
+    is_on = serializers.BooleanField(help_text="one e-mail a day instead of one per notification")

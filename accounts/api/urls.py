@@ -27,6 +27,8 @@ urlpatterns = [
     path("me/push-subscriptions/", views.PushSubscriptionListView.as_view(), name="api-push-subscriptions"),
     path("me/push-subscriptions/remove/", views.PushSubscriptionRemoveView.as_view(), name="api-push-subscription-remove"),
     path("me/push-subscriptions/test/", views.PushTestView.as_view(), name="api-push-test"),
+    path("me/quiet-hours/", views.QuietHoursView.as_view(), name="api-quiet-hours"),
+    path("me/email-digest/", views.EmailDigestView.as_view(), name="api-email-digest"),
     path("me/notification-preferences/", views.NotificationPreferenceListView.as_view(), name="api-notification-preferences"),
     path("me/notification-preferences/<str:kind>/", views.NotificationPreferenceView.as_view(),
          name="api-notification-preference"),

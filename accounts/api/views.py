@@ -11,18 +11,30 @@ from rest_framework.views import APIView
 
 from config.api import parse
 from config.errors import ApplicationError, CommonError, ForbiddenError
+from config.filters import ListConventions
 
 from .. import selectors
 from ..errors import AccountError
-from ..models import ApiToken, DeviceSession, FriendRequest, Notification, PushSubscription, User
-from ..services import delivery, push, social, tokens, users
+from ..models import (
+    ApiToken,
+    DeviceSession,
+    FriendRequest,
+    Notification,
+    PushSubscription,
+    QuietHours,
+    User,
+)
+from ..scopes import Scope
+from ..services import delivery, push, room_defaults, social, tokens, users
 from ..services import notifications as notification_services
+from .permissions import TokenScopes
 from .serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
     AvatarUploadSerializer,
     DeviceSessionSerializer,
+    EmailDigestSerializer,
     FriendRequestCreateSerializer,
     FriendRequestSerializer,
     FriendSerializer,
@@ -38,6 +50,8 @@ from .serializers import (
     PushSubscriptionInputSerializer,
     PushSubscriptionSerializer,
     PushTestResultSerializer,
+    QuietHoursSerializer,
+    QuietHoursStateSerializer,
     UserSummarySerializer,
 )
 
@@ -48,7 +62,7 @@ class IsSignedInWithSession(permissions.BasePermission):
     message = "This action needs a signed-in browser session, not an API token."
 
     def has_permission(self, request, view):
-        return bool(request.user.is_authenticated and not isinstance(request.auth, ApiToken))
+        return bool(request.user.is_authenticated and request.auth is None)  # no token, personal or OAuth
 
 
 def confirm_password(request: Request) -> None:
@@ -63,12 +77,14 @@ class MeView(APIView):
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, summary="Edit your profile and privacy")
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, summary="Edit your profile, privacy and room defaults")
     def patch(self, request):
         data = parse(MeUpdateSerializer, request)
         if "timezone" in data:
             data["timezone_name"] = data.pop("timezone")
+        defaults = {name: data.pop(name) for name in room_defaults.FIELDS if name in data}
         user = users.user_profile_update(user=request.user, **data)
+        user = room_defaults.user_room_defaults_set(user=user, **defaults)
         return Response(MeSerializer(user).data)
 
 
@@ -118,7 +134,9 @@ class MeDeleteView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeSessionsView(generics.ListAPIView):
+class MeSessionsView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = DeviceSession.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = DeviceSessionSerializer
     pagination_class = None
@@ -132,7 +150,7 @@ class MeSessionsView(generics.ListAPIView):
 
 
 class HandleAvailabilityView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.AllowAny, TokenScopes]
 
     @extend_schema(responses=HandleAvailabilitySerializer, summary="Is this @handle free?")
     def get(self, request, handle: str):
@@ -145,7 +163,9 @@ class HandleAvailabilityView(APIView):
 
 
 # -- users -------------------------------------------------------------------------------
-class UserSearchView(generics.ListAPIView):
+class UserSearchView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = UserSummarySerializer
 
@@ -161,10 +181,12 @@ class UserSearchView(generics.ListAPIView):
         return selectors.user_search(query=query, viewer=self.request.user)
 
 
-class UserFriendsView(generics.ListAPIView):
+class UserFriendsView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendSerializer
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.AllowAny, TokenScopes]
 
     @extend_schema(summary="A user's friends, as their privacy settings allow")
     def get(self, request, *args, **kwargs):
@@ -181,6 +203,8 @@ class _TargetUserView(APIView):
 
 
 class UserFollowView(_TargetUserView):
+    token_scopes = {"post": Scope.FOLLOWS_WRITE, "delete": Scope.FOLLOWS_WRITE}
+
     @extend_schema(request=None, responses={201: None}, summary="Follow a user")
     def post(self, request, handle: str):
         social.follow_create(follower=request.user, followee=self.target(handle))
@@ -208,7 +232,9 @@ class UserBlockView(_TargetUserView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BlockListView(generics.ListAPIView):
+class BlockListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = UserSummarySerializer
 
@@ -221,7 +247,9 @@ class BlockListView(generics.ListAPIView):
 
 
 # -- friends ----------------------------------------------------------------------------------
-class FriendListView(generics.ListAPIView):
+class FriendListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = User.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendSerializer
 
@@ -240,7 +268,9 @@ class FriendDetailView(_TargetUserView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class FriendRequestListView(generics.ListCreateAPIView):
+class FriendRequestListView(ListConventions, generics.ListCreateAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = FriendRequest.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = FriendRequestSerializer
 
@@ -284,7 +314,9 @@ class FriendRequestRejectView(APIView):
 
 
 # -- notifications --------------------------------------------------------------------------------
-class NotificationListView(generics.ListAPIView):
+class NotificationListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = Notification.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = NotificationSerializer
 
@@ -323,7 +355,9 @@ class NotificationReadAllView(APIView):
 
 
 # -- API tokens -----------------------------------------------------------------------------------
-class TokenListView(generics.ListAPIView):
+class TokenListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = ApiToken.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = ApiTokenSerializer
     pagination_class = None
@@ -342,7 +376,8 @@ class TokenListView(generics.ListAPIView):
                    summary="Create an API token (browser session only; the key is shown once)")
     def post(self, request):
         data = parse(ApiTokenCreateSerializer, request)
-        token, key = tokens.api_token_create(user=request.user, name=data["name"], expires_at=data.get("expires_at"))
+        token, key = tokens.api_token_create(user=request.user, name=data["name"], expires_at=data.get("expires_at"),
+                                             scopes=set(data["scopes"]) if "scopes" in data else None)
         token.key = key
         return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
@@ -356,7 +391,9 @@ class TokenDetailView(APIView):
 
 
 # -- delivery: this browser's Web Push subscription and the channels per kind --------------------------
-class PushSubscriptionListView(generics.ListAPIView):
+class PushSubscriptionListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = PushSubscription.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = PushSubscriptionSerializer
     pagination_class = None
@@ -392,11 +429,13 @@ class PushTestView(APIView):
         return Response({"sent": push.push_test(user=request.user)})
 
 
-class NotificationPreferenceListView(APIView):
+class NotificationPreferenceListView(ListConventions, APIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     @extend_schema(responses=NotificationPreferenceSerializer(many=True),
                    summary="Each notification kind: the channels it offers and those you have on")
     def get(self, request):
-        return Response(NotificationPreferenceSerializer(selectors.notification_preferences(user=request.user), many=True).data)
+        return Response(NotificationPreferenceSerializer(self.filter_queryset(selectors.notification_preferences(user=request.user)), many=True).data)
 
 
 class NotificationPreferenceView(APIView):
@@ -407,3 +446,32 @@ class NotificationPreferenceView(APIView):
         delivery.notification_preference_set(user=request.user, kind=kind, channels=data["channels"])
         row = next(p for p in selectors.notification_preferences(user=request.user) if p["kind"] == kind)
         return Response(NotificationPreferenceSerializer(row).data)
+
+
+class QuietHoursView(APIView):
+    @extend_schema(responses={200: QuietHoursStateSerializer}, summary="My quiet hours (nulls: none)")
+    def get(self, request):
+        quiet = QuietHours.objects.filter(user=request.user).first()
+        return Response(QuietHoursStateSerializer(quiet or {"starts": None, "ends": None}).data)
+
+    @extend_schema(request=QuietHoursSerializer, responses={200: QuietHoursSerializer},
+                   summary="Set quiet hours: no e-mail or Web Push then (the bell still fills)")
+    def put(self, request):
+        quiet = delivery.quiet_hours_set(user=request.user, **parse(QuietHoursSerializer, request))
+        return Response(QuietHoursSerializer(quiet).data)
+
+    @extend_schema(responses={204: None}, summary="No quiet hours")
+    def delete(self, request):
+        delivery.quiet_hours_clear(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailDigestView(APIView):
+    @extend_schema(responses={200: EmailDigestSerializer}, summary="Whether notification e-mails come as one daily digest")
+    def get(self, request):
+        return Response({"is_on": selectors.has_email_digest(user=request.user)})
+
+    @extend_schema(request=EmailDigestSerializer, responses={200: EmailDigestSerializer},
+                   summary="One e-mail a day listing the day's notifications, instead of one e-mail each")
+    def put(self, request):
+        return Response({"is_on": delivery.email_digest_set(user=request.user, **parse(EmailDigestSerializer, request))})

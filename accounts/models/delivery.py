@@ -40,3 +40,29 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}: {self.channels}"
+
+
+class QuietHours(models.Model):
+    """No e-mail or Web Push between `starts` and `ends` (the user's time zone; past midnight when
+    `ends` < `starts`); notifications still arrive in the bell. No row: no quiet hours."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours")
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~models.Q(starts=models.F("ends")), name="quiet_hours_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: quiet {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class EmailDigest(models.Model):
+    """The user takes one e-mail a day listing the notifications that would have been e-mailed, instead of one
+    e-mail each. No row: one e-mail each. `last_sent_on` makes the daily run idempotent (claimed per day)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_digest")
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: daily digest"

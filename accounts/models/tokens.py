@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from ..scopes import all_scopes
+
 
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is stored; the key is shown once."""
@@ -13,6 +15,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # space-separated accounts.scopes.Scope values, as in OAuth (every scope for the tokens made before scopes)
+    scope = models.TextField(default=all_scopes)
 
     class Meta:
         ordering = ["-id"]

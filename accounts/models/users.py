@@ -1,9 +1,15 @@
 import uuid
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.timezone import now
+
+from accounts.room_settings import ChatMode, PlaybackControl, Visibility
+
+# suspended_until of a suspension for good (a date, so "is it over" stays one comparison)
+SUSPENDED_FOR_GOOD = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Audience(models.TextChoices):
@@ -50,6 +56,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     handle_changed_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     deactivated_at = models.DateTimeField(null=True, blank=True, help_text="Purged 30 days after this.")
+    # A platform ban (moderation): set and lifted only by accounts.services.suspensions, read by every layer
+    # from the user row it already has (no query). Signing in does not lift it.
+    suspended_until = models.DateTimeField(null=True, blank=True,
+                                           help_text="Suspended (platform ban) until then; 9999-12-31 is for good.")
+    suspension_reason = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
 
@@ -60,6 +71,20 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=20, choices=FriendRequestPolicy.choices, default=FriendRequestPolicy.EVERYONE
     )
     is_searchable = models.BooleanField(default=True)
+    # Language practice analytics on the profile (rooms.practice): private by default.
+    practice_visibility = models.CharField(max_length=10, choices=Audience.choices, default=Audience.NOBODY)
+
+    # Room defaults: what a new room from the create page or the API starts with where the creator says nothing
+    # (rooms.selectors.room_create_defaults). Set by accounts.services.users.user_room_defaults_set.
+    # db_default too: rows inserted in SQL (bench/) get a value the check constraints accept.
+    room_visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.FRIENDS,
+                                       db_default=Visibility.FRIENDS)
+    room_mic_enabled = models.BooleanField(
+        default=False, help_text="Microphones on in new watch parties (voice rooms start with them on)."
+    )
+    room_playback_control = models.CharField(max_length=6, choices=PlaybackControl.choices,
+                                             default=PlaybackControl.LEADER, db_default=PlaybackControl.LEADER)
+    room_chat_mode = models.CharField(max_length=4, choices=ChatMode.choices, default=ChatMode.ALL, db_default=ChatMode.ALL)
 
     objects = UserManager()
 
@@ -71,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(condition=models.Q(handle=Lower("handle")), name="user_handle_lowercase"),
             models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(condition=models.Q(room_visibility__in=Visibility.values),
+                                   name="user_room_visibility_valid"),
+            models.CheckConstraint(condition=models.Q(room_playback_control__in=PlaybackControl.values),
+                                   name="user_room_playback_control_valid"),
+            models.CheckConstraint(condition=models.Q(room_chat_mode__in=ChatMode.values), name="user_room_chat_mode_valid"),
         ]
 
     def __str__(self) -> str:
@@ -87,3 +117,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_deactivated(self) -> bool:
         return self.deactivated_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now()
+
+    @property
+    def is_suspended_for_good(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until >= SUSPENDED_FOR_GOOD

@@ -11,15 +11,17 @@ from ..selectors import session_store
 from ..signals import session_ended
 
 
-def _end(device_session: DeviceSession, *, reason: str) -> None:
-    session_store(device_session.session_key).delete()
-    device_session.delete()
-    session_ended.send(sender=User, user_id=device_session.user_id, session_key=device_session.session_key)
+def _end(device_session: DeviceSession, *, reason: str, disconnect: Disconnect = Disconnect.SESSION_ENDED) -> None:
+    # The sockets' close is registered first, so it is the first publish after the commit (before the
+    # relay's, which session_ended's receivers register): a ban's sockets close sooner (bench/ban_propagation.py).
     publish_on_commit(
         session_group(device_session.session_key),
         events.session_force_logout(reason=reason),
-        disconnect=Disconnect.SESSION_ENDED,
+        disconnect=disconnect,
     )
+    session_store(device_session.session_key).delete()
+    device_session.delete()
+    session_ended.send(sender=User, user_id=device_session.user_id, session_key=device_session.session_key)
 
 
 def session_start(*, user: User, session_key: str, user_agent: str = "", ip_address: str | None = None) -> DeviceSession:
@@ -46,7 +48,8 @@ def session_end(*, session_key: str, reason: str = "signed_out") -> None:
         )
 
 
-def sessions_end_all(*, user: User, reason: str) -> None:
-    with transaction.atomic():
+def sessions_end_all(*, user: User, reason: str, disconnect: Disconnect = Disconnect.SESSION_ENDED) -> None:
+    """End every session of `user`; their sockets close with `disconnect`'s code (config.ws)."""
+    with transaction.atomic(savepoint=False):  # inside a ban's transaction: no savepoint round trips
         for device_session in DeviceSession.objects.filter(user=user):
-            _end(device_session, reason=reason)
+            _end(device_session, reason=reason, disconnect=disconnect)

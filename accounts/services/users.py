@@ -10,8 +10,9 @@ from config.errors import ApplicationError
 
 from ..avatars import avatar_from_upload
 from ..errors import AccountError
-from ..languages import LANGUAGE_NAMES
-from ..models import Audience, FriendRequestPolicy, User
+from ..languages import CEFR_LEVELS, LANGUAGE_NAMES
+from ..models import Audience, FriendRequestPolicy, LanguageLevel, User
+from ..public_text import public_text_check
 from ..selectors import handle_check_available
 from ..signals import user_active
 from .sessions import sessions_end_all
@@ -35,6 +36,25 @@ def _clean_languages(field: str, codes: list[str]) -> list[str]:
     return codes
 
 
+def _clean_levels(levels: dict[str, str], learning: list[str]) -> dict[str, str]:
+    """Levels are for languages one learns, each one of A1–C2."""
+    bad = {code: level for code, level in levels.items() if code not in learning or level not in CEFR_LEVELS}
+    if bad:
+        raise ApplicationError(
+            AccountError.LANGUAGE_LEVEL_INVALID,
+            "Give each language you learn a level from A1 to C2.",
+            {"field": "learning_levels", "invalid": dict(list(bad.items())[:10]), "levels": list(CEFR_LEVELS)},
+        )
+    return levels
+
+
+def _levels_save(user: User, learning: list[str], levels: dict[str, str]) -> None:
+    """The stored levels follow the learning list: a dropped language's level goes, a given one is set."""
+    LanguageLevel.objects.filter(user=user).exclude(language__in=learning).delete()
+    for code, level in levels.items():
+        LanguageLevel.objects.update_or_create(user=user, language=code, defaults={"level": level})
+
+
 def user_profile_update(
     *,
     user: User,
@@ -42,13 +62,16 @@ def user_profile_update(
     bio: str | None = None,
     native_languages: list[str] | None = None,
     learning_languages: list[str] | None = None,
+    learning_levels: dict[str, str] | None = None,
     timezone_name: str | None = None,
     stats_visibility: Audience | None = None,
     friends_visibility: Audience | None = None,
     friend_requests_from: FriendRequestPolicy | None = None,
     is_searchable: bool | None = None,
+    practice_visibility: Audience | None = None,
 ) -> User:
-    """Change the given fields (None leaves a field as it is)."""
+    """Change the given fields (None leaves a field as it is). `learning_levels` maps a learning language
+    to its CEFR level (A1–C2); levels of languages no longer learned are dropped."""
     changes = {
         "display_name": display_name.strip() if display_name is not None else None,
         "bio": bio.strip() if bio is not None else None,
@@ -56,6 +79,7 @@ def user_profile_update(
         "friends_visibility": friends_visibility,
         "friend_requests_from": friend_requests_from,
         "is_searchable": is_searchable,
+        "practice_visibility": practice_visibility,
     }
     if native_languages is not None:
         changes["native_languages"] = _clean_languages("native_languages", native_languages)
@@ -66,10 +90,18 @@ def user_profile_update(
             raise ApplicationError(AccountError.TIMEZONE_INVALID, f"Unknown time zone '{timezone_name[:64]}'.")
         changes["timezone"] = timezone_name
     fields = [name for name, value in changes.items() if value is not None]
+    for name in ("display_name", "bio"):
+        if changes[name]:
+            public_text_check(text=changes[name], field=name)
+    learning = changes.get("learning_languages", user.learning_languages)
+    levels = _clean_levels(learning_levels or {}, learning)
     for name in fields:
         setattr(user, name, changes[name])
     user.full_clean(exclude=["avatar", "password", "handle", "email"])
-    user.save(update_fields=fields)
+    with transaction.atomic():
+        user.save(update_fields=fields)
+        if learning_levels is not None or "learning_languages" in fields:
+            _levels_save(user, learning, levels)
     return user
 
 
@@ -79,6 +111,7 @@ def user_handle_change(*, user: User, handle: str) -> User:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         handle = handle_check_available(handle=handle, for_user=user)
+        public_text_check(text=handle, field="handle")
         if handle == user.handle:
             return user
         if user.handle_changed_at and now - user.handle_changed_at < HANDLE_CHANGE_INTERVAL:

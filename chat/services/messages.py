@@ -12,7 +12,7 @@ from config.realtime import publish_on_commit
 from .. import events, selectors
 from ..audit_verbs import AuditVerb
 from ..errors import ChatError
-from ..filters import apply_filters
+from ..filters import FilterRefusal, apply_filters
 from ..models import ChatSettings, RestrictionKind
 from ..policy import ChatPolicy
 from ..rate_limits import check_message_rate, check_slow_mode
@@ -25,6 +25,15 @@ def message_post(*, policy: ChatPolicy, context, author: User, body: str):
     limit, the filters. Moderators skip the restriction, the modes and slow mode, never the rate limit."""
     body = body_clean(body, max_length=policy.max_length)
     now = timezone.now()
+    try:
+        return _message_post(policy=policy, context=context, author=author, body=body, now=now)
+    except FilterRefusal as refusal:
+        if refusal.follow_up is not None:
+            refusal.follow_up()  # e.g. AutoMod's timeout, written after the message's transaction rolled back
+        raise
+
+
+def _message_post(*, policy: ChatPolicy, context, author: User, body: str, now):
     with transaction.atomic():
         participant = policy.lock_author(context, author)
         context = policy.check_post(context, author, participant)
@@ -81,12 +90,29 @@ def message_delete(*, policy: ChatPolicy, context, actor: User, message_id: int)
         if message is None:
             raise NotFoundError(ChatError.MESSAGE_NOT_FOUND, "No such message.")
         policy.check_delete(context, actor, message)
-        message.deleted_at, message.deleted_by = timezone.now(), actor
-        message.save(update_fields=["deleted_at", "deleted_by"])
-        publish_on_commit(policy.group(context), policy.deleted_event(message))
+        _delete(policy=policy, context=context, actor=actor, message=message)
         if policy.uses_moderation:
             _moderated_delete(policy=policy, context=context, actor=actor, message=message)
     return message
+
+
+def message_delete_by_platform(*, policy: ChatPolicy, actor: User, message_id: int):
+    """Staff remove a reported message from the moderation queue (they audit it): no moderator check."""
+    with transaction.atomic():
+        message = policy.message_model.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            raise NotFoundError(ChatError.MESSAGE_NOT_FOUND, "No such message.")
+        if message.deleted_at is None:
+            context = getattr(message, policy.context_field)
+            _delete(policy=policy, context=context, actor=actor, message=message)
+            _unpin(policy=policy, context=context, message=message)
+    return message
+
+
+def _delete(*, policy: ChatPolicy, context, actor: User, message) -> None:
+    message.deleted_at, message.deleted_by = timezone.now(), actor
+    message.save(update_fields=["deleted_at", "deleted_by"])
+    publish_on_commit(policy.group(context), policy.deleted_event(message))
 
 
 def _moderated_delete(*, policy: ChatPolicy, context, actor: User, message) -> None:
@@ -95,6 +121,10 @@ def _moderated_delete(*, policy: ChatPolicy, context, actor: User, message) -> N
     if message.author_id != actor.pk:
         audit_record(actor=actor, verb=AuditVerb.MESSAGE_DELETED, target=message,
                      details={"context": f"{policy.kind}.{context.pk}", "author": message.author_id})
+    _unpin(policy=policy, context=context, message=message)
+
+
+def _unpin(*, policy: ChatPolicy, context, message) -> None:
     if ChatSettings.objects.filter(context_kind=policy.kind, context_id=context.pk, pinned_message_id=message.pk,
                                    ).update(pinned_message_id=None, pinned_by=None, pinned_at=None):
         publish_on_commit(policy.group(context), events.unpinned(message.pk))

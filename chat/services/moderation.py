@@ -79,6 +79,14 @@ def _restrict(*, policy: ChatPolicy, context, actor: User, user: User, kind: str
     _require_moderator(policy, context, actor)
     if user.pk == actor.pk or not policy.can_be_restricted(context, user):
         raise ForbiddenError(ChatError.TARGET_INVALID, "The owner and moderators can't be timed out or banned.")
+    return restriction_set_by_platform(policy=policy, context=context, actor=actor, user=user, kind=kind,
+                                       duration=duration, reason=reason)
+
+
+def restriction_set_by_platform(*, policy: ChatPolicy, context, actor: User | None, user: User, kind: str,
+                                duration: timedelta | None, reason: str) -> ChatRestriction:
+    """A timeout or ban decided above the chat's own moderators: staff from the moderation queue, or
+    AutoMod (actor None). The same row, audit and event as a moderator's."""
     expires_at = timezone.now() + duration if duration is not None else None
     with transaction.atomic():
         # One row per (context, user), by the constraint: a ban replaces a timeout, a new timeout the last one.

@@ -26,9 +26,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The whole beat schedule, in one place.
 CELERY_BEAT_SCHEDULE = {
     "presence-sweep": {"task": "accounts.tasks.presence_sweep", "schedule": 60.0},
+    "accounts-send-email-digests": {"task": "accounts.tasks.send_email_digests", "schedule": 3600.0},
     "rooms-sweep": {"task": "rooms.tasks.sweep_rooms", "schedule": 15.0},
     "rooms-close-stale-watch-sessions": {"task": "rooms.tasks.close_stale_watch_sessions", "schedule": 60.0},
     "rooms-expire-match-requests": {"task": "rooms.tasks.expire_match_requests", "schedule": 30.0},
+    "dms-expire-ringing-calls": {"task": "dms.tasks.expire_ringing_calls", "schedule": 10.0},
+    "rooms-open-scheduled-rooms": {"task": "rooms.tasks.open_scheduled_rooms", "schedule": 15.0},
     "streams-end-without-publisher": {"task": "streams.tasks.end_streams_without_publisher", "schedule": 15.0},
     "streams-refresh-live-thumbnails": {"task": "streams.tasks.refresh_live_thumbnails", "schedule": 180.0},
     "streams-stage-invites-expire": {"task": "streams.tasks.stage_invites_expire", "schedule": 10.0},

@@ -25,6 +25,9 @@ MEDIA_RELAY_HEARTBEAT = env.float("MEDIA_RELAY_HEARTBEAT", default=1.0)
 MEDIA_RELAY_MAX_ROOM_PEERS = env.int("MEDIA_RELAY_MAX_ROOM_PEERS", default=300)
 # Whether the relay may send to peers' private addresses (LAN, loopback): development only.
 MEDIA_RELAY_ALLOW_PRIVATE_PEERS = env.bool("MEDIA_RELAY_ALLOW_PRIVATE_PEERS", default=DEBUG)
+# Kernel receive buffer asked for on each ICE socket (Linux caps it at net.core.rmem_max: raise that
+# sysctl to match on relay hosts; docs/operations.md).
+MEDIA_RELAY_SOCKET_BUFFER = env.int("MEDIA_RELAY_SOCKET_BUFFER", default=4 * 1024 * 1024)
 # With REDIS_URL: workers register in Redis and rooms are placed on the least-loaded one
 # (media_relay.sfu.registry). The URL a worker advertises there (default ws://<host>:<port>/) and the key prefix.
 MEDIA_RELAY_PUBLIC_URL = env("MEDIA_RELAY_PUBLIC_URL", default="")
@@ -46,6 +49,15 @@ MEDIA_RELAY_RECORDING_DIR = env("MEDIA_RELAY_RECORDING_DIR", default=str(VAR_DIR
 # network blocks WebRTC, viewers past the cap and thumbnails have it at once; "on_demand" starts it when
 # a first viewer needs it (past the cap, or a WebRTC failure), a few seconds later for that viewer.
 STREAMS_HLS = env("STREAMS_HLS", default="always")
+# STREAMS_RECORD: every live stream is recorded from its first packet (its HLS output on from the go-live,
+# whatever STREAMS_HLS says): the HLS session is the VOD's source rendition (vods, docs/vods.md).
+STREAMS_RECORD = env.bool("STREAMS_RECORD", default=True)
+# VODs' renditions job (vods.processing): how long it waits for the relay to finalize the recording's last
+# HLS session after the stream ended, how many times one file's upload is tried before the job is retried
+# by Celery, and after how long a job whose worker vanished may be retried (admin, the host's dashboard).
+VODS_SOURCE_WAIT_SECONDS = env.int("VODS_SOURCE_WAIT_SECONDS", default=120)
+VODS_UPLOAD_ATTEMPTS = env.int("VODS_UPLOAD_ATTEMPTS", default=4)
+VODS_CLAIM_STALE_SECONDS = env.int("VODS_CLAIM_STALE_SECONDS", default=3600)
 # Past this many current viewers, further viewers get HLS instead of WebRTC; 0: no cap.
 STREAMS_WEBRTC_VIEWER_CAP = env.int("STREAMS_WEBRTC_VIEWER_CAP", default=500)
 # A viewer whose WebRTC transport has not connected after this many seconds falls back to HLS.

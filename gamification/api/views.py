@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from config.api import parse
 from config.errors import ApplicationError, CommonError, NotFoundError
+from config.filters import ListConventions
 from guilds.api.views import GuildView
 
 from .. import leaderboard, selectors
@@ -85,7 +86,9 @@ class WeeklyResultsView(APIView):
         return Response(WeeklyResultsSerializer(results).data)
 
 
-class EventListView(APIView):
+class EventListView(ListConventions, APIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=["current", "past"], description="current (default): running and upcoming")],
         responses=EventSerializer(many=True),
@@ -93,7 +96,7 @@ class EventListView(APIView):
     )
     def get(self, request):
         state = "past" if request.query_params.get("state") == "past" else "current"
-        return Response(EventSerializer(selectors.events_list(user=request.user, state=state), many=True).data)
+        return Response(EventSerializer(self.filter_queryset(selectors.events_list(user=request.user, state=state)), many=True).data)
 
 
 class EventDetailView(APIView):
@@ -133,7 +136,9 @@ class MyEquippedView(APIView):
         return Response(DecorationCollectionSerializer(selectors.decorations_for_user(user=request.user)).data)
 
 
-class GuildEventListView(GuildView):
+class GuildEventListView(ListConventions, GuildView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     @extend_schema(
         parameters=[OpenApiParameter("state", str, enum=["current", "past"], description="current (default) or past")],
         responses=EventSerializer(many=True), summary="The guild's own events with your progress (members)",
@@ -141,7 +146,7 @@ class GuildEventListView(GuildView):
     def get(self, request, slug):
         state = "past" if request.query_params.get("state") == "past" else "current"
         events = selectors.guild_events_list(guild=self.guild(), user=request.user, state=state)
-        return Response(EventSerializer(events, many=True).data)
+        return Response(EventSerializer(self.filter_queryset(events), many=True).data)
 
     @extend_schema(request=GuildEventCreateSerializer, responses={201: EventSerializer},
                    summary="Schedule a guild event: 1–5 tasks, XP only (leader and officers; audited)")

@@ -99,6 +99,8 @@ class Decoration(models.Model):
         help_text="Unlocked for everyone who reaches this level.",
     )
     is_active = models.BooleanField(default=True)
+    is_premium = models.BooleanField(default=False, help_text="A premium perk: premium members wear it without "
+                                     "unlocking it; it is not shown while their premium has lapsed.")
 
     class Meta:
         ordering = ["kind", "unlock_level", "name"]

@@ -79,9 +79,10 @@ def friends_present(*, user: User, room: Room) -> int:
 
 
 @transaction.atomic
-def watch_time_record(*, user: User, room: Room, seconds: int, now=None) -> DailyActivity:
+def watch_time_record(*, user: User, room: Room | None, seconds: int, now=None) -> DailyActivity:
+    """Watch time in a room, or alone (``room`` None: a VOD, clip or stream page, vods.history): same caps."""
     day = local_day(user, now)
-    in_party = friends_present(user=user, room=room) >= PARTY_MIN_FRIENDS
+    in_party = room is not None and friends_present(user=user, room=room) >= PARTY_MIN_FRIENDS
     row = _bump(user, day, watch_seconds=seconds, **({"party_seconds": seconds} if in_party else {}))
     watch_time_score(user=user, seconds=seconds, now=now)
     _award_steps(user, Reason.WATCH, day, row.watch_seconds - seconds, row.watch_seconds, 3600, now)

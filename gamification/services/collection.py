@@ -88,7 +88,8 @@ def decoration_equip(*, user: User, kind: DecorationKind, decoration_id: int | N
             decoration = Decoration.objects.filter(pk=decoration_id, is_active=True).first()
             is_owned = decoration is not None and (
                 Decoration.objects.filter(pk=decoration_id)
-                .filter(Q(owners__user=user) | Q(unlock_level__lte=stats.level))
+                .filter(Q(owners__user=user) | Q(unlock_level__lte=stats.level)
+                        | Q(is_premium=True, pk__in=[decoration_id] if user.is_premium else []))
                 .exists()
             )
             if not is_owned:

@@ -6,15 +6,17 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scopes import Scope
 from accounts.selectors import user_get_by_handle
 from config.api import parse
-from config.errors import ApplicationError, CommonError
+from config.filters import HISTORY_PARAMETERS, ListConventions, history_bounds
 from rooms.api.serializers import RoomSettingsSerializer, RoomSummarySerializer
 from rooms.models import Room
 
 from .. import selectors
 from ..models import Guild, GuildActivity, GuildInvite, GuildJoinRequest, GuildMember, GuildMessage
 from ..services import chat, guilds, invites, join_requests, membership, rooms
+from .filters import GuildFilter
 from .serializers import (
     GuildActivitySerializer,
     GuildAvatarUploadSerializer,
@@ -34,15 +36,6 @@ from .serializers import (
 )
 
 
-def message_id(params, name: str) -> int | None:
-    value = params.get(name)
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ApplicationError(CommonError.INVALID, f"'{name}' is a message id.", {"fields": {name: ["Not an id."]}})
-    return int(value)
-
-
 class GuildMixin:
     """Base for /guilds/{slug}/...: loads the guild."""
 
@@ -55,14 +48,15 @@ class GuildView(GuildMixin, APIView):
 
 
 # -- guilds ---------------------------------------------------------------------------------------
-class GuildListView(generics.ListAPIView):
+class GuildListView(ListConventions, generics.ListAPIView):
+    filterset_class = GuildFilter
+    ordering_fields = ("name", "created_at", "weekly_watch_seconds")
     queryset = Guild.objects.none()  # for the schema; get_queryset filters per request
     serializer_class = GuildListItemSerializer
 
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="in name or description"),
-            OpenApiParameter("is_public", bool, description="only public (true) or invite-only (false) guilds"),
         ],
         summary="Browse and search guilds, most watching this week first",
     )
@@ -70,9 +64,7 @@ class GuildListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        params = self.request.query_params
-        is_public = {"true": True, "1": True, "false": False, "0": False}.get(params.get("is_public", ""))
-        return selectors.guild_list(query=(params.get("q") or "").strip() or None, is_public=is_public)
+        return selectors.guild_list(query=(self.request.query_params.get("q") or "").strip() or None)
 
     @extend_schema(request=GuildCreateSerializer, responses={201: GuildSerializer}, summary="Found a guild (you lead it)")
     def post(self, request):
@@ -121,7 +113,9 @@ class GuildLeaveView(GuildView):
 
 
 # -- members ---------------------------------------------------------------------------------------
-class MemberListView(GuildMixin, generics.ListAPIView):
+class MemberListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = GuildMember.objects.none()  # for the schema
     serializer_class = GuildMemberSerializer
     pagination_class = None
@@ -164,7 +158,9 @@ class OwnershipTransferView(MemberActionView):
 
 
 # -- join requests ----------------------------------------------------------------------------------
-class JoinRequestListView(GuildMixin, generics.ListAPIView):
+class JoinRequestListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = GuildJoinRequest.objects.none()  # for the schema
     serializer_class = GuildJoinRequestSerializer
     pagination_class = None
@@ -206,7 +202,9 @@ class JoinRequestRejectView(GuildView):
 
 
 # -- invites ------------------------------------------------------------------------------------------
-class GuildInviteListView(GuildMixin, generics.ListAPIView):
+class GuildInviteListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = GuildInvite.objects.none()  # for the schema
     serializer_class = GuildInviteSerializer
     pagination_class = None
@@ -234,7 +232,9 @@ class GuildInviteDetailView(GuildView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MyInviteListView(generics.ListAPIView):
+class MyInviteListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = GuildInvite.objects.none()  # for the schema
     serializer_class = GuildInviteSerializer
     pagination_class = None
@@ -260,16 +260,16 @@ class MyInviteDeclineView(APIView):
 
 
 # -- chat ----------------------------------------------------------------------------------------------
-class MessageListView(GuildMixin, generics.ListAPIView):
+class MessageListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
+    token_scopes = {"post": Scope.CHAT_WRITE}
     queryset = GuildMessage.objects.none()  # for the schema
     serializer_class = GuildMessageSerializer
     pagination_class = None
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("after", int, description="messages after this id (resync after a reconnect)"),
-            OpenApiParameter("before", int, description="older history before this id"),
-        ],
+        parameters=HISTORY_PARAMETERS,
         summary="Guild chat history, oldest first (50 at most; members)",
     )
     def get(self, request, *args, **kwargs):
@@ -279,8 +279,7 @@ class MessageListView(GuildMixin, generics.ListAPIView):
         guild = self.guild()
         selectors.member_require(guild=guild, user=self.request.user)
         params = self.request.query_params
-        return selectors.messages_list(guild=guild, after_id=message_id(params, "after"),
-                                       before_id=message_id(params, "before"))
+        return selectors.messages_list(guild=guild, **history_bounds(params))
 
     @extend_schema(request=GuildChatSendSerializer, responses={201: GuildMessageSerializer}, summary="Send a guild chat message (members)")
     def post(self, request, slug):
@@ -296,7 +295,9 @@ class MessageDetailView(GuildView):
 
 
 # -- guild rooms and activity ------------------------------------------------------------------------------
-class GuildRoomListView(GuildMixin, generics.ListAPIView):
+class GuildRoomListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = Room.objects.none()  # for the schema
     serializer_class = RoomSummarySerializer
     pagination_class = None
@@ -324,7 +325,9 @@ class GuildRoomDetailView(GuildView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ActivityListView(GuildMixin, generics.ListAPIView):
+class ActivityListView(ListConventions, GuildMixin, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     queryset = GuildActivity.objects.none()  # for the schema
     serializer_class = GuildActivitySerializer
     pagination_class = None

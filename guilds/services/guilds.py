@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from accounts.avatars import avatar_from_upload
 from accounts.models import User
+from accounts.public_text import public_text_check
 from accounts.services.notifications import notifications_withdraw
 from audit.services import audit_record
 from config.disconnects import Disconnect
@@ -68,6 +69,8 @@ def guild_create(*, actor: User, name: str, description: str = "", is_public: bo
     if len(description) > DESCRIPTION_LENGTH:
         raise _invalid("description", f"At most {DESCRIPTION_LENGTH} characters.")
     refuse_if_in_a_guild(actor, None)
+    public_text_check(text=name, field="name")
+    public_text_check(text=description, field="description")
     _refuse_taken_name(name)
     guild = Guild(name=name, slug=_free_slug(name), description=description, is_public=is_public, created_by=actor)
     if avatar is not None:
@@ -103,9 +106,12 @@ def guild_update(*, actor: User, guild: Guild, **changes) -> Guild:
         leader_require(guild, actor)
         if "name" in changes:
             changes["name"] = _clean_name(changes["name"])
+            public_text_check(text=changes["name"], field="name", community_kind="guild", community_id=guild.pk)
             _refuse_taken_name(changes["name"], exclude_pk=guild.pk)
         if "description" in changes:
             changes["description"] = changes["description"].strip()
+            public_text_check(text=changes["description"], field="description", community_kind="guild",
+                              community_id=guild.pk)
             if len(changes["description"]) > DESCRIPTION_LENGTH:
                 raise _invalid("description", f"At most {DESCRIPTION_LENGTH} characters.")
         if "max_members" in changes:

@@ -165,6 +165,20 @@ def guild_member_kick(*, actor: User, guild: Guild, target: User) -> None:
         _remove(guild, member, op="kicked", actor=actor)
 
 
+def guild_member_ban_by_platform(*, actor: User, guild: Guild, target: User, until) -> GuildBan:
+    """Staff ban `target` from the guild until `until` (the moderation queue audits it): out at once, and
+    kept from joining or asking again. The leader can't be banned from their own guild (disband it)."""
+    with transaction.atomic():
+        guild = lock(guild)
+        member = membership_get(guild=guild, user=target)
+        if member is not None and member.role == GuildRole.LEADER:
+            raise ForbiddenError(GuildError.TARGET_INVALID, "The leader can't be banned from their guild: disband it.")
+        ban, _ = GuildBan.objects.update_or_create(guild=guild, user=target, defaults={"until": until, "created_by": actor})
+        if member is not None:
+            _remove(guild, member, op="kicked", actor=actor)
+    return ban
+
+
 def guild_member_set_role(*, actor: User, guild: Guild, target: User, role: str) -> GuildMember:
     """The leader makes a member an officer or an officer a member (leader: see guild_ownership_transfer). Audited."""
     role = GuildRole(role)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from config.api import CallerRateThrottle
 from config.errors import ErrorSerializer
+from config.filters import ListConventions
 from rooms.selectors import room_get
 
 from ..models import Recording
@@ -108,7 +109,9 @@ class RoomRecordingView(APIView):
         return Response(RecordingSerializer(recording).data)
 
 
-class RecordingListView(ListAPIView):
+class RecordingListView(ListConventions, ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ("started_at",)
     queryset = Recording.objects.none()  # for the schema; get_queryset filters per caller
     serializer_class = RecordingSerializer
 

@@ -1,17 +1,18 @@
 """Cascading: a room's producers piped from the worker that receives them (origin) to other
 relay workers (edges), worker to worker, so a room's viewers spread over many workers and hosts.
 
-The mediasoup PipeTransport model: **plain RTP over UDP** between two workers, one RTP stream per
-producer, no ICE, no DTLS, no SRTP (mediasoup's pipe default, ``enableSrtp: false``): pipes run
-inside the deployment's private network (docs/media_relay.md, "Cascading"). A pipe opens in one
-round trip of its control channel and costs the origin one rewritten packet per producer per
-edge, with none of the per-packet SRTP work or the aiortc machinery a WebRTC connection between
-workers would add (LiveKit's relay uses a Pion peer connection, which it has for free).
+The mediasoup PipeTransport model: **SRTP over UDP** between two workers (mediasoup's pipe with
+``enableSrtp: true``), one RTP stream per producer, no ICE, no DTLS: the keys are derived from the
+shared relay secret and a nonce from each end (media_relay.sfu.pipe_srtp), so a pipe still opens in
+one round trip of its control channel. It costs the origin one rewritten and protected packet per
+producer per edge, with none of the aiortc machinery a WebRTC connection between workers would add
+(LiveKit's relay uses a Pion peer connection, which it has for free). A datagram from another
+address, or one that does not authenticate, is dropped.
 
 * **Control**: the edge opens a WebSocket to the origin worker's own signalling endpoint with a
   token it signs itself (the shared relay secret; peer ``~pipe:<edge worker>``, permission
-  ``pipe``) and sends ``pipe`` {room, address: [host, udp port]}; the origin answers ``piped``
-  {address, producers}. Then the origin sends ``pipe.producer`` for each new producer and
+  ``pipe``) and sends ``pipe`` {room, address: [host, udp port], nonce}; the origin answers
+  ``piped`` {address, nonce, producers}. Then the origin sends ``pipe.producer`` for each new producer and
   forwards the room's ``media_relay.producer`` closed / paused / resumed events.
 * **Origin end** (``PipeOut``): a hidden participant of the origin's Router (never announced,
   never in a snapshot) holding one ordinary ``Consumer`` per producer, whose sink writes to the
@@ -55,6 +56,7 @@ from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from ..errors import RelayError, RelayErrorCode
 from .actions import Action
+from .pipe_srtp import PipeSrtp, pipe_nonce
 from .router import Consumer, Producer, Router
 from .rtp import URI_ABS_SEND_TIME, URI_AUDIO_LEVEL
 from .tokens import issue_token
@@ -86,13 +88,16 @@ def _extensions_map() -> HeaderExtensionsMap:
 
 
 class PipeSocket(asyncio.DatagramProtocol):
-    """A pipe's UDP socket: sends to the other worker; takes datagrams from that address only."""
+    """A pipe's UDP socket: SRTP to the other worker; takes datagrams from that address only, and only
+    those that authenticate (``rejected`` counts the others). Sends and takes nothing until ``connect``."""
 
     def __init__(self, on_datagram: Callable[[bytes], None]) -> None:
         self.on_datagram = on_datagram
         self.remote: tuple[str, int] | None = None
+        self.srtp: PipeSrtp | None = None
         self.transport: asyncio.DatagramTransport | None = None
         self.sent = 0
+        self.rejected = 0
 
     @classmethod
     async def open(cls, host: str, on_datagram: Callable[[bytes], None]) -> PipeSocket:
@@ -109,13 +114,22 @@ class PipeSocket(asyncio.DatagramProtocol):
     def connection_made(self, transport) -> None:
         self.transport = transport
 
+    def connect(self, remote: tuple[str, int], srtp: PipeSrtp) -> None:
+        self.remote, self.srtp = remote, srtp
+
     def datagram_received(self, data: bytes, addr) -> None:
-        if self.remote is not None and tuple(addr[:2]) == self.remote:
-            self.on_datagram(data)
+        if self.srtp is None or tuple(addr[:2]) != self.remote:
+            self.rejected += 1
+            return
+        plain = self.srtp.unprotect(data)
+        if plain is None:
+            self.rejected += 1
+        else:
+            self.on_datagram(plain)
 
     def write(self, data: bytes) -> None:
-        if self.remote is not None and self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(data, self.remote)
+        if self.srtp is not None and self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(self.srtp.protect(data), self.remote)
             self.sent += 1
 
     def close(self) -> None:
@@ -152,11 +166,12 @@ class PipeOut:
     name = "pipe"
     media_seen = False  # the liveness sweep leaves it to its control connection
 
-    def __init__(self, router: Router, *, peer_id: str, socket: PipeSocket,
+    def __init__(self, router: Router, *, peer_id: str, socket: PipeSocket, nonce: str,
                  send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]) -> None:
         self.router = router
         self.id = peer_id
         self.socket = socket
+        self.nonce = nonce  # this end's half of the pipe's SRTP key derivation
         self.sink = PipeSink(socket)
         self._send = send
         self.disconnect = disconnect
@@ -225,9 +240,10 @@ class PipeOut:
         self.socket.close()
 
 
-async def pipe_out_open(relay, *, peer_id: str, room: str, address: Any, host: str,
+async def pipe_out_open(relay, *, peer_id: str, room: str, address: Any, edge_nonce: str, secret: bytes, host: str,
                         send: Callable[[dict[str, Any]], None], disconnect: Callable[[int, str], None]) -> PipeOut:
-    """The origin accepts an edge's pipe: its UDP socket, the hidden participant, the producers so far."""
+    """The origin accepts an edge's pipe: its UDP socket (SRTP keyed from the relay secret and both
+    nonces), the hidden participant, the producers so far."""
     remote = _address(address)
     router = relay.router_for(room)
     previous = router.participants.get(peer_id)
@@ -237,15 +253,17 @@ async def pipe_out_open(relay, *, peer_id: str, room: str, address: Any, host: s
         router = relay.router_for(room)
     pipe: PipeOut | None = None
     socket = await PipeSocket.open(host, lambda data: pipe.on_datagram(data) if pipe is not None else None)
-    socket.remote = remote
-    pipe = PipeOut(router, peer_id=peer_id, socket=socket, send=send, disconnect=disconnect)
+    nonce = pipe_nonce()
+    socket.connect(remote, PipeSrtp.for_end(secret, origin=True, room=room, edge_peer=peer_id, edge_nonce=edge_nonce,
+                                            origin_nonce=nonce))
+    pipe = PipeOut(router, peer_id=peer_id, socket=socket, nonce=nonce, send=send, disconnect=disconnect)
     router.add_participant(pipe)
     return pipe
 
 
 def pipe_out_reply(pipe: PipeOut) -> dict[str, Any]:
     producers = [pipe.pipe_producer(p) for p in list(pipe.router.producers.values()) if not p.closed]
-    return {"type": "piped", "address": pipe.socket.address, "producers": producers}
+    return {"type": "piped", "address": pipe.socket.address, "nonce": pipe.nonce, "producers": producers}
 
 
 # ------------------------------------------------------------------ edge end
@@ -287,10 +305,13 @@ class PipedProducer(Producer):
 class PipeIn:
     """An edge's end of one pipe: the control connection to the origin and the room's piped producers."""
 
-    def __init__(self, router: Router, *, origin_url: str, token: str, host: str) -> None:
+    def __init__(self, router: Router, *, origin_url: str, token: str, peer_id: str, secret: bytes,
+                 host: str) -> None:
         self.router = router
         self.origin_url = origin_url
         self.token = token
+        self.peer_id = peer_id  # this edge's pipe peer at the origin (the token's)
+        self.secret = secret
         self.host = host
         self.by_ssrc: dict[int, PipedProducer] = {}
         self.publishers: dict[str, RemotePublisher] = {}
@@ -306,11 +327,15 @@ class PipeIn:
         self.socket = await PipeSocket.open(self.host, self._datagram)
         self._ws = await connect(self.origin_url, additional_headers={"Authorization": f"Bearer {self.token}"},
                                  max_size=None, open_timeout=5)
-        await self._ws.send(json.dumps({"type": "pipe", "room": self.router.room_id, "address": self.socket.address}))
+        nonce = pipe_nonce()
+        await self._ws.send(json.dumps({"type": "pipe", "room": self.router.room_id, "address": self.socket.address,
+                                        "nonce": nonce}))
         reply = json.loads(await asyncio.wait_for(self._ws.recv(), 5))
         if reply.get("type") != "piped":
             raise ConnectionError(f"the origin refused the pipe: {reply}")
-        self.socket.remote = tuple(reply["address"])
+        self.socket.connect(_address(reply["address"]), PipeSrtp.for_end(
+            self.secret, origin=False, room=self.router.room_id, edge_peer=self.peer_id, edge_nonce=nonce,
+            origin_nonce=reply["nonce"]))
         for description in reply["producers"]:
             self._add(description)
         loop = asyncio.get_running_loop()
@@ -432,9 +457,11 @@ class Cascade:
             return
         if any(isinstance(p, PipeOut) for p in router.participants.values()):
             return  # this worker feeds other edges: it is the room's origin, whatever the registry says
-        token = issue_token(secret=self.secret, room=router.room_id, peer=pipe_peer_id(self.worker_id), name="pipe",
+        peer_id = pipe_peer_id(self.worker_id)
+        token = issue_token(secret=self.secret, room=router.room_id, peer=peer_id, name="pipe",
                             perms=[Action.PIPE], ttl=PIPE_TOKEN_TTL)
-        pipe = self.pipes[router.room_id] = PipeIn(router, origin_url=origin[1], token=token, host=self.host)
+        pipe = self.pipes[router.room_id] = PipeIn(router, origin_url=origin[1], token=token, peer_id=peer_id,
+                                                   secret=self.secret, host=self.host)
         try:
             await pipe.open()
         except (OSError, TimeoutError, ConnectionError, WebSocketException, ValueError, KeyError):

@@ -11,6 +11,7 @@ Django settings (each read from the environment variable of the same name, see .
   MEDIA_RELAY_HEARTBEAT          signalling ping interval (s)        1
   MEDIA_RELAY_MAX_ROOM_PEERS     peers per room                      300
   MEDIA_RELAY_PIPE_HOST          address other workers pipe to       MEDIA_RELAY_HOST (127.0.0.1 for 0.0.0.0)
+  MEDIA_RELAY_SOCKET_BUFFER      receive buffer per ICE socket (B)   4194304 (capped by net.core.rmem_max)
 
 ``run_relay``'s command-line options override them. Without Django (the relay core's own
 tests, benchmarks) build ``RelayConfig(...)`` directly.
@@ -31,6 +32,8 @@ class RelayConfig:
     ice_addresses: list[str] = field(default_factory=list)
     # False in production: peers' private candidates are ignored (media_relay.sfu.candidates)
     allow_private_peers: bool = True
+    # kernel receive buffer of each ICE socket (hooks.enlarge_socket_buffers; capped by net.core.rmem_max)
+    socket_buffer_bytes: int = 4 * 1024 * 1024
     # signalling
     max_message_bytes: int = 128 * 1024  # bigger: an error frame, the connection stays
     max_frame_bytes: int = 1024 * 1024  # bigger: the WebSocket closes (1009), that peer only

@@ -128,25 +128,17 @@ class Track:
     last_pts: int = -1
 
 
-class WebmWriter(threading.Thread):
-    """Owns the output file: everything after the queue happens on this thread."""
+class QueuedWriter(threading.Thread):
+    """A writer thread fed from the relay's event loop: ``put`` queues an RTP packet and never blocks (a
+    full queue drops it and counts it in ``dropped``); the thread hands each packet to ``_packet(index,
+    arrival, data)``, then ``_finish()`` once ``drain()`` queued the end. An exception is logged and kept in
+    ``error`` (the relay must not die of a bad file); ``_cleanup()`` runs last either way."""
 
-    def __init__(self, path: str, tracks: list[Track], *, started: float) -> None:
-        super().__init__(name=f"recording-{os.path.basename(path)}", daemon=True)
-        self.path = path
-        self.tracks = tracks
-        self.started = started
+    def __init__(self, name: str) -> None:
+        super().__init__(name=name, daemon=True)
         self.queue: queue.Queue = queue.Queue(QUEUE_PACKETS)
         self.dropped = 0
-        self.frames = 0
         self.error: BaseException | None = None
-        self._container = None
-        self._scratch = None
-
-    @property
-    def duration(self) -> float:
-        """Seconds from the part's start to its last frame (read after the thread ended)."""
-        return max((t.last_pts / t.clock_rate for t in self.tracks if t.last_pts >= 0), default=0.0)
 
     def put(self, index: int, data: bytes) -> None:
         """From the relay's event loop: never blocks."""
@@ -159,15 +151,55 @@ class WebmWriter(threading.Thread):
         try:
             while (item := self.queue.get()) is not None:
                 self._packet(*item)
-            self._open()  # a recording with no video key frame still gets its audio
-        except Exception as exc:  # noqa: BLE001 - reported by stop(); the relay must not die of a bad file
-            logger.exception("recording %s failed", self.path)
+            self._finish()
+        except Exception as exc:  # noqa: BLE001 - reported in the log and by ``error``; the relay must not die
+            logger.exception("%s failed", self.name)
             self.error = exc
         finally:
-            if self._container is not None:
-                self._container.close()
-            if self._scratch is not None:
-                self._scratch.close()
+            self._cleanup()
+
+    async def drain(self) -> None:
+        """From the event loop: end the queue (after every queued packet) and wait for the thread."""
+        self.queue.put(None)
+        await asyncio.to_thread(self.join)
+        if self.dropped:
+            logger.warning("%s: %d packets dropped (writer behind)", self.name, self.dropped)
+
+    def _packet(self, index: int, arrival: float, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def _cleanup(self) -> None:
+        raise NotImplementedError
+
+
+class WebmWriter(QueuedWriter):
+    """Owns the output file: everything after the queue happens on this thread."""
+
+    def __init__(self, path: str, tracks: list[Track], *, started: float) -> None:
+        super().__init__(f"recording-{os.path.basename(path)}")
+        self.path = path
+        self.tracks = tracks
+        self.started = started
+        self.frames = 0
+        self._container = None
+        self._scratch = None
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the part's start to its last frame (read after the thread ended)."""
+        return max((t.last_pts / t.clock_rate for t in self.tracks if t.last_pts >= 0), default=0.0)
+
+    def _finish(self) -> None:
+        self._open()  # a recording with no video key frame still gets its audio
+
+    def _cleanup(self) -> None:
+        if self._container is not None:
+            self._container.close()
+        if self._scratch is not None:
+            self._scratch.close()
 
     def _packet(self, index: int, arrival: float, data: bytes) -> None:
         track = self.tracks[index]
@@ -295,10 +327,7 @@ class Part:
         """Stop consuming, let the writer drain and close the file. None if it holds no frame (removed)."""
         for consumer in self.consumers:
             self.recorder.router.close_consumer(consumer, reason="recording_stopped", notify=False)
-        self.writer.queue.put(None)  # after every queued packet
-        await asyncio.to_thread(self.writer.join)
-        if self.writer.dropped:
-            logger.warning("recording %s: %d packets dropped (writer behind)", self.path, self.writer.dropped)
+        await self.writer.drain()
         if self.writer.error is not None or not self.writer.frames:
             if os.path.exists(self.path):
                 os.remove(self.path)

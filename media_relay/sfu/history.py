@@ -71,6 +71,7 @@ class LossTracker:
         self.max_gap = max_gap
         self.max_seq: int | None = None
         self.missing: set[int] = set()
+        self.lost = 0  # sequence numbers ever found missing (the relay's metrics: loss from publishers)
 
     def add(self, seq: int) -> list[int]:
         if self.max_seq is None:
@@ -82,6 +83,7 @@ class LossTracker:
             if gap <= self.max_gap:  # a bigger jump is a restart, not loss
                 new = [(self.max_seq + i) & 0xFFFF for i in range(1, gap)]
                 self.missing.update(new)
+                self.lost += len(new)
             self.max_seq = seq
             self._trim()
             return new

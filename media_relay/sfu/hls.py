@@ -1,16 +1,19 @@
 """HLS egress: a live relay room written as HLS (fMP4 segments) while it is live, for viewers past the
 WebRTC fan-out and for the recording (issue 13: the segments are the VOD's source rendition).
 
-``HlsEgress(router, ...)`` taps one video and one audio producer of the room (the oldest of each: the
-host's, on a stream) with ordinary consumers whose sinks only queue the RTP packet, like the recording
+``HlsEgress(router, ...)`` taps one video producer of the room (the oldest: the host's, on a stream)
+and every audio producer with ordinary consumers whose sinks only queue the RTP packet, like the recording
 egress (media_relay.sfu.egress), so the forwarding loop never waits for an encoder or the disk. A
 writer thread per *session* (``HlsWriter``) depacketizes and
 
 * video: **H.264 is stream-copied** (RFC 6184 access units, Annex B; nothing decoded but the first
   key frame, once, for its size); **VP8 is transcoded** to H.264 (libx264 ``ultrafast`` /
   ``zerolatency``, one thread, an IDR forced every ``segment_seconds``);
-* audio: Opus is decoded and encoded to AAC-LC (FFmpeg's ``aac``), gaps and mutes filled with silence
-  so the audio track never stalls the muxer;
+* audio: **every** Opus producer of the room (the host's and each stage guest's voice, joining and
+  leaving while the session runs) is decoded and the voices are summed into one stereo mix
+  (``AudioMix``), encoded to AAC-LC (FFmpeg's ``aac``): the recording is one programme. The mix is
+  encoded as far as every voice has reached, waiting at most ``MIX_WAIT`` for one behind (muted, lost,
+  gone); what no voice filled is silence, so the audio track never stalls the muxer;
 
 and muxes with FFmpeg's ``hls`` muxer (through PyAV) into a local scratch directory:
 ``hls_segment_type=fmp4``, ``hls_time=segment_seconds``, ``independent_segments``,
@@ -44,12 +47,10 @@ import fractions
 import io
 import logging
 import os
-import queue
 import re
 import secrets
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,8 +58,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import av
+import numpy as np
 
-from .egress import Frame, OpusDepacketizer, RecordingSink, TapPeer, Vp8Depacketizer, tap_producer
+from .egress import Frame, OpusDepacketizer, QueuedWriter, RecordingSink, TapPeer, Vp8Depacketizer, tap_producer
 from .rtp import H264_FU_A, H264_IDR, H264_STAP_A, RawRtp
 
 if TYPE_CHECKING:
@@ -72,11 +74,9 @@ FULL_EVERY = 5  # segments between two rewrites of the complete playlist while l
 GATHER_SECONDS = 1.0  # a session waits this long after the first producer for the other kind
 CHECK_SECONDS = 0.25
 RETRY_SECONDS = 5.0  # after a session failed (storage down, a muxer error), wait this long before the next
-QUEUE_PACKETS = 8192
 AUDIO_RATE = 48000
 VIDEO_RATE = 90000
-SILENCE_BEHIND = 1.0  # audio this far behind the video (muted, lost) is filled with silence ...
-SILENCE_KEEP = 0.5  # ... up to this far behind
+MIX_WAIT = 1.0  # seconds: a voice further behind the newest media (muted, lost, gone) is not waited for
 START_CODE = b"\x00\x00\x00\x01"
 H264_SPS, H264_PPS = 7, 8
 X264_OPTIONS = {"preset": "ultrafast", "tune": "zerolatency", "forced-idr": "1", "threads": "1"}
@@ -203,6 +203,42 @@ def muxer_segments(text: str) -> list[tuple[float, str]]:
 # ------------------------------------------------------------------ the writer
 
 
+class AudioMix:
+    """Voices summed at their pts (48 kHz stereo s16, a running int32 sum): ``add`` a decoded frame of any
+    voice, ``take`` the mix up to a pts (silence where nobody spoke). It starts at its first voice's frame
+    (or where ``begin`` says: silence from there); a voice late for what was taken is dropped for that part."""
+
+    def __init__(self) -> None:
+        self.start: int | None = None  # pts of buffer[0]: everything before it was taken
+        self.buffer = np.zeros((0, 2), dtype=np.int32)
+
+    def begin(self, pts: int) -> None:
+        if self.start is None:
+            self.start = pts
+
+    def add(self, pcm: np.ndarray, pts: int) -> None:
+        self.begin(pts)
+        offset = pts - self.start
+        if offset < 0:
+            pcm, offset = pcm[-offset:], 0
+        end = offset + len(pcm)
+        if not len(pcm):
+            return
+        if end > len(self.buffer):
+            self.buffer = np.concatenate([self.buffer, np.zeros((end - len(self.buffer), 2), dtype=np.int32)])
+        self.buffer[offset:end] += pcm
+
+    def take(self, until: int) -> np.ndarray | None:
+        if self.start is None or until <= self.start:
+            return None
+        count = until - self.start
+        if count > len(self.buffer):
+            self.buffer = np.concatenate([self.buffer, np.zeros((count - len(self.buffer), 2), dtype=np.int32)])
+        taken, self.buffer = self.buffer[:count], self.buffer[count:]
+        self.start = until
+        return np.clip(taken, -32768, 32767).astype(np.int16)
+
+
 @dataclass
 class Track:
     kind: str
@@ -212,15 +248,16 @@ class Track:
     stream: Any = None
     decoder: Any = None
     last_pts: int = -1
+    fed: int = -1  # audio: the end (pts) of what was decoded into the mix
 
 
-class HlsWriter(threading.Thread):
+class HlsWriter(QueuedWriter):
     """One HLS session: owns the muxer, the encoders and the scratch directory; publishes through ``write``."""
 
     def __init__(self, session: str, tracks: list[Track], *, write: Write, started: float, started_wall: float,
                  segment_seconds: float = SEGMENT_SECONDS, live_window: int = LIVE_WINDOW,
                  full_every: int = FULL_EVERY, on_event: Callable[[str, str], Any] | None = None) -> None:
-        super().__init__(name=f"hls-{session}", daemon=True)
+        super().__init__(f"hls-{session}")
         self.session = session
         self.tracks = tracks
         self.write = write
@@ -230,9 +267,6 @@ class HlsWriter(threading.Thread):
         self.live_window = live_window
         self.full_every = full_every
         self.on_event = on_event
-        self.queue: queue.Queue = queue.Queue(QUEUE_PACKETS)
-        self.dropped = 0
-        self.error: BaseException | None = None
         self.segments: list[Segment] = []
         self.last_keyframe = started  # monotonic; read by the egress (H.264: ask for one when overdue)
         self.keyframe_wanted = False  # a video frame was lost: the egress asks the publisher for a key frame
@@ -241,10 +275,13 @@ class HlsWriter(threading.Thread):
         self._scratch = None
         self._first_pts: float | None = None  # seconds: where the muxer's first segment starts
         self._playlist_mtime = 0
-        self._pending_audio: list[tuple[Frame, int]] = []
+        self._pending_audio: list[tuple[Track, Frame, int]] = []
         self._resampler = None
-        self._audio_next: int | None = None  # next AAC sample's pts
-        self._audio_fed: int | None = None  # end of the decoded audio fed so far (pts)
+        self._audio_stream = None  # the AAC stream of the mix
+        self._mix: AudioMix | None = None
+        self._audio_next: int | None = None  # the next AAC sample's pts
+        self._audio_origin = 0  # the session's start (pts): no audio before it
+        self._newest = 0.0  # seconds: the end of the newest media seen (the mix is taken behind it)
         self._next_idr = 0
         self._full_written = 0
 
@@ -253,32 +290,23 @@ class HlsWriter(threading.Thread):
         return next((t for t in self.tracks if t.kind == "video"), None)
 
     @property
-    def audio(self) -> Track | None:
-        return next((t for t in self.tracks if t.kind == "audio"), None)
+    def has_audio(self) -> bool:
+        return any(t.kind == "audio" for t in self.tracks)
 
-    def put(self, index: int, data: bytes) -> None:
-        """From the relay's event loop: never blocks."""
-        try:
-            self.queue.put_nowait((index, time.monotonic(), data))
-        except queue.Full:
-            self.dropped += 1
+    def add_track(self, track: Track) -> int:
+        """From the relay's event loop: a voice joining the session; returns its index for ``put``. Its
+        decoder is made on the writer thread at its first frame."""
+        self.tracks.append(track)
+        return len(self.tracks) - 1
 
-    def run(self) -> None:
-        try:
-            while (item := self.queue.get()) is not None:
-                self._packet(*item)
-            self._finish()
-        except Exception as exc:  # noqa: BLE001 - reported in the log and by ``error``; the relay must not die
-            logger.exception("hls %s failed", self.session)
-            self.error = exc
-            if self._container is not None:
-                self._container.close()
-        finally:
-            if self._scratch is not None:
-                self._scratch.close()
-            shutil.rmtree(self._directory, ignore_errors=True)
-            if self.on_event is not None and self.segments:
-                self.on_event(self.session, "ended")
+    def _cleanup(self) -> None:
+        if self.error is not None and self._container is not None:
+            self._container.close()  # a failed session: _finish did not close it
+        if self._scratch is not None:
+            self._scratch.close()
+        shutil.rmtree(self._directory, ignore_errors=True)
+        if self.on_event is not None and self.segments:
+            self.on_event(self.session, "ended")
 
     # -------------------------------------------------------------- input
 
@@ -305,9 +333,9 @@ class HlsWriter(threading.Thread):
                     return
                 self._open(frame, pts / VIDEO_RATE)
             self._video(track, frame, pts)
-            self._fill_silence(pts / VIDEO_RATE)
+            self._mix_out(pts / VIDEO_RATE)
         elif self._container is None:
-            self._pending_audio.append((frame, pts))
+            self._pending_audio.append((track, frame, pts))
             if self.video is not None:
                 del self._pending_audio[:-100]  # keep ~2 s until the video's first key frame
                 return
@@ -342,17 +370,15 @@ class HlsWriter(threading.Thread):
                 stream.width, stream.height, stream.pix_fmt = width - width % 2, height - height % 2, "yuv420p"
                 stream.codec_context.time_base = fractions.Fraction(1, VIDEO_RATE)
             video.stream = stream
-        audio = self.audio
-        if audio is not None:
-            audio.decoder = av.CodecContext.create("libopus", "r")
-            audio.decoder.format, audio.decoder.layout, audio.decoder.sample_rate = "s16", "stereo", AUDIO_RATE
-            audio.stream = self._container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
-            audio.stream.bit_rate = 128_000
+        if self.has_audio:
+            self._audio_stream = self._container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+            self._audio_stream.bit_rate = 128_000
             self._resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE, frame_size=1024)
+            self._mix = AudioMix()
+            self._audio_origin = round(start * AUDIO_RATE)
             pending, self._pending_audio = self._pending_audio, []
-            for frame, pts in pending:
-                if pts >= start * AUDIO_RATE:
-                    self._audio(audio, frame, pts)
+            for track, frame, pts in pending:
+                self._audio(track, frame, pts)
         if self.on_event is not None:
             self.on_event(self.session, "started")
 
@@ -397,6 +423,13 @@ class HlsWriter(threading.Thread):
             self._mux(stream.encode(picture))
 
     def _audio(self, track: Track, frame: Frame, pts: int) -> None:
+        """One voice's frame: decoded into the mix, then the mix is encoded as far as it can be. A
+        session opened without audio has no AAC track to add it to (one fMP4 init segment): dropped."""
+        if self._mix is None:
+            return
+        if track.decoder is None:
+            track.decoder = av.CodecContext.create("libopus", "r")
+            track.decoder.format, track.decoder.layout, track.decoder.sample_rate = "s16", "stereo", AUDIO_RATE
         packet = av.Packet(frame.data)
         packet.pts, packet.time_base = pts, fractions.Fraction(1, AUDIO_RATE)
         try:
@@ -404,50 +437,49 @@ class HlsWriter(threading.Thread):
         except av.error.FFmpegError:
             return
         for samples in decoded:
-            if self._audio_fed is not None and pts + samples.samples <= self._audio_fed:
-                pts += samples.samples
-                continue  # already covered by silence (it came late)
-            if self._audio_fed is not None and pts - self._audio_fed > samples.samples:
-                self._silence(pts)  # a gap (lost packets, a mute): keep the AAC clock going
-            self._encode_audio(samples, pts)
+            self._mix.begin(max(pts, self._audio_origin))
+            self._mix.add(samples.to_ndarray().reshape(-1, 2), pts)
             pts += samples.samples
+        track.fed = max(track.fed, pts)
+        self._mix_out(pts / AUDIO_RATE)
 
-    def _fill_silence(self, video_seconds: float) -> None:
-        """The audio is far behind the video (muted, no packets): fill it so the muxer never waits."""
-        if self.audio is None or self._first_pts is None:
+    def _mix_out(self, newest: float) -> None:
+        """Encode the mix as far as every voice has reached; a voice more than ``MIX_WAIT`` behind the newest
+        media seen is not waited for (silence where no voice was)."""
+        self._newest = max(self._newest, newest)
+        if self._mix is None:
             return
-        if self._audio_fed is None:  # no audio yet (muted from the start): silence from the first frame
-            if video_seconds - self._first_pts <= SILENCE_BEHIND:
-                return
-            self._audio_fed = round(self._first_pts * AUDIO_RATE)
-        if video_seconds - self._audio_fed / AUDIO_RATE > SILENCE_BEHIND:
-            self._silence(round((video_seconds - SILENCE_KEEP) * AUDIO_RATE))
+        floor = round((self._newest - MIX_WAIT) * AUDIO_RATE)
+        if floor > self._audio_origin:  # no voice yet after MIX_WAIT (muted from the start): silence from the start
+            self._mix.begin(self._audio_origin)
+        waiting = [t.fed for t in self.tracks if t.kind == "audio" and t.fed > floor]
+        start = self._mix.start
+        pcm = self._mix.take(min(waiting) if waiting else floor)
+        if pcm is None:
+            return
+        if self._audio_next is None:  # the AAC track starts where the mix does
+            self._audio_next = start
+        for start in range(0, len(pcm), 4800):
+            chunk = av.AudioFrame.from_ndarray(pcm[start:start + 4800].reshape(1, -1), format="s16", layout="stereo")
+            chunk.sample_rate = AUDIO_RATE
+            self._encode_audio(chunk)
 
-    def _silence(self, until: int) -> None:
-        while self._audio_fed < until:
-            count = min(until - self._audio_fed, 4800)
-            silence = av.AudioFrame(format="s16", layout="stereo", samples=count)
-            silence.planes[0].update(bytes(silence.planes[0].buffer_size))
-            silence.sample_rate = AUDIO_RATE
-            self._encode_audio(silence, self._audio_fed)
-
-    def _encode_audio(self, samples, pts: int) -> None:
-        if self._audio_next is None:
-            self._audio_next = pts if self._audio_fed is None else self._audio_fed
-        self._audio_fed = pts + samples.samples
-        samples.pts = None
-        stream = self.audio.stream
+    def _encode_audio(self, samples) -> None:
+        """The mix is contiguous from its start: the AAC frames are numbered by a running sample count."""
         for chunk in self._resampler.resample(samples):
             chunk.pts, chunk.time_base = self._audio_next, fractions.Fraction(1, AUDIO_RATE)
             self._audio_next += chunk.samples
-            self._mux(stream.encode(chunk))
+            self._mux(self._audio_stream.encode(chunk))
 
     def _finish(self) -> None:
         if self._container is None:
             return
-        for track in self.tracks:
-            if track.stream is not None and track.decoder is not None:  # an encoder: flush it
-                self._mux(track.stream.encode(None))
+        if self._mix is not None:  # the rest of the mix, then the encoders flushed
+            self._mix_out(self._newest + MIX_WAIT)
+            self._mux(self._audio_stream.encode(None))
+        video = self.video
+        if video is not None and video.decoder is not None:
+            self._mux(video.stream.encode(None))
         self._container.close()  # writes the last segment
         self._publish(ended=True)
 
@@ -527,6 +559,13 @@ class HlsSession:
             self.consumers.append(tap_producer(self.egress.router, self.egress, producer,
                                                RecordingSink(self.writer, index)))
 
+    def add(self, producer: Producer) -> None:
+        """A voice joining the running session."""
+        self.producers.append(producer)
+        index = self.writer.add_track(self._track(producer))
+        self.consumers.append(tap_producer(self.egress.router, self.egress, producer,
+                                           RecordingSink(self.writer, index)))
+
     @property
     def gone(self) -> bool:
         return all(p.closed for p in self.producers)
@@ -550,10 +589,7 @@ class HlsSession:
     async def stop(self) -> None:
         for consumer in self.consumers:
             self.egress.router.close_consumer(consumer, reason="hls_stopped", notify=False)
-        self.writer.queue.put(None)
-        await asyncio.to_thread(self.writer.join)
-        if self.writer.dropped:
-            logger.warning("hls %s: %d packets dropped (writer behind)", self.name, self.writer.dropped)
+        await self.writer.drain()
 
 
 class HlsEgress(TapPeer):
@@ -587,19 +623,19 @@ class HlsEgress(TapPeer):
         self._task = asyncio.get_running_loop().create_task(self._check_forever())
 
     def pick(self) -> list[Producer]:
-        """The oldest open video (VP8 or H.264) and the oldest Opus producer of the room."""
-        picked: dict[str, Producer] = {}
-        for producer in self.router.producers.values():
-            if producer.closed or producer.kind in picked:
-                continue
-            if (producer.kind, producer.codec_name) in (("audio", "opus"), ("video", "VP8"), ("video", "H264")):
-                picked[producer.kind] = producer
-        return sorted(picked.values(), key=lambda p: p.kind != "video")
+        """The oldest open video (VP8 or H.264), then every open Opus producer of the room (the voices mixed)."""
+        video = next((p for p in self.router.producers.values()
+                      if not p.closed and p.kind == "video" and p.codec_name in ("VP8", "H264")), None)
+        voices = [p for p in self.router.producers.values() if not p.closed and (p.kind, p.codec_name) == ("audio", "opus")]
+        return ([video] if video is not None else []) + voices
 
     def check(self) -> None:
         now = time.monotonic()
         if self.session is not None:
             if not self.session.gone and not self.session.failed:
+                for producer in self.pick():  # a voice joining (a stage guest): into the mix
+                    if producer.kind == "audio" and producer not in self.session.producers:
+                        self.session.add(producer)
                 due = self.session.keyframe_due(now)
                 if due is not None:
                     self.router.spawn(due.request_keyframe())
@@ -616,7 +652,7 @@ class HlsEgress(TapPeer):
             return
         if self._first_seen is None:
             self._first_seen = now
-        if len(producers) < 2 and now - self._first_seen < GATHER_SECONDS:
+        if len({p.kind for p in producers}) < 2 and now - self._first_seen < GATHER_SECONDS:
             return  # the other kind usually follows within a moment (one offer, two m-lines)
         self.session = HlsSession(self, producers)
         self.sessions.append(self.session.name)

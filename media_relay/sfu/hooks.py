@@ -45,6 +45,8 @@ ICE (aioice)
       replaced to announce only the configured addresses as host candidates (the
       relay's public address in production; 127.0.0.1 in tests, which aioice would
       otherwise leave out).
+  ``aioice.turn.UDP_SOCKET_BUFFER_SIZE``
+      the SO_RCVBUF aioice sets on every ICE socket it opens, raised by ``enlarge_socket_buffers``.
 
 The sender's own RTP loop is parked with a public mechanism: a track whose ``recv()``
 never returns (``ParkedTrack``), so aiortc never asks for a frame to encode.
@@ -58,6 +60,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 import aioice.ice
+import aioice.turn
 import aiortc
 import aiortc.rtcrtpreceiver as _rtcrtpreceiver
 from aiortc import MediaStreamTrack, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
@@ -120,6 +123,8 @@ def check_compatibility() -> None:
         raise HookError("aiortc.rtcrtpreceiver.StreamStatistics is gone")
     if not callable(getattr(aioice.ice, "get_host_addresses", None)):
         raise HookError("aioice.ice.get_host_addresses is gone")
+    if not isinstance(getattr(aioice.turn, "UDP_SOCKET_BUFFER_SIZE", None), int):
+        raise HookError("aioice.turn.UDP_SOCKET_BUFFER_SIZE is gone")
     if aiortc.__version__ != TESTED_AIORTC_VERSION:
         logger.warning(
             "media_relay.sfu.hooks was written against aiortc %s, running %s: run tests/media_relay/test_hooks.py",
@@ -387,5 +392,19 @@ def restrict_host_addresses(addresses: Iterable[str]) -> Callable[[], None]:
 
     def undo() -> None:
         aioice.ice.get_host_addresses = _original_get_host_addresses
+
+    return undo
+
+
+
+def enlarge_socket_buffers(size: int) -> Callable[[], None]:
+    """The kernel receive buffer aioice asks for on each ICE socket opened from now on (process-wide; its
+    own is 256 KiB; Linux caps the request at net.core.rmem_max). With 256 KiB a relay that missed its turn
+    on a busy machine lost datagrams: a 40-viewer 720p fan-out dropped 5,000/s (bench/README.md, "Video
+    viewers per relay core"). Returns an undo."""
+    before, aioice.turn.UDP_SOCKET_BUFFER_SIZE = aioice.turn.UDP_SOCKET_BUFFER_SIZE, size
+
+    def undo() -> None:
+        aioice.turn.UDP_SOCKET_BUFFER_SIZE = before
 
     return undo

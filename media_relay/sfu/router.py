@@ -640,4 +640,5 @@ class Router:
             "packets_in": sum(p.packets_in for p in self.producers.values()),
             "packets_out": sum(c.packets_out for c in consumers),
             "retransmits": sum(c.retransmits for c in consumers),
+            "lost": sum(p.loss.lost for p in self.producers.values() if p.loss is not None),
         }

@@ -64,6 +64,8 @@ class SignallingServer:
     async def start(self) -> int:
         if self.config.ice_addresses:
             hooks.restrict_host_addresses(self.config.ice_addresses)
+        if self.config.socket_buffer_bytes:
+            hooks.enlarge_socket_buffers(self.config.socket_buffer_bytes)
         self._server = await serve(
             self._handle,
             self.host,
@@ -127,7 +129,7 @@ class SignallingServer:
                     writer.cancel()
                     asyncio.get_running_loop().create_task(connection.close(code, reason))
 
-        session = SignallingSession(relay=self.relay, peer=peer, send=send, close=close)
+        session = SignallingSession(relay=self.relay, peer=peer, send=send, close=close, secret=self.secret)
 
         async def write() -> None:
             try:

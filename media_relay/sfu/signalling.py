@@ -91,7 +91,8 @@ SHAPES: dict[str, dict[str, Field]] = {
     # P2P-first 1:1 calls: an opaque payload (offer / answer / bye) to one peer of the same room
     "p2p.signal": {"to": ID, "data": Field(dict)},
     # cascading: another relay worker opens a pipe of the room's producers (media_relay.sfu.cascade)
-    "pipe": {"room": Field(str, max_length=128), "address": Field(list, max_length=2)},
+    "pipe": {"room": Field(str, max_length=128), "address": Field(list, max_length=2),
+             "nonce": Field(str, max_length=64)},
 }
 
 
@@ -161,6 +162,7 @@ class SignallingSession:
         send: Callable[[dict[str, Any]], None],
         close: Callable[[int, str], None],
         authorize: Authorize | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.relay = relay
         self.config = relay.config
@@ -168,6 +170,7 @@ class SignallingSession:
         self._send = send
         self._close = close
         self._authorize = authorize or relay.authorize
+        self._secret = secret  # the relay secret: keys a pipe's SRTP (None: this session serves no pipe)
         self.participant: Participant | None = None
         self.pipe: PipeOut | None = None
         self.closed = False
@@ -456,10 +459,11 @@ class SignallingSession:
             raise RelayError(RelayErrorCode.ALREADY_JOINED, "Already in the room.")
         if message["room"] != self.peer.room:
             raise RelayError(RelayErrorCode.ROOM_MISMATCH, "The token was issued for another room.")
-        if not is_pipe_peer(self.peer.peer_id) or Action.PIPE not in self.peer.permissions:
+        if not is_pipe_peer(self.peer.peer_id) or Action.PIPE not in self.peer.permissions or self._secret is None:
             raise RelayError(RelayErrorCode.FORBIDDEN, "Not allowed to pipe.", {"action": Action.PIPE.value})
         self.pipe = await pipe_out_open(
             self.relay, peer_id=self.peer.peer_id, room=self.peer.room, address=message["address"],
-            host=self.config.pipe_host, send=self.send, disconnect=self.close,
+            edge_nonce=message["nonce"], secret=self._secret, host=self.config.pipe_host, send=self.send,
+            disconnect=self.close,
         )
         return pipe_out_reply(self.pipe)

@@ -145,8 +145,10 @@ class WhipServer:
         stream_key_peer: StreamKeyCheck = no_stream_keys,
         host: str | None = None,
         port: int = 0,
+        metrics: Callable[[web.Request], Awaitable[web.Response]] | None = None,
     ) -> None:
         self.relay = relay
+        self.metrics = metrics  # GET /metrics (media_relay.relay_metrics, given by run_relay)
         self.config = relay.config
         self.secret = secret
         self.stream_key_peer = stream_key_peer
@@ -162,7 +164,14 @@ class WhipServer:
         app.router.add_delete("/{kind:whip|whep}/{room}/{resource}", self.end)
         app.router.add_patch("/{kind:whip|whep}/{room}/{resource}", self.patch)
         app.router.add_route("OPTIONS", "/{tail:.*}", self.preflight)
+        app.router.add_get("/healthz", self.healthz)
+        if self.metrics is not None:
+            app.router.add_get("/metrics", self.metrics)
         return app
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """The relay worker's liveness for compose and load balancers: its event loop answers."""
+        return web.Response(text="ok")
 
     async def start(self) -> int:
         self._runner = web.AppRunner(self.app(), access_log=None)

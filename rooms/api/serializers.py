@@ -72,11 +72,14 @@ class RoomCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RoomKind.choices, default=RoomKind.WATCH)
     topic = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     languages = serializers.ListField(child=serializers.CharField(max_length=10), max_length=5, required=False, default=list)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.FRIENDS)
+    # Left out, these four come from the caller's room defaults (settings; PATCH /api/v1/me/ room_*).
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False,
+                                         help_text="Default: your room_visibility.")
     max_members = serializers.IntegerField(min_value=2, max_value=50, required=False)
-    is_mic_enabled = serializers.BooleanField(required=False)
-    playback_control = serializers.ChoiceField(choices=PlaybackControl.choices, default=PlaybackControl.LEADER)
-    chat_mode = serializers.ChoiceField(choices=ChatMode.choices, default=ChatMode.ALL)
+    is_mic_enabled = serializers.BooleanField(required=False, help_text="Default: on in voice rooms, your room_mic_enabled in watch parties.")
+    playback_control = serializers.ChoiceField(choices=PlaybackControl.choices, required=False,
+                                               help_text="Default: your room_playback_control.")
+    chat_mode = serializers.ChoiceField(choices=ChatMode.choices, required=False, help_text="Default: your room_chat_mode.")
     slow_mode_seconds = serializers.IntegerField(min_value=0, max_value=300, default=0)
     wait_for_ready = serializers.BooleanField(default=False)
     is_permanent = serializers.BooleanField(default=False, help_text="Keep the room open while nobody is in it.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import scheduling, views
 
 urlpatterns = [
     path("rooms/", views.RoomListView.as_view(), name="api-rooms"),
@@ -24,6 +24,9 @@ urlpatterns = [
     path("rooms/<str:code>/queue/<int:pk>/", views.QueueItemView.as_view(), name="api-room-queue-item"),
     path("rooms/<str:code>/playback/", views.PlaybackView.as_view(), name="api-room-playback"),
     path("room-invites/<str:code>/", views.InvitePreviewView.as_view(), name="api-room-invite"),
+    path("scheduled-rooms/", scheduling.ScheduledRoomListView.as_view(), name="api-scheduled-rooms"),
+    path("scheduled-rooms/<int:pk>/", scheduling.ScheduledRoomDetailView.as_view(), name="api-scheduled-room"),
+    path("scheduled-rooms/<int:pk>/reminder/", scheduling.ReminderView.as_view(), name="api-scheduled-room-reminder"),
     path("matchmaking/", views.MatchmakingView.as_view(), name="api-matchmaking"),
     path("matchmaking/next/", views.MatchNextView.as_view(), name="api-matchmaking-next"),
 ]

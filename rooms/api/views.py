@@ -3,12 +3,17 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import TokenScopes
+from accounts.languages import CEFR_LEVELS
+from accounts.scopes import Scope
 from accounts.selectors import user_get_by_handle
 from config.api import parse
-from config.errors import ApplicationError, CommonError
+from config.filters import HISTORY_PARAMETERS, ListConventions, history_bounds
+from config.shared_reads import SharedListCache
 
 from .. import selectors
 from ..models import ChatMessage, QueueItem, Room, RoomMember
@@ -44,18 +49,28 @@ class RoomView(APIView):
         return selectors.room_get(code=self.kwargs["code"])
 
 
-class RoomListView(generics.ListAPIView):
+class RoomListView(ListConventions, SharedListCache, generics.ListAPIView):
+    """The hallway: public, as on the landing page, and the same for every reader (config/shared_reads.py)."""
+    filterset_fields = ()
+    ordering_fields = ("created_at", "name")
+
+    token_scopes = {"post": Scope.ROOMS_WRITE}
     serializer_class = RoomSummarySerializer
     queryset = Room.objects.none()
+
+    def get_permissions(self):
+        return [AllowAny(), TokenScopes()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(
         parameters=[
             OpenApiParameter("kind", str, enum=["watch", "voice"]),
             OpenApiParameter("language", str, description="ISO code, e.g. es"),
+            OpenApiParameter("level", str, enum=list(CEFR_LEVELS),
+                             description="CEFR level: rooms opened from a scheduled room of that level"),
             OpenApiParameter("q", str, description="in name or topic"),
             OpenApiParameter("has_seats", bool),
         ],
-        summary="The hallway: active public rooms, fullest first",
+        summary="The hallway: active public rooms, fullest first (public)",
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -63,13 +78,13 @@ class RoomListView(generics.ListAPIView):
     def get_queryset(self):
         params = self.request.query_params
         return selectors.hallway_list(
-            kind=params.get("kind") or None, language=params.get("language") or None,
+            kind=params.get("kind") or None, language=params.get("language") or None, level=params.get("level") or None,
             query=(params.get("q") or "").strip() or None, has_seats=params.get("has_seats") in ("1", "true"),
         )
 
     @extend_schema(request=RoomCreateSerializer, responses={201: RoomSettingsSerializer}, summary="Create a room (you lead it)")
     def post(self, request):
-        room = membership.room_create(creator=request.user, **parse(RoomCreateSerializer, request))
+        room = membership.room_create_with_defaults(creator=request.user, **parse(RoomCreateSerializer, request))
         return Response(RoomSettingsSerializer(room).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,6 +105,8 @@ class RoomDetailView(RoomView):
 
 
 class RoomJoinView(RoomView):
+    token_scopes = {"post": Scope.ROOMS_WRITE}
+
     @extend_schema(request=JoinSerializer, responses=MemberSerializer, summary="Join (with an invite code for private rooms)")
     def post(self, request, code):
         member = membership.room_join(user=request.user, room=self.room(), invite_code=parse(JoinSerializer, request).get("invite_code", ""))
@@ -97,13 +114,17 @@ class RoomJoinView(RoomView):
 
 
 class RoomLeaveView(RoomView):
+    token_scopes = {"post": Scope.ROOMS_WRITE}
+
     @extend_schema(request=None, responses={204: None}, summary="Leave")
     def post(self, request, code):
         membership.room_leave(user=request.user, room=self.room())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MemberListView(RoomView, generics.ListAPIView):
+class MemberListView(ListConventions, RoomView, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     serializer_class = MemberSerializer
     queryset = RoomMember.objects.none()  # for the schema; get_queryset is what runs
     pagination_class = None
@@ -176,16 +197,16 @@ class InviteFriendView(RoomView):
         return Response(InviteSerializer(invite).data, status=status.HTTP_201_CREATED)
 
 
-class MessageListView(RoomView, generics.ListAPIView):
+class MessageListView(ListConventions, RoomView, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
+    token_scopes = {"post": Scope.CHAT_WRITE}
     serializer_class = ChatMessageSerializer
     queryset = ChatMessage.objects.none()
     pagination_class = None
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("after", int, description="messages after this id (resync after a reconnect)"),
-            OpenApiParameter("before", int, description="older history before this id"),
-        ],
+        parameters=HISTORY_PARAMETERS,
         summary="Chat history, oldest first (50 at most)",
     )
     def get(self, request, *args, **kwargs):
@@ -194,13 +215,7 @@ class MessageListView(RoomView, generics.ListAPIView):
     def get_queryset(self):
         room = self.room()
         selectors.member_require(room=room, user=self.request.user)
-        params = self.request.query_params
-        try:
-            after = int(params["after"]) if params.get("after") else None
-            before = int(params["before"]) if params.get("before") else None
-        except ValueError as exc:
-            raise ApplicationError(CommonError.INVALID, "after and before are message ids.") from exc
-        return selectors.messages_list(room=room, after_id=after, before_id=before)
+        return selectors.messages_list(room=room, **history_bounds(self.request.query_params))
 
     @extend_schema(request=ChatSendSerializer, responses={201: ChatMessageSerializer}, summary="Send a message")
     def post(self, request, code):
@@ -215,7 +230,9 @@ class MessageDetailView(RoomView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class QueueView(RoomView, generics.ListAPIView):
+class QueueView(ListConventions, RoomView, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     serializer_class = QueueItemSerializer
     queryset = QueueItem.objects.none()
     pagination_class = None

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.room_settings import ChatMode, PlaybackControl, Visibility  # defined below rooms: users' room defaults
 from rooms.sources import SourceKind
 from rooms.sync import MAX_RATE, MIN_RATE, PlaybackState
 
@@ -15,23 +16,6 @@ def new_room_code() -> str:
 class RoomKind(models.TextChoices):
     WATCH = "watch", "Watch party"
     VOICE = "voice", "Voice room"
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    FRIENDS = "friends", "Friends of the leader"
-    PRIVATE = "private", "Private (invite only)"
-
-
-class PlaybackControl(models.TextChoices):
-    LEADER = "leader", "Leader and moderators"
-    ANYONE = "anyone", "Any member"
-
-
-class ChatMode(models.TextChoices):
-    ALL = "all", "Everyone"
-    MODS = "mods", "Moderators only"
-    OFF = "off", "Off"
 
 
 class Room(models.Model):
@@ -49,6 +33,8 @@ class Room(models.Model):
     is_locked = models.BooleanField(default=False)
     wait_for_ready = models.BooleanField(default=False, help_text="Resume only when every member has buffered.")
     is_matchmade = models.BooleanField(default=False, help_text="A private 1:1 room made by partner matching.")
+    # Cameras: a call from a direct message (dms.services.calls) allows them; each person turns their own on.
+    is_camera_enabled = models.BooleanField(default=False, help_text="Members who may talk may also send their camera.")
     is_permanent = models.BooleanField(default=False, help_text="Stays open while empty (the owner chooses at creation).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

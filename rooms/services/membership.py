@@ -8,11 +8,13 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.public_text import public_text_check
 from config.disconnects import Disconnect
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
 from config.realtime import publish_on_commit
 
 from .. import events
+from ..capacity import max_members_limit
 from ..errors import RoomError
 from ..models import Room, RoomBan, RoomInvite, RoomKind, RoomMember, RoomRole, Visibility
 from ..selectors import (
@@ -23,6 +25,7 @@ from ..selectors import (
     member_count,
     member_get,
     outranks,
+    room_create_defaults,
     room_join_check,
     with_summary,
 )
@@ -39,7 +42,6 @@ HEARTBEAT_STALE = timedelta(seconds=90)
 # that a room nobody ever entered doesn't linger.
 NEVER_CONNECTED_GRACE = timedelta(minutes=10)
 DEFAULT_MAX = {RoomKind.WATCH: 10, RoomKind.VOICE: 12}
-MAX_MAX = {RoomKind.WATCH: 50, RoomKind.VOICE: 12}
 
 # Settings that change what members may do: each member is told their new capabilities (rooms.me).
 CAPABILITY_SETTINGS = {"playback_control", "chat_mode"}
@@ -52,7 +54,7 @@ def _lock(room: Room) -> Room:
 
 
 def _validate_settings(room: Room) -> None:
-    limit = MAX_MAX[RoomKind(room.kind)]
+    limit = max_members_limit(kind=room.kind, user=room.created_by)
     if not 2 <= room.max_members <= limit:
         raise ApplicationError(RoomError.SETTINGS_INVALID, f"A {room.get_kind_display().lower()} holds 2–{limit} people.",
                                {"fields": {"max_members": [f"2–{limit}"]}})
@@ -74,6 +76,7 @@ def room_create(*, creator: User, name: str, kind: str = RoomKind.WATCH, source_
     settings.setdefault("max_members", DEFAULT_MAX[kind])
     settings.setdefault("is_mic_enabled", kind == RoomKind.VOICE)
     room = Room(kind=kind, name=name.strip(), created_by=creator, **settings)
+    public_text_check(text=room.name, field="name")
     _validate_settings(room)
     if source_url:
         source = parse_source(source_url)
@@ -88,6 +91,11 @@ def room_create(*, creator: User, name: str, kind: str = RoomKind.WATCH, source_
     return room
 
 
+def room_create_with_defaults(*, creator: User, name: str, kind: str = RoomKind.WATCH, **given) -> Room:
+    """room_create where the creator's room defaults (settings) fill the settings the caller left out (the API)."""
+    return room_create(creator=creator, name=name, kind=kind, **{**room_create_defaults(user=creator, kind=kind), **given})
+
+
 def room_update(*, actor: User, room: Room, **changes) -> Room:
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
@@ -98,6 +106,8 @@ def room_update(*, actor: User, room: Room, **changes) -> Room:
         for field, value in changes.items():
             setattr(room, field, value.strip() if isinstance(value, str) else value)
         _validate_settings(room)
+        if "name" in changes:
+            public_text_check(text=room.name, field="name", community_kind="room", community_id=room.pk)
         if "max_members" in changes and changes["max_members"] < member_count(room=room):
             raise ApplicationError(RoomError.SETTINGS_INVALID, "More people are in the room than that.",
                                    {"fields": {"max_members": ["Below the current member count."]}})
@@ -250,6 +260,18 @@ def member_kick(*, actor: User, room: Room, target: User, ban_for: timedelta | N
             room=room, user=target, defaults={"until": timezone.now() + ban_for if ban_for else None, "created_by": actor}
         )
         _remove_member(room, member, op="kicked")
+
+
+def member_ban_by_platform(*, actor: User, room: Room, target: User, until) -> RoomBan:
+    """Staff ban `target` from the room until `until` (None: for good; the moderation queue audits it): a
+    member is removed at once and their sockets here close."""
+    with transaction.atomic():
+        room = _lock(room)
+        ban, _ = RoomBan.objects.update_or_create(room=room, user=target, defaults={"until": until, "created_by": actor})
+        member = member_get(room=room, user=target)
+        if member is not None:
+            _remove_member(room, member, op="kicked")
+    return ban
 
 
 def member_mute(*, actor: User, room: Room, target: User, is_muted: bool) -> RoomMember:

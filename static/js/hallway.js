@@ -1,4 +1,7 @@
 // The hallway: public rooms, live. Filters query the API; created/updated/closed arrive over /ws/hallway/.
+// The level filter keeps rooms opened from a scheduled room of that level (rooms.selectors.hallway_list):
+// a card's event carries no level, so with a level set an unknown room's event reloads the list instead.
+// The Upcoming list (rendered with the page) hides the items the language and level filters leave out.
 import { api } from "./api.js";
 import { Realtime } from "./realtime.js";
 
@@ -23,7 +26,7 @@ function card(room) {
 function filters() {
   const data = new FormData(form);
   const params = new URLSearchParams();
-  for (const key of ["q", "kind", "language"]) if (data.get(key)) params.set(key, data.get(key));
+  for (const key of ["q", "kind", "language", "level"]) if (data.get(key)) params.set(key, data.get(key));
   if (data.get("has_seats")) params.set("has_seats", "true");
   return params;
 }
@@ -43,16 +46,29 @@ function render(rooms) {
   if (!rooms.length) list.innerHTML = '<p class="muted" id="hallway-empty">No rooms match.</p>';
 }
 
+function filterUpcoming(params) {
+  for (const item of document.querySelectorAll(".upcoming-item")) {
+    const language = params.get("language");
+    const level = params.get("level");
+    item.hidden = Boolean((language && !item.dataset.languages.split(" ").includes(language))
+      || (level && item.dataset.level !== level));
+  }
+}
+
 async function reload() {
-  const page = await api("GET", `/api/v1/rooms/?${filters()}`);
+  const params = filters();
+  filterUpcoming(params);
+  const page = await api("GET", `/api/v1/rooms/?${params}`);
   render(page.results);
 }
 
-let timer;
-form.addEventListener("input", () => {
-  clearTimeout(timer);
-  timer = setTimeout(reload, 200);
-});
+let reloadTimer;
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(reload, 200);
+}
+
+form.addEventListener("input", reloadSoon);
 form.addEventListener("submit", (event) => event.preventDefault());
 
 const hallway = new Realtime("/ws/hallway/");
@@ -61,6 +77,7 @@ hallway
   .on("hello", reload) // every (re)connect: the database is the truth
   .on("rooms.hallway", (event) => {
     const existing = list.querySelector(`[data-code="${CSS.escape(event.code || event.room.code)}"]`);
+    if (filters().get("level") && !existing && event.op !== "closed") return reloadSoon();
     if (event.op === "closed" || !matches(event.room)) {
       existing?.remove();
       return;

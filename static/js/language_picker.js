@@ -2,6 +2,8 @@
 // every page by base.html. The <select> stays in the form, hidden, and holds the value; without
 // JavaScript it is the plain select. Keyboard: type to filter (or Down to list all), Up/Down to move, Enter to pick,
 // Escape to close, Backspace in an empty search to drop the last chip. data-max caps the picks.
+// With data-levels (a JSON list of [value, label]) each chip also gets a level select named
+// data-level-name + the language code (the learning languages' CEFR level), set from data-level-values.
 import { icon } from "./icons.js";
 
 let pickers = 0;
@@ -14,6 +16,8 @@ export function enhance(select) {
   const max = multiple ? Number(select.dataset.max) || Infinity : 1;
   const options = [...select.options].filter((option) => option.value);
   const blank = [...select.options].find((option) => !option.value); // a single select's "any"
+  const levels = select.dataset.levels ? JSON.parse(select.dataset.levels) : null;
+  const levelOf = new Map(Object.entries(JSON.parse(select.dataset.levelValues || "{}")));
 
   const root = document.createElement("div");
   root.className = "language-picker";
@@ -72,12 +76,26 @@ export function enhance(select) {
           unpick(option);
           search.focus();
         });
-        chip.append(name, remove);
+        chip.append(name);
+        if (levels) chip.append(levelSelect(option));
+        chip.append(remove);
         return chip;
       }),
     );
     chips.hidden = chips.childElementCount === 0;
     if (!multiple) search.placeholder = chosen().length ? "Change language" : blank?.textContent || "Search languages";
+  }
+
+  // A chosen language's level (kept across re-renders in levelOf; posted with the form).
+  function levelSelect(option) {
+    const level = document.createElement("select");
+    level.className = "language-level";
+    level.name = `${select.dataset.levelName}${option.value}`;
+    level.setAttribute("aria-label", `Level in ${option.textContent}`);
+    level.append(new Option("Level…", ""), ...levels.map(([value, label]) => new Option(label, value)));
+    level.value = levelOf.get(option.value) || "";
+    level.addEventListener("change", () => levelOf.set(option.value, level.value));
+    return level;
   }
 
   function renderList() {

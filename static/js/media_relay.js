@@ -20,7 +20,11 @@
 // Events (EventTarget, `detail`): "state" {state: connecting|connected|reconnecting|closed,
 // code, reason}, "mode" {mode: relay|p2p-trying|p2p}, "peers" {peers: Map peer_id → {name}},
 // "speakers" {speaking: Set of peer ids, dominant}, "producers" {producers}, "track" {peerId, track, kind, via},
-// "trackended" {peerId}, "muted" {muted, byModerator}, "error" {code, message}.
+// "trackended" {peerId}, "muted" {muted, byModerator}, "camera" {on}, "error" {code, message}.
+//
+// Cameras in a call: `receiveVideo` takes others' video without sending ours; setCamera(on) turns ours on
+// or off by rejoining with fresh local media (the same path as a reconnect, so the direct connection and
+// the relay's producers are negotiated again from scratch).
 // No page DOM here: rooms (static/js/voice.js) and streams pages drive it.
 
 import { backoffDelay } from "./realtime.js";
@@ -94,14 +98,15 @@ export class VoiceClient extends EventTarget {
   }
 
   get kinds() {
-    return this.wantVideo ? ["audio", "video"] : ["audio"];
+    return this.wantVideo || this.receiveVideo ? ["audio", "video"] : ["audio"];
   }
 
   // Connect, join, hear everyone; with publish, also send our microphone (and camera with video).
   // Resolves once in the room; `publishing` is false when the room refused our microphone.
-  async start({ publish = false, video = false, microphone = null, deviceId = null } = {}) {
+  async start({ publish = false, video = false, receiveVideo = video, microphone = null, deviceId = null } = {}) {
     this.wantPublish = publish;
     this.wantVideo = video;
+    this.receiveVideo = receiveVideo;
     this.local = microphone;
     this.deviceId = deviceId;
     this.stopped = false;
@@ -256,6 +261,17 @@ export class VoiceClient extends EventTarget {
   }
 
   // Mute our microphone: the relay stops forwarding it, and the track sends silence (also P2P).
+  // Our camera on or off: new local media (the microphone kept muted or not), then rejoin.
+  setCamera(on) {
+    if (on === this.wantVideo || this.state !== "connected") return;
+    this.wantVideo = on;
+    if (this.local) this.local.getTracks().forEach((t) => t.stop());
+    this.local = this.localReady = null;
+    this.publishing = false;
+    this.emit("camera", { on });
+    this.reconnect("camera", { now: true });
+  }
+
   async setMuted(muted) {
     this.muted = muted;
     if (this.local) this.local.getAudioTracks().forEach((t) => { t.enabled = !muted; });

@@ -1,8 +1,9 @@
 // The per-user WebSocket (/ws/me/): events in, pings out, reconnect with jittered backoff.
-// Close codes (docs/realtime.md): 4401 not signed in and 4409 session ended stop reconnecting.
+// Close codes (docs/realtime.md): 4401 not signed in, 4409 session ended and 4451 account suspended stop
+// reconnecting.
 
 export const PING_INTERVAL_MS = 25000;
-const NO_RECONNECT = new Set([4401, 4403, 4409]);
+const NO_RECONNECT = new Set([4401, 4403, 4409, 4451]);
 
 export function backoffDelay(attempt, random = Math.random) {
   const base = Math.min(30000, 500 * 2 ** attempt);
@@ -47,7 +48,7 @@ export class Realtime {
       clearInterval(this.pingTimer);
       if (this.socket !== socket) return;
       this.emit("close", close);
-      if (close.code === 4409) this.emit("session_ended", close.reason);
+      if (close.code === 4409 || close.code === 4451) this.emit("session_ended", close.reason);
       if (NO_RECONNECT.has(close.code) || this.stopped) return;
       setTimeout(() => this.connect(), backoffDelay(this.attempt++));
     };

@@ -26,15 +26,19 @@ const OVERRIDES = syncOverrides();
 
 const TICK_MS = OVERRIDES.tickMs ?? 250; // correction loop period (as OpenTogetherTube recomputes)
 const BURST_PINGS = 8; // clock samples right after (re)connecting...
-const BURST_SPACING_MS = 250; // ...spaced so one busy moment on the server doesn't spoil them all
+// ...100 ms apart: a room's first play comes right after the page opens, and with 250 ms (2 s for the
+// burst) the first play and seek at 0–100 ms jitter converged in 0.53–0.62 s, with 100 ms in ≤ 0.46 s.
+// One busy moment that spoils them is mended by the refine pings below.
+const BURST_SPACING_MS = OVERRIDES.burstSpacingMs ?? 100;
 // Each sample narrows the offset's bounds only by its faster trip each way, and on a jittery
 // link (or behind a busy server's queue) few trips are fast: while the bounds are wider than
 // ±CLOCK_TARGET_MS, keep sampling gently (one ping every REFINE_EVERY_MS, at most REFINE_MAX per
 // connection). With 0–100 ms jitter, ±8 ms and 30 pings 2 s apart left a clock error p95 of
-// 27–36 ms on a busy machine; ±3 ms with pings 1 s apart, over 64 samples, brought it to the
-// figures in bench/README.md. On a calm link the burst alone reaches the target.
+// 27–36 ms on a busy machine; ±3 ms with pings 1 s apart, over 64 samples, brought it to 3–13 ms
+// right after a page opens; 300 ms apart, to 2–4 ms (bench/README.md). On a calm link the burst alone
+// reaches the target, and nothing more is sent.
 const CLOCK_TARGET_MS = OVERRIDES.clockTargetMs ?? 3;
-const REFINE_EVERY_MS = OVERRIDES.refineEveryMs ?? 1000;
+const REFINE_EVERY_MS = OVERRIDES.refineEveryMs ?? 300;
 const REFINE_MAX = 120;
 const DRIFT_REPORT_MS = 3000; // tell the room our offset this often when it changed
 const DRIFT_REPORT_STEP_MS = 20; // (the server ignores smaller changes too)
@@ -133,7 +137,6 @@ const app = {
   // a minute of samples is still far inside clock drift (tens of ppm: ~ms per minute). bench/README.md.
   clock: new ClockSync({ size: OVERRIDES.clockSize || 64, method: OVERRIDES.clockMethod || "bounds" }),
   corrector: new DriftCorrector(),
-  leads: new Map(), // player kind → learnt seek lead (ms), kept across sources
   player: null,
   playerReady: false,
   playerSourceUrl: null,
@@ -233,7 +236,7 @@ function applyState(state) {
 async function loadSource(source) {
   const token = ++app.loadToken;
   if (app.player) {
-    app.leads.set(app.player.kind, app.corrector.leadMs);
+    saveLead(app.player.kind, app.corrector.leadMs);
     app.player.destroy();
   }
   app.player = null;
@@ -249,7 +252,7 @@ async function loadSource(source) {
   }
   const player = createPlayer(source.kind, $("#player-box"), { hlsScriptUrl: root.dataset.hlsScript });
   app.player = player;
-  const lead = app.leads.get(player.kind); // what this kind of player taught us about its seeks
+  const lead = savedLead(player.kind); // what this kind of player taught us about its seeks
   const profile = { ...player.syncProfile, ...OVERRIDES };
   app.corrector = new DriftCorrector(lead === undefined ? profile : { ...profile, seekLeadMs: lead });
   player
@@ -345,7 +348,7 @@ function tick() {
   }
   if (now < app.seekSettleUntil) return; // let the seek land before judging it
   if (app.seekToLearn && !player.isPaused() && !player.isBuffering) {
-    app.corrector.learnSeek(drift);
+    saveLead(player.kind, app.corrector.learnSeek(drift));
     app.seekToLearn = false;
   }
   if (state.duration && expected >= state.duration - 0.05) return; // the end: let it finish by itself
@@ -449,7 +452,7 @@ async function catchUpAfterStart(player, state, { learn }) {
   while (player.currentTime() === from && clientNow() - began < START_MOVE_TIMEOUT_MS) await sleep(DRIFT_SAMPLE_SPACING_MS);
   if (!(await waitUnlessChanged(START_SETTLE_MS, changed)) || player.isPaused() || player.isBuffering) return;
   const drift = await judgeDrift(player, state);
-  if (learn) app.corrector.learnSeek(drift);
+  if (learn) saveLead(player.kind, app.corrector.learnSeek(drift));
   const burst = app.corrector.catchUp({ driftMs: drift, baseRate: state.rate });
   if (burst.action === "rate") await rateBurst(player, state, burst);
 }
@@ -537,6 +540,30 @@ $("#unmute")?.addEventListener("click", () => {
   $("#unmute").hidden = true;
   saveVolume({ muted: false });
 });
+
+// -- what each kind of player taught us about its seeks and starts (corrector.leadMs) -----------------------
+// Kept across sources and visits: a start lands on time from a returning viewer's first play, where
+// the profile's first guess missed by the difference (the first play of a page converged in 0.62 s
+// against 0.2 s for the next ones, bench/README.md "Watch-room sync accuracy").
+const LEAD_KEY = "wt:sync-lead";
+
+function savedLead(kind) {
+  try {
+    const value = JSON.parse(localStorage.getItem(LEAD_KEY) || "{}")[kind];
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveLead(kind, ms) {
+  try {
+    const leads = JSON.parse(localStorage.getItem(LEAD_KEY) || "{}");
+    localStorage.setItem(LEAD_KEY, JSON.stringify({ ...leads, [kind]: Math.round(ms) }));
+  } catch {
+    // storage full or disabled: the lead is learnt again on the next visit
+  }
+}
 
 // -- volume, full screen, keyboard shortcuts: this listener's own, never sent to the room --------------------
 const VOLUME_KEY = "wt:volume";
@@ -1108,7 +1135,7 @@ $("#leave-room").addEventListener("click", async () => {
   }
   socket.stopped = true;
   socket.socket?.close();
-  location.href = "/rooms/";
+  location.href = "/rooms/?left=1"; // page slots (the after-room ad) know you just left a room
 });
 
 function renderRoom() {

@@ -149,6 +149,7 @@ const REASONS = {
   signed_out: "You signed out.",
   account_deactivated: "This account was deactivated.",
   session_expired: "Your session expired.",
+  account_suspended: "This account was suspended. Signing in says until when.",
 };
 
 function showSignedOut(reason) {

@@ -17,6 +17,9 @@ function el(tag, props = {}, ...children) {
 }
 
 // A guest's (or the host's) voice: one <audio> per relay peer, following the player's mute button.
+// A user as events carry them (accounts.events.UserSummary): the display name, or the @handle without one.
+const nameOf = (user) => user.display_name || user.handle;
+
 export function playStageAudio(container, { peerId, track, kind }) {
   if (kind !== "audio") return;
   let audio = container.querySelector(`audio[data-peer="${CSS.escape(peerId)}"]`);
@@ -73,8 +76,8 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
   function renderTiles() {
     tiles.replaceChildren(...[...seats.values()].map((seat) => {
       const avatar = seat.user.avatar_url ? el("img", { src: seat.user.avatar_url, alt: "", className: "stage-avatar" })
-        : el("span", { className: "stage-avatar stage-initial", textContent: seat.user.name.slice(0, 1).toUpperCase() });
-      const tile = el("li", { className: "stage-tile" }, avatar, el("span", { textContent: seat.user.name }),
+        : el("span", { className: "stage-avatar stage-initial", textContent: nameOf(seat.user).slice(0, 1).toUpperCase() });
+      const tile = el("li", { className: "stage-tile" }, avatar, el("span", { textContent: nameOf(seat.user) }),
         seat.muted ? icon("mic-off", { label: "Muted", size: 16 }) : icon("mic", { label: "Speaking", size: 16 }));
       tile.dataset.user = String(seat.user.id);
       return tile;
@@ -106,12 +109,12 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
     const left = () => Math.max(0, Math.round((Date.parse(seat.expires_at) - Date.now()) / 1000));
     if (left() <= 0) return;
     invite = seat;
-    $("#stage-prompt-host").textContent = host.name;
+    $("#stage-prompt-host").textContent = nameOf(host);
     const avatar = $("#stage-prompt-avatar");
     avatar.hidden = !host.avatar_url;
     if (host.avatar_url) avatar.src = host.avatar_url;
     $("#stage-prompt-initial").hidden = Boolean(host.avatar_url);
-    $("#stage-prompt-initial").textContent = host.name.slice(0, 1).toUpperCase();
+    $("#stage-prompt-initial").textContent = nameOf(host).slice(0, 1).toUpperCase();
     $("#stage-prompt-seconds").textContent = left();
     prompt.hidden = false;
     $("#stage-accept").focus();
@@ -227,7 +230,34 @@ export function viewerStage({ streamId, userId, socket, onAccepted, onLeft }) {
 
 // ---------------------------------------------------------------- the host
 
+// An invite goes over the studio's own stream socket when it is open (`stage.invite`: no HTTP request on the
+// way to the viewer's prompt, docs/realtime.md), answered by `invite_sent` or an error frame with our ref;
+// through the API otherwise.
+const INVITE_TIMEOUT_MS = 10000;
+
+function socketInviter(socket) {
+  const pending = new Map();
+  let refs = 0;
+  const settle = (frame, ok) => {
+    const waiting = pending.get(frame.ref);
+    if (!waiting) return;
+    pending.delete(frame.ref);
+    clearTimeout(waiting.timer);
+    if (ok) waiting.resolve(frame.invite);
+    else waiting.reject(new Error(frame.message));
+  };
+  socket.on("invite_sent", (frame) => settle(frame, true));
+  socket.on("error", (frame) => settle(frame, false));
+  return (body) => new Promise((resolve, reject) => {
+    const ref = `invite-${++refs}`;
+    const timer = setTimeout(() => settle({ ref, message: "The server did not answer." }, false), INVITE_TIMEOUT_MS);
+    pending.set(ref, { resolve, reject, timer });
+    socket.send({ type: "stage.invite", ref, ...body });
+  });
+}
+
 export function hostStage({ streamId, socket }) {
+  const inviteOverSocket = socketInviter(socket);
   const panel = $("#stage-host");
   const requests = $("#stage-requests");
   const guests = $("#stage-guests");
@@ -271,13 +301,15 @@ export function hostStage({ streamId, socket }) {
       const q = handle.value.trim().replace(/^@/, "");
       if (!q) return;
       const found = await api("GET", `${stageUrl(streamId)}/suggestions/?q=${encodeURIComponent(q)}`).catch(() => []);
-      $("#stage-suggestions").replaceChildren(...found.map((u) => el("option", { value: `@${u.handle}`, label: u.name })));
+      $("#stage-suggestions").replaceChildren(...found.map((u) => el("option", { value: `@${u.handle}`, label: nameOf(u) })));
     }, 150);
   });
   $("#stage-invite-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api("POST", `${stageUrl(streamId)}/invites/`, { handle: handle.value.trim(), video_allowed: $("#stage-video").checked });
+      const body = { handle: handle.value.trim(), video_allowed: $("#stage-video").checked };
+      if (socket.socket?.readyState === WebSocket.OPEN) await inviteOverSocket(body);
+      else await api("POST", `${stageUrl(streamId)}/invites/`, body);
       toast(`Invited ${handle.value.trim()}.`);
       handle.value = "";
     } catch (error) { toast(error.message, "error"); }

@@ -7,7 +7,7 @@ import { Realtime } from "./realtime.js";
 export function openStreamSocket(streamId, { onHello, onViewers, onLive, onEnded, onUpdated }) {
   const socket = new Realtime(`/ws/stream/${streamId}/`);
   socket.on("hello", (hello) => onHello && onHello(hello));
-  socket.on("streams.viewers", (event) => onViewers && onViewers(event.current, event.peak));
+  socket.on("streams.viewers", (event) => onViewers && onViewers(event.current, event.peak, event.webrtc));
   socket.on("streams.stream", (event) => {
     if (event.op === "live" && onLive) onLive(event.stream);
     if (event.op === "updated" && onUpdated) onUpdated(event.stream);

@@ -13,7 +13,9 @@ export const SYNC_DEFAULTS = Object.freeze({
   // Measured with bench/sync_accuracy.py (4 chromium players, 0–100 ms jitter): a 5 ms band
   // oscillated (Chromium applies a new rate ~tens of ms late) and 20 ms left that much error;
   // a 400 ms window with ±20% converged in < 1 s (p50) where 750 ms/±10% took 1–1.6 s.
-  deadBandMs: 10, // |drift| at or below this: leave the player alone
+  // Players rest anywhere inside the band, so it sets the steady p95: 10 ms gave 9.9–10.6 ms,
+  // 8 ms gave 7.4–8.4 ms without oscillating (3 players, 0 and 0–100 ms jitter).
+  deadBandMs: 8, // |drift| at or below this: leave the player alone
   settleMs: 4, // once correcting, carry on until |drift| is below this (hysteresis)
   windowMs: 400, // nudge so that the drift would close over this window...
   maxNudge: 0.2, // ...but keep the rate within base × (1 ± maxNudge)
@@ -30,7 +32,16 @@ export const SYNC_DEFAULTS = Object.freeze({
   // about rateStepMs (bench/chromium_media_clock.py: 8.5–9.2 ms per change, whatever its size),
   // so the burst makes up for its own two changes; the step is learnt from each burst's residual.
   // room.js nudges direct video (continuous rates, starts on time) with the same burst.
+  // A burst shorter than Chromium's ~100 ms rate latency is undone before it applies, steps and
+  // all (a 12 ms burst left a +21 ms miss untouched, bench/sync_accuracy.py): a burst lasts at
+  // least catchUpMinHoldMs, gentler when it has little to do, and faster when the drift is ahead by
+  // less than the two steps (a 0.98x burst from a start 14 ms early overshot to -13 ms).
+  // Misses past catchUpFarMs (a start late by 40–60 ms on a loaded machine) go at ±catchUpFarNudge.
   catchUpNudge: 0.25, // 0: no burst, the gentle nudge does it all
+  catchUpFarMs: 30,
+  catchUpFarNudge: 0.5,
+  catchUpMinHoldMs: 150,
+  catchUpMinNudge: 0.02,
   rateStepMs: 9,
   rateStepMaxMs: 25,
   fixedRateDeadBandMs: 60, // players with a fixed set of rates (YouTube) nudge only past this
@@ -244,7 +255,7 @@ export class DriftCorrector {
 
   /**
    * Right after a timed start: one rate burst that closes the drift, counting the position's
-   * step back at each of its two rate changes. Returns {action: "none"} inside the dead band
+   * step back at each of its two rate changes (see the catchUp options above). Returns {action: "none"} inside the dead band
    * (or past the seek threshold: that's for decide(); or with catchUpNudge 0), else {action: "rate", rate, holdMs}: play
    * at `rate` for holdMs, then back at the base rate.
    */
@@ -252,9 +263,15 @@ export class DriftCorrector {
     const o = this.options;
     const size = Math.abs(drift);
     if (!(o.catchUpNudge > 0) || size <= o.deadBandMs || size >= o.seekThresholdMs) return { action: "none", rate: baseRate };
-    const gain = -drift + 2 * this.rateStepMs; // media ms to gain over the base rate
-    const nudge = Math.sign(gain) * o.catchUpNudge;
-    return { action: "rate", rate: baseRate * (1 + nudge), holdMs: Math.abs(gain) / (baseRate * o.catchUpNudge) };
+    // Media ms to gain (+) or lose (−) besides the two steps back. Slightly ahead, the steps alone
+    // overshoot: then the burst runs faster, by what they take too much.
+    const gain = -drift + 2 * this.rateStepMs;
+    const direction = Math.sign(gain) || -1;
+    const wanted = Math.abs(gain);
+    const most = size > o.catchUpFarMs ? o.catchUpFarNudge : o.catchUpNudge;
+    const holdMs = Math.max(o.catchUpMinHoldMs, wanted / (baseRate * most));
+    const nudge = Math.max(o.catchUpMinNudge, wanted / (baseRate * holdMs));
+    return { action: "rate", rate: baseRate * (1 + direction * nudge), holdMs };
   }
 
   /** After a catch-up burst: the drift left over says how far the rate step was off (each of the

@@ -4,6 +4,8 @@
 // who is speaking, our mic state and a microphone picker. In a voice room the card is the seats'
 // stage (templates/rooms/_voice_room.html): who is in voice, speaking or muted goes to the seats
 // as a "voice:state" window event (room.js draws them), instead of the card's own list.
+// Where the room allows cameras (data-camera="allowed": a call from a direct message) everyone receives
+// video, and the Camera button turns one's own on or off (off to begin with: nobody is seen unasked).
 
 import { api } from "./api.js";
 import { icon } from "./icons.js";
@@ -14,6 +16,8 @@ const $ = (id) => document.getElementById(id);
 let client = null;
 let speaking = new Set();
 const audioFor = new Map(); // peer id → <audio>
+const videoFor = new Map(); // peer id → <video>
+const cameraAllowed = card.dataset.camera === "allowed";
 
 const STATUS = {
   connecting: "Connecting…",
@@ -47,6 +51,11 @@ function micOffPeers() {
   return off;
 }
 
+/** The peers whose camera is on: the relay holds a video producer of theirs (also in a direct call). */
+function cameraOnPeers() {
+  return new Set([...client.producers.values()].filter((p) => p.kind === "video" && !p.paused).map((p) => String(p.peer_id)));
+}
+
 function announce() {
   const inVoice = new Set(client ? [...client.peers.keys()].map(String) : []);
   if (client && client.peerId) inVoice.add(String(client.peerId));
@@ -56,6 +65,7 @@ function announce() {
 
 function renderPeers() {
   announce();
+  if (cameraAllowed) renderCamera();
   if (!$("voice-peers")) return;
   const rows = [];
   if (client && client.peerId) rows.push([client.peerId, "You", client.muted || !client.publishing]);
@@ -83,6 +93,44 @@ function setJoined(joined) {
   $("voice-leave").hidden = !joined;
   $("voice-mute").hidden = !publishing;
   $("voice-device").hidden = !publishing;
+  if ($("voice-camera")) $("voice-camera").hidden = !(publishing && cameraAllowed);
+}
+
+function renderCamera() {
+  const on = Boolean(client && client.wantVideo);
+  $("voice-camera").setAttribute("aria-pressed", String(on));
+  $("voice-camera").querySelector("[data-label]").textContent = on ? "Camera off" : "Camera";
+  const self = $("voice-self");
+  const showSelf = Boolean(on && client.local);
+  if (self.hidden === showSelf) self.srcObject = showSelf ? new MediaStream(client.local.getVideoTracks()) : null;
+  self.hidden = !showSelf;
+  // A direct connection carries a video track from the start; it shows only while that camera is on.
+  const cameras = client ? cameraOnPeers() : new Set();
+  for (const [peerId, video] of videoFor) video.hidden = !cameras.has(String(peerId));
+  $("voice-videos").hidden = self.hidden && ![...videoFor.values()].some((video) => !video.hidden);
+}
+
+function playVideo(peerId, track) {
+  let video = videoFor.get(peerId);
+  if (!video) {
+    video = document.createElement("video");
+    video.autoplay = video.playsInline = video.muted = true; // the sound plays through the peer's <audio>
+    video.hidden = true;
+    video.className = "voice-video";
+    video.dataset.peer = peerId;
+    videoFor.set(peerId, video);
+    $("voice-videos").append(video);
+  }
+  video.srcObject = new MediaStream([track]);
+  video.play().catch(() => {});
+  track.addEventListener("ended", () => videoFor.get(peerId) === video && stopVideo(peerId));
+  renderCamera();
+}
+
+function stopVideo(peerId) {
+  videoFor.get(peerId)?.remove();
+  videoFor.delete(peerId);
+  if (cameraAllowed) renderCamera();
 }
 
 async function fillDevices() {
@@ -105,7 +153,8 @@ function renderMute(muted, byModerator) {
 }
 
 function playTrack({ peerId, track, kind }) {
-  if (kind !== "audio") return; // the room card is voice only
+  if (kind === "video" && cameraAllowed) return playVideo(peerId, track);
+  if (kind !== "audio") return; // voice only where the room allows no cameras
   let audio = audioFor.get(peerId);
   if (!audio) {
     audio = new Audio();
@@ -121,6 +170,7 @@ function stopTrack({ peerId }) {
   const audio = audioFor.get(peerId);
   if (audio) audio.remove();
   audioFor.delete(peerId);
+  if (videoFor.has(peerId)) stopVideo(peerId);
 }
 
 function onState({ state, reason }) {
@@ -130,13 +180,14 @@ function onState({ state, reason }) {
     $("voice-note").textContent = client.publishing || !client.wantPublish ? "" : "The room microphone is off for you: you can listen.";
     setJoined(true);
     fillDevices();
+    if (cameraAllowed) renderCamera();
   } else if (state === "reconnecting") {
     setStatus("reconnecting");
   } else if (state === "closed") {
     setStatus("off");
     showRoute("");
     setJoined(false);
-    for (const peerId of [...audioFor.keys()]) stopTrack({ peerId });
+    for (const peerId of new Set([...audioFor.keys(), ...videoFor.keys()])) stopTrack({ peerId });
     if (reason && reason !== "left") showError(`Voice ended: ${reason.replace("_", " ")}.`);
     client = null;
   }
@@ -161,8 +212,9 @@ async function join() {
   client.addEventListener("speakers", (e) => { speaking = e.detail.speaking; renderPeers(); });
   client.addEventListener("muted", (e) => renderMute(e.detail.muted, e.detail.byModerator));
   client.addEventListener("error", (e) => showError(e.detail.message));
+  if (cameraAllowed) client.addEventListener("camera", renderCamera);
   try {
-    await client.start({ publish: true });
+    await client.start({ publish: true, receiveVideo: cameraAllowed });
   } catch (error) {
     client = null;
     setStatus("off");
@@ -176,6 +228,9 @@ $("voice-join").addEventListener("click", join);
 $("voice-leave").addEventListener("click", () => client && client.leave());
 $("voice-mute").addEventListener("click", () => client && client.setMuted(!client.muted).catch((e) => showError(e.message)));
 $("voice-device").addEventListener("change", (e) => client && client.setMicrophone(e.target.value).catch((error) => showError(error.message)));
+$("voice-camera")?.addEventListener("click", () => client && client.setCamera(!client.wantVideo));
 navigator.mediaDevices?.addEventListener("devicechange", fillDevices);
 window.addEventListener("pagehide", () => client && client.leave());
 window.addEventListener("room:gone", () => client && client.leave());
+// A call from a conversation lands here answered (static/js/calls.js, dms.js): into voice at once.
+if (location.hash === "#call") join();

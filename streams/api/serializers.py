@@ -103,6 +103,11 @@ class StreamPlaybackSerializer(serializers.Serializer):
     webrtc_timeout_ms = serializers.IntegerField(help_text="WebRTC not connected after this: fall back to HLS.")
 
 
+class StreamWebrtcReturnSerializer(StreamPlaybackSerializer):
+    retry_after_ms = serializers.IntegerField(
+        allow_null=True, help_text="mode hls: ask again after this long; null: wait for the next offer (streams.viewers)")
+
+
 class StreamScheduleSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX * 2)
     scheduled_for = serializers.DateTimeField()

@@ -4,10 +4,12 @@ API and the sockets)."""
 from rest_framework import serializers
 
 
-class PersonSerializer(serializers.Serializer):
+class UserSummaryPayloadSerializer(serializers.Serializer):
+    """accounts.events.UserSummary, as the stage's payloads carry it (the API documents the same dict)."""
+
     id = serializers.IntegerField()
     handle = serializers.CharField()
-    name = serializers.CharField()
+    display_name = serializers.CharField(help_text="May be empty: show the @handle then.")
     avatar_url = serializers.CharField(allow_null=True)
 
 
@@ -15,7 +17,7 @@ class StageSeatSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["invite", "hand"])
     status = serializers.CharField()
-    user = PersonSerializer()
+    user = UserSummaryPayloadSerializer()
     video_allowed = serializers.BooleanField()
     muted = serializers.BooleanField()
     invited_at = serializers.DateTimeField()
@@ -28,7 +30,7 @@ class StageSerializer(serializers.Serializer):
     requests = StageSeatSerializer(many=True, help_text="Pending invites and raised hands: the host and moderators only.")
     can_manage = serializers.BooleanField()
     my_invite = StageSeatSerializer(allow_null=True, help_text="Your pending invite (its prompt).")
-    host = PersonSerializer()
+    host = UserSummaryPayloadSerializer()
 
 
 class StageInviteCreateSerializer(serializers.Serializer):

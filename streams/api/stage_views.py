@@ -7,15 +7,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import TokenScopes
+from accounts.events import user_summary
 from config.api import parse
 from config.errors import ErrorSerializer
+from config.filters import ListConventions
 
 from .. import events, polls, raids, selectors, stage, stage_selectors
 from .serializers import StreamSerializer
 from .stage_serializers import (
     GuestMuteSerializer,
     HandAnswerSerializer,
-    PersonSerializer,
     PollOpenSerializer,
     PollStateSerializer,
     PollVoteSerializer,
@@ -23,6 +25,7 @@ from .stage_serializers import (
     StageInviteCreateSerializer,
     StageSeatSerializer,
     StageSerializer,
+    UserSummaryPayloadSerializer,
 )
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -38,7 +41,7 @@ def _invite(stream_id, invite_id):
 
 
 class StageView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScopes]
 
     @extend_schema(responses={200: StageSerializer, 404: ERROR},
                    summary="A stream's stage: its guests, and for the host and moderators the requests (public)")
@@ -53,7 +56,7 @@ class StageView(APIView):
             "requests": [_seat(s) for s in stage_selectors.stage_requests(stream=stream)] if can_manage else [],
             "can_manage": can_manage,
             "my_invite": _seat(mine) if mine else None,
-            "host": events.person(stream.channel.owner),
+            "host": user_summary(stream.channel.owner),
         })
 
 
@@ -66,15 +69,17 @@ class StageInviteListView(APIView):
         return Response(_seat(invite), status=status.HTTP_201_CREATED)
 
 
-class StageSuggestionsView(APIView):
+class StageSuggestionsView(ListConventions, APIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     @extend_schema(parameters=[OpenApiParameter("q", str, description="The start of an @handle")],
-                   responses={200: PersonSerializer(many=True), 403: ERROR},
+                   responses={200: UserSummaryPayloadSerializer(many=True), 403: ERROR},
                    summary="Signed-in viewers watching now whose @handle starts with q (host or moderator)")
     def get(self, request, stream_id):
         stream = selectors.stream_get(stream_id=stream_id)
         stage.stage_manager_require(stream, request.user)
         users = stage_selectors.stage_viewer_suggestions(stream=stream, query=request.query_params.get("q", ""))
-        return Response([events.person(u) for u in users])
+        return Response([user_summary(u) for u in self.filter_queryset(users)])
 
 
 class _InviteAction(APIView):
@@ -148,15 +153,17 @@ def _poll(poll) -> dict:
     return events.poll_state(poll, polls.poll_counts(poll=poll))
 
 
-class PollListView(APIView):
+class PollListView(ListConventions, APIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny(), TokenScopes()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(responses={200: PollStateSerializer(many=True)}, summary="A stream's polls, newest first (public)")
     def get(self, request, stream_id):
         stream = selectors.stream_get(stream_id=stream_id)
         polls.polls_close_due(stream_id=stream.pk)
-        return Response([_poll(p) for p in polls.polls_of_stream(stream=stream)[:20]])
+        return Response([_poll(p) for p in self.filter_queryset(polls.polls_of_stream(stream=stream)[:20])])
 
     @extend_schema(request=PollOpenSerializer, responses={201: PollStateSerializer, 400: ERROR, 403: ERROR, 409: ERROR},
                    summary="Open a poll (host or moderator): 2–5 options, 15–1,800 s")

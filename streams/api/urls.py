@@ -16,6 +16,7 @@ urlpatterns = [
     path("streams/<int:stream_id>/", views.StreamDetailView.as_view(), name="api-stream"),
     path("streams/<int:stream_id>/end/", views.StreamEndView.as_view(), name="api-stream-end"),
     path("streams/<int:stream_id>/hls/", views.StreamHlsView.as_view(), name="api-stream-hls"),
+    path("streams/<int:stream_id>/webrtc/", views.StreamWebrtcReturnView.as_view(), name="api-stream-webrtc"),
     path("streams/<int:stream_id>/media-token/", views.StreamMediaTokenView.as_view(), name="api-stream-media-token"),
     path("streams/<int:stream_id>/stage/", stage_views.StageView.as_view(), name="api-stage"),
     path("streams/<int:stream_id>/stage/invites/", stage_views.StageInviteListView.as_view(), name="api-stage-invites"),

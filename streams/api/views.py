@@ -6,15 +6,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import TokenScopes
+from accounts.scopes import Scope
 from config.api import CallerRateThrottle, parse
 from config.errors import ErrorSerializer, NotFoundError
+from config.filters import ListConventions
+from config.shared_reads import SharedListCache
 from media_relay.api.serializers import RelayGrantSerializer
 from media_relay.api.views import StreamKeyThrottle
 
 from .. import live_chat, selectors, services
 from ..errors import StreamError
 from ..models import Channel, Stream
-from ..playback import stream_hls_request
+from ..playback import stream_hls_request, stream_webrtc_return
 from ..stream_keys import channel_stream_key_create, channel_stream_key_revoke, channel_whip_url
 from .serializers import (
     ChannelCreateSerializer,
@@ -31,12 +35,15 @@ from .serializers import (
     StreamScheduleSerializer,
     StreamSerializer,
     StreamUpdateSerializer,
+    StreamWebrtcReturnSerializer,
 )
 
 ERROR = OpenApiResponse(ErrorSerializer)
 
 
-class ChannelListView(generics.ListAPIView):
+class ChannelListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ("name",)
     serializer_class = ChannelSerializer
     queryset = Channel.objects.none()
 
@@ -55,8 +62,10 @@ class ChannelListView(generics.ListAPIView):
 
 
 class ChannelDetailView(APIView):
+    token_scopes = {"patch": Scope.STREAM_MANAGE}
+
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny(), TokenScopes()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(responses={200: ChannelSerializer, 404: ERROR}, summary="A channel (public)")
     def get(self, request, slug):
@@ -81,6 +90,8 @@ def parse_partial(serializer_class, request) -> dict:
 
 
 class FollowView(APIView):
+    token_scopes = {"post": Scope.FOLLOWS_WRITE, "delete": Scope.FOLLOWS_WRITE}
+
     @extend_schema(request=FollowSerializer, responses={200: FollowStateSerializer, 400: ERROR},
                    summary="Follow a channel, or set whether its go-lives notify you")
     def post(self, request, slug):
@@ -120,6 +131,8 @@ class ChannelStreamKeyView(APIView):
 
 
 class GoLiveView(APIView):
+    token_scopes = {"post": Scope.STREAM_MANAGE}
+
     @extend_schema(request=GoLiveSerializer, responses={201: StreamSerializer, 409: ERROR},
                    summary="Take your channel live (a scheduled stream, or a new one)")
     def post(self, request, slug):
@@ -134,12 +147,15 @@ class GoLiveView(APIView):
         return Response(StreamSerializer(stream).data, status=status.HTTP_201_CREATED)
 
 
-class ChannelStreamListView(generics.ListAPIView):
+class ChannelStreamListView(ListConventions, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ("created_at", "started_at", "peak_viewers")
+    token_scopes = {"post": Scope.STREAM_MANAGE}
     serializer_class = StreamSerializer
     queryset = Stream.objects.none()
 
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny(), TokenScopes()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(summary="A channel's streams, newest first (public)")
     def get(self, request, *args, **kwargs):
@@ -156,10 +172,12 @@ class ChannelStreamListView(generics.ListAPIView):
         return Response(StreamSerializer(stream).data, status=status.HTTP_201_CREATED)
 
 
-class LiveStreamListView(generics.ListAPIView):
+class LiveStreamListView(ListConventions, SharedListCache, generics.ListAPIView):
+    filterset_fields = ()
+    ordering_fields = ("started_at", "current_viewers")
     serializer_class = StreamSerializer
     queryset = Stream.objects.none()
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScopes]
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="in the title, the channel's name, or @handle"),
@@ -169,6 +187,9 @@ class LiveStreamListView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
+    def is_shared(self, request) -> bool:
+        return not request.user.is_authenticated  # a viewer's followed channels come first
+
     def get_queryset(self):
         params = self.request.query_params
         return selectors.streams_live(user=self.request.user, query=params.get("q", "")[:100],
@@ -176,8 +197,10 @@ class LiveStreamListView(generics.ListAPIView):
 
 
 class StreamDetailView(APIView):
+    token_scopes = {"patch": Scope.STREAM_MANAGE}
+
     def get_permissions(self):
-        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+        return [AllowAny(), TokenScopes()] if self.request.method == "GET" else super().get_permissions()
 
     @extend_schema(responses={200: StreamDetailSerializer, 404: ERROR}, summary="A stream (public)")
     def get(self, request, stream_id):
@@ -197,6 +220,8 @@ class StreamDetailView(APIView):
 
 
 class StreamEndView(APIView):
+    token_scopes = {"post": Scope.STREAM_MANAGE}
+
     @extend_schema(request=None, responses={200: StreamSerializer, 410: ERROR},
                    summary="End your live stream (or cancel a scheduled one)")
     def post(self, request, stream_id):
@@ -205,7 +230,7 @@ class StreamEndView(APIView):
 
 
 class StreamMediaTokenView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScopes]
 
     @extend_schema(request=None, responses={200: RelayGrantSerializer, 409: ERROR, 410: ERROR},
                    summary="A media relay token for a live stream: the owner publishes, anyone watches (public)")
@@ -218,7 +243,7 @@ class StreamMediaTokenView(APIView):
 
 
 class StreamHlsView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScopes]
 
     @extend_schema(request=None, responses={200: StreamPlaybackSerializer, 409: ERROR, 410: ERROR},
                    summary="Watch a live stream over HLS (past the WebRTC cap, or WebRTC failed): its playlist (public)")
@@ -227,13 +252,25 @@ class StreamHlsView(APIView):
         return Response(StreamPlaybackSerializer(stream_hls_request(stream=stream)).data)
 
 
-class ChannelModeratorListView(APIView):
+class StreamWebrtcReturnView(APIView):
+    permission_classes = [AllowAny, TokenScopes]
+
+    @extend_schema(request=None, responses={200: StreamWebrtcReturnSerializer, 409: ERROR, 410: ERROR},
+                   summary="An HLS viewer asks to move back to WebRTC once seats free up (public)")
+    def post(self, request, stream_id):
+        stream = selectors.stream_get(stream_id=stream_id)
+        return Response(StreamWebrtcReturnSerializer(stream_webrtc_return(stream=stream)).data)
+
+
+class ChannelModeratorListView(ListConventions, APIView):
+    filterset_fields = ()
+    ordering_fields = ()  # a fixed order
     @extend_schema(request=None, responses={200: ChannelModeratorSerializer(many=True), 403: ERROR},
                    summary="Your channel's chat moderators")
     def get(self, request, slug):
         channel = selectors.channel_get(slug=slug)
         services.channel_owner_require(channel=channel, actor=request.user)
-        return Response(ChannelModeratorSerializer(selectors.channel_moderators(channel=channel), many=True).data)
+        return Response(ChannelModeratorSerializer(self.filter_queryset(selectors.channel_moderators(channel=channel)), many=True).data)
 
     @extend_schema(request=ChannelModeratorAddSerializer, responses={201: ChannelModeratorSerializer, 400: ERROR, 403: ERROR},
                    summary="Appoint a chat moderator of your channel (by @handle)")

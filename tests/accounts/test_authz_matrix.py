@@ -19,6 +19,7 @@ from accounts.models import (
     Audience,
     Block,
     DeviceSession,
+    EmailDigest,
     Follow,
     FriendRequest,
     FriendRequestStatus,
@@ -26,11 +27,13 @@ from accounts.models import (
     Notification,
     NotificationPreference,
     PushSubscription,
+    QuietHours,
     User,
 )
 from accounts.notification_kinds import NotificationKind
 from accounts.services.tokens import api_token_create
 from tests.authz import (
+    TOKEN_ROLES,
     Case,
     anonymous_params,
     as_owner,
@@ -128,7 +131,7 @@ def check_sessions(w, role, response):
     # The caller's own sessions, exactly (an owner's sign-in ended Olive's older session).
     listed = ids(response)
     assert listed and listed == set(DeviceSession.objects.filter(user=caller(w, role)).values_list("pk", flat=True))
-    assert (w.olive_device.pk in listed) is (role == "token")
+    assert (w.olive_device.pk in listed) is (role in TOKEN_ROLES)
 
 
 def check_deactivate(w, role, response):
@@ -276,6 +279,14 @@ def check_token_revoked(w, role, response):
     assert (ApiToken.objects.get(pk=w.target_token.pk).revoked_at is not None) is as_owner(role)
 
 
+
+def check_digest_on(w, role, response):
+    assert EmailDigest.objects.filter(user=caller(w, role)).exists()
+
+
+def check_quiet_hours_set(w, role, response):
+    assert QuietHours.objects.get(user=caller(w, role)).starts.hour == 22
+
 CASES = [
     # -- your own account: everyone signed in acts on their own, never on Olive's
     Case("api-me", "get", "/me/", expect(owner=200), check=check_me),
@@ -298,8 +309,8 @@ CASES = [
          setup=make_friend_list_private, label="get api-user-friends (private)"),
     Case("api-user-search", "get", "/users/?q=ol", expect(owner=200), check=check_search),
     # -- acting on another user: allowed to anyone signed in, on their own behalf
-    Case("api-user-follow", "post", "/users/gus/follow/", expect(owner=201), check=check_follow_created),
-    Case("api-user-follow", "delete", "/users/fay/follow/", expect(owner=204, other=404), check=check_follow_stays),
+    Case("api-user-follow", "post", "/users/gus/follow/", expect(owner=201), scope="follows:write", check=check_follow_created),
+    Case("api-user-follow", "delete", "/users/fay/follow/", expect(owner=204, other=404), scope="follows:write", check=check_follow_stays),
     Case("api-user-block", "post", "/users/gus/block/", expect(owner=201), check=check_block_created),
     Case("api-user-block", "delete", "/users/bram/block/", expect(owner=204, other=404), check=check_block_stays),
     Case("api-blocks", "get", "/blocks/", expect(owner=200), check=check_blocks),
@@ -331,6 +342,12 @@ CASES = [
          check=check_preferences),
     Case("api-notification-preference", "put", "/me/notification-preferences/new_follower/", expect(owner=200),
          data={"channels": ["in_app"]}, check=check_preference_set),
+    Case("api-quiet-hours", "get", "/me/quiet-hours/", expect(owner=200)),
+    Case("api-quiet-hours", "put", "/me/quiet-hours/", expect(owner=200), data={"starts": "22:00", "ends": "07:00"},
+         check=check_quiet_hours_set),
+    Case("api-quiet-hours", "delete", "/me/quiet-hours/", expect(owner=204)),
+    Case("api-email-digest", "get", "/me/email-digest/", expect(owner=200)),
+    Case("api-email-digest", "put", "/me/email-digest/", expect(owner=200), data={"is_on": True}, check=check_digest_on),
     # -- API tokens: only their owner; minting needs a browser session
     Case("api-tokens", "get", "/tokens/", expect(owner=200), check=check_tokens_listed),
     Case("api-tokens", "post", "/tokens/", expect(owner=201, token=403), data={"name": "new"}, check=check_token_created),
@@ -355,6 +372,8 @@ def olive_state(w) -> dict:
         "sessions": sorted(DeviceSession.objects.filter(**mine).values_list("pk", "session_key")),
         "push": sorted(PushSubscription.objects.filter(**mine).values_list("pk", "endpoint", "p256dh", "auth")),
         "preferences": sorted(NotificationPreference.objects.filter(**mine).values_list("kind", "channels")),
+        "quiet_hours": list(QuietHours.objects.filter(**mine).values_list("starts", "ends")),
+        "digest": list(EmailDigest.objects.filter(**mine).values_list("last_sent_on", flat=True)),
     }
 
 

@@ -5,6 +5,7 @@ from django.template import Context, Template
 
 from accounts.forms import ProfileForm
 from accounts.languages import LANGUAGE_CHOICES, language_name
+from accounts.services.users import user_profile_update
 from rooms.forms import RoomCreateForm
 from tests.accounts.factories import UserFactory
 from tests.rooms.factories import RoomFactory
@@ -32,13 +33,14 @@ def test_the_language_fields_ask_for_the_picker_with_their_limit(form, fields):
 
 
 @pytest.mark.django_db
-def test_profiles_show_language_names(client):
+def test_profiles_show_language_names_with_their_levels(client):
     owner = UserFactory(handle="lena", native_languages=["de"], learning_languages=["es", "ja"])
+    user_profile_update(user=owner, learning_levels={"es": "B1"})
     client.force_login(UserFactory())
     html = client.get("/@lena").content.decode()
-    assert '<span class="pill">German</span>' in html
-    assert '<span class="pill pill-outline">Spanish</span>' in html and ">Japanese<" in html
-    assert owner.native_languages == ["de"]
+    assert '<li class="pill" data-language="de">German <span class="muted">· Native</span></li>' in html
+    assert '<li class="pill pill-outline" data-language="es">Spanish <span class="muted">· learning · B1 · Intermediate</span></li>' in html
+    assert 'data-language="ja">Japanese <span class="muted">· learning</span>' in html
 
 
 @pytest.mark.django_db

@@ -172,8 +172,11 @@ def new_page(browser, request):
     """Open a page in a fresh browser context (its own cookies); screenshots saved on failure."""
     contexts = []
 
-    def make(name: str):
-        context = browser.new_context(viewport={"width": 1200, "height": 850})
+    def make(name: str, *, bypass_csp: bool = True):
+        # Playwright's wait_for_function compiles its string predicates in the page, which our
+        # Content-Security-Policy refuses (no 'unsafe-eval'); tests/e2e/test_content_security_policy.py
+        # opens its pages with bypass_csp=False and checks the policy as users meet it.
+        context = browser.new_context(viewport={"width": 1200, "height": 850}, bypass_csp=bypass_csp)
         context.set_default_timeout(10_000)
         page = context.new_page()
         page.name = name

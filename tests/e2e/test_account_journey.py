@@ -19,6 +19,7 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     expect(page.locator("#bell-button")).to_be_visible()
+    page.wait_for_load_state()  # the header's menus work once the page's modules have run
 
 
 def socket_ready(page) -> None:

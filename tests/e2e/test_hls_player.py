@@ -94,16 +94,17 @@ def test_a_live_room_plays_over_hls_with_its_latency_shown_and_ends(relay, asgi_
         wait_for(lambda: playlist.exists() and playlist.read_text().count(".m4s") >= 2)
 
         page_html = render_to_string("media_relay/_hls_player.html", {"src": hls_playlist_url(session)})
-        (tmp_path / "media" / "hls-player.html").write_text(f"<!doctype html><html><body>{page_html}</body></html>")
         page = new_page("viewer")
-        page.goto(f"{asgi_server.url}/media/hls-player.html")
+        # /media/ never serves HTML inline (uploads are downloads), so the page is fulfilled on the site's origin
+        page.route(f"{asgi_server.url}/hls-player/", lambda route: route.fulfill(
+            content_type="text/html", body=f"<!doctype html><html><body>{page_html}</body></html>"))
+        page.goto(f"{asgi_server.url}/hls-player/")
         figure = page.locator("[data-hls-player]")
         expect(figure).to_have_attribute("data-engine", "hls.js")
         expect(figure).to_have_attribute("data-state", "playing", timeout=20_000)
 
         video = page.locator("video")
-        video.evaluate("v => new Promise(r => v.currentTime > 0.5 ? r() : v.addEventListener('timeupdate', "
-                       "function f() { if (v.currentTime > 0.5) { v.removeEventListener('timeupdate', f); r(); } }))")
+        page.wait_for_function("() => document.querySelector('video').currentTime > 0.5", timeout=20_000)
         before = video.evaluate("v => v.currentTime")
         page.wait_for_timeout(2000)
         assert video.evaluate("v => v.currentTime") - before > 1.0  # it plays on, in real time

@@ -126,4 +126,4 @@ def test_languages_are_picked_by_keyboard_on_a_phone_and_shown_by_name(asgi_serv
     assert (alice.native_languages, alice.learning_languages) == (["de"], ["pt-br"])
     phone.goto(f"{asgi_server.url}/@alice")
     expect(phone.locator(".langs")).to_contain_text("German")
-    expect(phone.locator(".langs")).to_contain_text("learning Brazilian Portuguese")
+    expect(phone.locator(".langs")).to_contain_text("Brazilian Portuguese · learning")

@@ -185,15 +185,14 @@ def test_a_nul_byte_in_a_path_or_query_string_is_a_400(asgi_server):
 
 
 @pytest.fixture
-def tight_limits(monkeypatch, request):
-    """daphne started with small limits (it reads them from the environment)."""
+def tight_limits(monkeypatch):
+    """daphne started with small limits (it reads them from the environment): ask for it before asgi_server."""
     monkeypatch.setenv("RATE_LIMIT_LOGIN", "2/m/ip")
     monkeypatch.setenv("API_THROTTLE_ANON", "2/min")
-    return request.getfixturevalue("asgi_server")
 
 
-def test_every_429_says_when_to_retry(tight_limits):
-    url = tight_limits.url
+def test_every_429_says_when_to_retry(tight_limits, asgi_server):
+    url = asgi_server.url
     browser = requests.Session()
     browser.get(f"{url}/accounts/login/", timeout=10)
     form = {"login": "nobody@example.com", "password": "wrong", "csrfmiddlewaretoken": browser.cookies["csrftoken"]}
@@ -203,6 +202,7 @@ def test_every_429_says_when_to_retry(tight_limits):
     assert [r.status_code for r in logins] == [200, 200, 429]
     assert logins[-1].headers["Retry-After"] == "60"
     assert [r.status_code for r in api] == [200, 200, 429]
+    assert [(r.headers["RateLimit-Limit"], r.headers["RateLimit-Remaining"]) for r in api] == [("2", "1"), ("2", "0"), ("2", "0")]
     assert 1 <= int(api[-1].headers["Retry-After"]) <= 60 and api[-1].json()["code"] == "throttled"
 
 

@@ -35,8 +35,10 @@ def assert_fits_a_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{width}px wide: {page.evaluate(OVERFLOWING)}"
     # the voice bar is on screen without scrolling, its buttons big enough for a thumb
-    for button in page.locator(".voice-bar .bar-btn:visible").all():
-        box = button.bounding_box()
+    # measured in one pass: the bar re-renders on room events, so a listed button may be replaced before it is measured
+    boxes = page.locator(".voice-bar .bar-btn").evaluate_all(
+        "buttons => buttons.filter(b => b.checkVisibility()).map(b => b.getBoundingClientRect().toJSON())")
+    for box in boxes:
         assert box["y"] + box["height"] <= PHONE["height"] and box["height"] >= 44, box
 
 
@@ -113,6 +115,7 @@ def test_voice_room_seats_rings_hands_and_the_hosts_menu(relay, asgi_server, new
     shot(host, "voice-room-phone-menu")
     host.keyboard.press("Escape")
     seat(host, "ida").locator(".seat-menu-btn").click()  # the right-hand column's menu opens inwards
+    expect(seat(host, "ida").locator(".seat-menu")).to_be_visible()
     box = seat(host, "ida").locator(".seat-menu").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     host.keyboard.press("Escape")

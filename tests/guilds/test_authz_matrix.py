@@ -237,7 +237,7 @@ CASES = [
          expect(owner=404, other=200, staff=404), check=invite_is("declined")),
     # -- chat, rooms, events: members; deleting, opening and scheduling for the leader and officers
     Case("api-guild-messages", "get", G + "/messages/", expect(**MEMBERS_ONLY), check=check_messages),
-    Case("api-guild-messages", "post", G + "/messages/", expect(owner=201, other=403), data={"body": "hello"},
+    Case("api-guild-messages", "post", G + "/messages/", expect(owner=201, other=403), scope="chat:write", data={"body": "hello"},
          check=check_sent),
     Case("api-guild-message", "delete", G + "/messages/{w.message.pk}/", expect(owner=204, other=403),
          check=check_message_deleted),

@@ -11,6 +11,7 @@ from config.ws import CloseCode
 from guilds.models import GuildMember, GuildMessage, GuildRole
 from guilds.services.guilds import guild_disband
 from guilds.services.membership import guild_member_kick, guild_member_set_role
+from moderation.automod import warm as warm_automod  # its term lists load once per process, not per message
 from tests.accounts.factories import UserFactory
 from tests.queries import count_queries
 from tests.sockets import call, closed, frame, login, quiet
@@ -104,6 +105,7 @@ async def test_a_message_reaches_every_member_and_no_one_else(sockets, crew, ali
 
 async def test_sending_costs_three_queries(sockets, crew, carol):
     comm = await connect(sockets, carol)
+    await call(warm_automod)
     with count_queries() as statements:
         await comm.send_json_to({"type": "chat.send", "body": "counted"})
         assert (await frame(comm))["type"] == "guilds.chat"

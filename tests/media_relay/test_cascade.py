@@ -18,8 +18,10 @@ import av
 import pytest
 import pytest_asyncio
 import redis
+from aiortc.rtp import RTCP_PSFB_PLI, RtcpPsfbPacket, RtpPacket
 
 from media_relay.sfu import hooks
+from media_relay.sfu.pipe_srtp import PipeSrtp, pipe_nonce
 from media_relay.sfu.registry import Registry, WorkerLoad
 from media_relay.sfu.tokens import issue_token
 
@@ -222,19 +224,25 @@ def test_viewer_placement_fills_the_origin_to_the_cap_then_edges(registry):
     assert not registry.client.exists(registry.edges_key("other-room"))
 
 
+def pipe_request(port: int = 9, **extra) -> dict:
+    return {"type": "pipe", "room": "room-1", "address": ["127.0.0.1", port], "nonce": "n" * 32, **extra}
+
+
 @pytest.mark.asyncio
 async def test_only_a_pipe_token_opens_a_pipe(relay_harness):
     viewer = await relay_harness.client("bob", join=False)
-    reply = await viewer.request({"type": "pipe", "room": "room-1", "address": ["127.0.0.1", 9]})
+    reply = await viewer.request(pipe_request())
     assert reply["code"] == "forbidden" and reply["extra"] == {"action": "pipe"}
     # the permission alone is not enough: the peer must be a worker's pipe peer
     impostor = await relay_harness.client("eve", join=False, perms=["pipe"])
-    assert (await impostor.request({"type": "pipe", "room": "room-1", "address": ["127.0.0.1", 9]}))["code"] == "forbidden"
+    assert (await impostor.request(pipe_request()))["code"] == "forbidden"
     worker = await relay_harness.client("~pipe:w2", join=False, perms=["pipe"])
-    bad = await worker.request({"type": "pipe", "room": "room-1", "address": ["127.0.0.1", "x"]})
+    bad = await worker.request({**pipe_request(), "address": ["127.0.0.1", "x"]})
     assert bad["code"] == "invalid"
-    reply = await worker.request({"type": "pipe", "room": "room-1", "address": ["127.0.0.1", 9]})
-    assert reply["type"] == "piped" and reply["producers"] == []
+    no_nonce = {k: v for k, v in pipe_request().items() if k != "nonce"}
+    assert (await worker.request(no_nonce))["extra"] == {"fields": {"nonce": "required"}}
+    reply = await worker.request(pipe_request())
+    assert reply["type"] == "piped" and reply["producers"] == [] and len(reply["nonce"]) == 32
     router = relay_harness.router()
     watcher = await relay_harness.client("carol")
     assert "~pipe:w2" in router.participants and (await watcher.join("room-1"))["code"] == "already_joined"
@@ -242,3 +250,86 @@ async def test_only_a_pipe_token_opens_a_pipe(relay_harness):
     assert joined["peers"] == []  # the pipe is never listed nor announced
     await watcher.request({"type": "ping"})
     assert not [m for m in watcher.messages if m.get("type") == "media_relay.peer"]
+
+
+class Datagrams(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.received: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data, addr) -> None:
+        self.received.put_nowait(data)
+
+
+async def udp_endpoint() -> Datagrams:
+    _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(Datagrams, local_addr=("127.0.0.1", 0))
+    return protocol
+
+
+@pytest.mark.asyncio
+async def test_the_pipe_is_srtp_and_the_origin_drops_what_does_not_authenticate(relay_harness):
+    """The origin's end of a pipe, driven by a fake edge: its media arrives protected with the key the
+    edge derives from the relay secret and both nonces; RTCP from the edge's address counts only when it
+    authenticates (plain RTCP or another key is dropped), and nothing is taken from another address."""
+    publisher = await relay_harness.client("alice")
+    reply = await publisher.publish(PatternTrack())
+    video_id = reply["producers"][0]["producer_id"]
+    video_sender = next(t.sender for t in publisher.pub_pc.getTransceivers() if t.kind == "video")
+    keyframe_requests: list[float] = []
+
+    async def on_feedback(kind, lost):
+        if kind == "keyframe":
+            keyframe_requests.append(time.monotonic())
+
+    hooks.intercept_sender_rtcp(video_sender, on_feedback, passthrough=True)
+
+    edge, stranger = await udp_endpoint(), await udp_endpoint()
+    worker = await relay_harness.client("~pipe:w2", join=False, perms=["pipe"])
+    edge_nonce = pipe_nonce()
+    piped = await worker.request(pipe_request(edge.transport.get_extra_info("sockname")[1], nonce=edge_nonce))
+    assert piped["type"] == "piped", piped
+    origin_address = tuple(piped["address"])
+    ssrc = next(p["ssrc"] for p in piped["producers"] if p["producer"]["producer_id"] == video_id)
+    keys = dict(room="room-1", edge_peer="~pipe:w2", edge_nonce=edge_nonce, origin_nonce=piped["nonce"])
+    srtp = PipeSrtp.for_end(SECRET, origin=False, **keys)
+    wrong_key = PipeSrtp.for_end(b"another secret", origin=False, **keys)
+
+    # media: every datagram is SRTP under this pipe's key, and only under it
+    datagram = await asyncio.wait_for(edge.received.get(), 5)
+    assert wrong_key.unprotect(datagram) is None
+    plain = srtp.unprotect(datagram)
+    assert RtpPacket.parse(plain).ssrc == ssrc
+    assert len(datagram) == len(plain) + 16 and plain[-16:] not in datagram  # encrypted, a GCM tag added
+
+    pipe_out = relay_harness.router().participants["~pipe:w2"]
+    await asyncio.sleep(1.5)  # past the keyframe-request limit of the pipe consumer's first keyframe
+    pli = bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=0, media_ssrc=ssrc))
+    asked = time.monotonic()
+    edge.transport.sendto(pli, origin_address)  # plain RTCP from the right address
+    edge.transport.sendto(wrong_key.protect(pli), origin_address)  # the wrong key
+    stranger.transport.sendto(srtp.protect(pli), origin_address)  # the right key from another address
+    await until(lambda: pipe_out.socket.rejected == 3)
+    await asyncio.sleep(0.5)
+    assert not [t for t in keyframe_requests if t > asked]
+    edge.transport.sendto(srtp.protect(pli), origin_address)  # the edge, keyed: the publisher is asked
+    await until(lambda: any(t > asked for t in keyframe_requests), timeout=5)
+    assert pipe_out.socket.rejected == 3
+    edge.transport.close()
+    stranger.transport.close()
+
+
+@pytest.mark.asyncio
+async def test_pipe_srtp_keys_differ_per_direction_and_per_pipe():
+    keys = dict(room="stream-1", edge_peer="~pipe:w2", edge_nonce=pipe_nonce(), origin_nonce=pipe_nonce())
+    origin, edge = PipeSrtp.for_end(SECRET, origin=True, **keys), PipeSrtp.for_end(SECRET, origin=False, **keys)
+    rtp = RtpPacket(payload_type=96, sequence_number=7, timestamp=1, ssrc=5, payload=b"frame").serialize()
+    protected = origin.protect(rtp)
+    assert edge.unprotect(protected) == rtp
+    assert origin.unprotect(origin.protect(rtp)) is None  # a direction's key is not the other's
+    assert edge.unprotect(protected) is None  # a replay
+    assert origin.protect(rtp) == protected  # a NACKed packet resent with its index: allowed on the way out
+    another_pipe = PipeSrtp.for_end(SECRET, origin=False, **{**keys, "origin_nonce": pipe_nonce()})
+    assert another_pipe.unprotect(origin.protect(rtp[:2] + b"\x00\x08" + rtp[4:])) is None
+    assert edge.rejected == 1 and another_pipe.rejected == 1

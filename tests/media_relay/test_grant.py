@@ -150,6 +150,16 @@ def test_media_permissions_without_a_member_is_nothing(room):
     assert media_permissions(room=room, member=None) == frozenset()
 
 
+def test_a_room_that_allows_cameras_lets_whoever_may_talk_send_video_too(bob, carol):
+    call = RoomFactory(kind="voice", max_members=12, is_camera_enabled=True)  # as a call from a direct message
+    talker, muted = add_member(call, bob), add_member(call, carol, is_muted=True)
+    assert media_permissions(room=call, member=talker) == MEMBER | {"publish_video"}
+    assert media_permissions(room=call, member=muted) == {"join", "subscribe"}
+    voice = RoomFactory(kind="voice", max_members=12)
+    assert "publish_video" not in media_permissions(room=voice, member=add_member(voice, bob))
+    assert room_media_rights(room_id=call.pk).perms_for(str(bob.pk)) == MEMBER | {"publish_video"}
+
+
 def test_relay_room_names():
     assert room_id_from_relay_room("room-42") == 42
     for name in ("room-", "room-4x", "42", "other-42", "room--1"):

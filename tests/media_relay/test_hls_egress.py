@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from media_relay.sfu.hls import H264Depacketizer, MediaClock, Segment, muxer_segments, playlist_text
@@ -225,3 +226,42 @@ async def test_a_session_whose_storage_failed_is_ended_and_a_new_one_follows(rel
     assert {session for session, _ in written} == {egress.sessions[1]}
     await relay_harness.relay.stop_hls("room-1")
     assert written[-1] == (egress.sessions[1], "index.m3u8")
+
+
+@pytest.mark.asyncio
+async def test_the_stage_voices_are_mixed_into_one_programme_with_a_voice_joining_later(relay_harness):
+    files: dict[str, bytes] = {}
+
+    def write(*, room, tag, session, name, data):
+        files[name] = data
+
+    relay_harness.relay.on_hls_write = write
+    host = await relay_harness.client("host")
+    await host.publish(ToneTrack(440), PatternTrack(), video_codec="H264")
+    egress = relay_harness.relay.start_hls("room-1", tag="4")
+    await asyncio.sleep(1.5)
+    guest = await relay_harness.client("guest")  # a stage guest joins the running session
+    await guest.publish(ToneTrack(1000))
+    await asyncio.sleep(3.5)
+    await relay_harness.relay.stop_hls("room-1")
+
+    assert len(egress.sessions) == 1, "the guest's voice joins the session, it does not start another"
+    names = segments_of(files["index.m3u8"].decode())
+    data = files["init.mp4"] + b"".join(files[name] for name in names)
+    mono = av.AudioResampler(format="s16", layout="mono", rate=48000)
+    samples = bytearray()
+    with av.open(io.BytesIO(data)) as container:
+        assert [s.type for s in container.streams] == ["video", "audio"]  # one programme: one audio track
+        for frame in container.decode(audio=0):
+            for out in mono.resample(frame):
+                samples += bytes(out.planes[0])[: out.samples * 2]
+    tone = np.frombuffer(bytes(samples), dtype=np.int16).astype(float)
+    assert loud_frequencies(tone[24000:60000]) == {440}  # the host alone
+    assert loud_frequencies(tone[-2 * 48000:]) == {440, 1000}  # both voices, in one track
+
+
+def loud_frequencies(samples: np.ndarray) -> set[int]:
+    """The frequencies (to 10 Hz) holding at least a tenth of the strongest one's energy."""
+    spectrum = np.abs(np.fft.rfft(samples))
+    hz = np.fft.rfftfreq(len(samples), 1 / 48000)
+    return {round(hz[i], -1) for i in np.flatnonzero(spectrum > spectrum.max() / 10)}

@@ -8,9 +8,11 @@ with the name in the failure.
 from __future__ import annotations
 
 import asyncio
+import socket
 import struct
 
 import aioice.ice
+import aioice.turn
 import aiortc
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver
@@ -269,6 +271,31 @@ async def test_restricted_host_addresses_are_the_only_candidates():
         undo()
     assert aioice.ice.get_host_addresses is hooks._original_get_host_addresses
     hooks.restrict_host_addresses(["127.0.0.1"])  # leave the autouse fixture's patch in place
+
+
+AIOICE_SOCKET_BUFFER = 256 * 1024  # the SO_RCVBUF aioice asks for itself
+
+
+@pytest.mark.asyncio
+async def test_enlarged_socket_buffers_reach_the_ice_sockets():
+    size = 1024 * 1024
+    with open("/proc/sys/net/core/rmem_max") as rmem_max:
+        expected = 2 * min(size, int(rmem_max.read()))  # Linux caps the request, and reports twice it
+    if expected <= 2 * AIOICE_SOCKET_BUFFER:
+        pytest.skip("this kernel's net.core.rmem_max is below aioice's own buffer")
+    before = aioice.turn.UDP_SOCKET_BUFFER_SIZE  # a relay started in this process may have raised it
+    undo = hooks.enlarge_socket_buffers(size)
+    try:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.addTransceiver("audio")
+        await pc.setLocalDescription(await pc.createOffer())
+        connection = pc.getTransceivers()[0].receiver.transport.transport._connection
+        sockets = [protocol.transport.get_extra_info("socket") for protocol in connection._protocols]
+        assert sockets and all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) >= expected for sock in sockets)
+        await pc.close()
+    finally:
+        undo()
+    assert aioice.turn.UDP_SOCKET_BUFFER_SIZE == before
 
 
 def test_one_byte_extension_ids_match_aiortc_defaults():

@@ -9,7 +9,8 @@ from pathlib import Path
 from django.conf import settings
 
 CORE = Path(settings.BASE_DIR) / "media_relay" / "sfu"
-THIRD_PARTY = {"aiortc", "aioice", "av", "aiohttp", "websockets", "redis", "pylibsrtp", "OpenSSL", "cryptography"}
+THIRD_PARTY = {"aiortc", "aioice", "av", "aiohttp", "websockets", "redis", "pylibsrtp", "OpenSSL", "cryptography",
+               "numpy"}
 SHARED = {"media_relay.errors", "media_relay.events"}
 
 

@@ -573,3 +573,9 @@ def test_the_platforms_whip_url_redirects_to_the_rooms_worker_keeping_the_method
     assert preflight.status_code == 204 and "POST" in preflight["Access-Control-Allow-Methods"]
     assert client.post("/whip/not-a-room", b"v=0", content_type="application/sdp").status_code == 404
     assert client.get(f"/whip/room-{room.pk}").status_code == 405
+
+
+@pytest.mark.asyncio
+async def test_the_worker_answers_its_health_check_for_compose(whip_server):
+    async with aiohttp.ClientSession() as session, session.get(f"{whip_server.url}/healthz") as response:
+        assert (response.status, await response.text()) == (200, "ok")

@@ -5,12 +5,14 @@ and waits for a language partner. The other user and staff are in neither room. 
 is tests/authz.py, shared with tests/accounts/test_authz_matrix.py.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.services.tokens import api_token_create
 from rooms.models import (
@@ -21,6 +23,8 @@ from rooms.models import (
     RoomBan,
     RoomInvite,
     RoomMember,
+    RoomReminder,
+    ScheduledRoom,
     SkipVote,
     Visibility,
 )
@@ -28,6 +32,7 @@ from rooms.services.invites import invite_create
 from rooms.sources import parse_source
 from tests.accounts.factories import UserFactory, make_friends
 from tests.authz import (
+    TOKEN_ROLES,
     Case,
     anonymous_params,
     as_owner,
@@ -47,7 +52,7 @@ from .factories import OTHER_YOUTUBE_URL, VIDEO_URL, RoomFactory, add_member, se
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC: set[str] = set()  # no rooms endpoint is open to anonymous callers
+PUBLIC = {"api-rooms"}  # the hallway (GET), as on the landing page; nothing else is open to anonymous callers
 
 
 @pytest.fixture
@@ -64,6 +69,8 @@ def w():
     w.message = ChatMessage.objects.create(room=w.room, author=olive, body="hello")
     w.invite = invite_create(actor=olive, room=w.secret)
     w.match = MatchRequest.objects.create(user=olive, speaks=["fr"], learns=["de"])
+    w.scheduled = ScheduledRoom.objects.create(host=olive, name="Olive's film night",
+                                               starts_at=timezone.now() + datetime.timedelta(days=1))
     _, w.key = api_token_create(user=olive, name="olive's script")
     return w
 
@@ -194,10 +201,26 @@ R = "/rooms/{w.room.code}"
 MIA = R + "/members/mia"
 MEMBERS_ONLY = {"owner": 200, "other": 403}  # expect(**...) for reads of a room's insides
 
+def check_upcoming(w, role, response):
+    assert ids(response) == {w.scheduled.pk}
+
+
+def check_scheduled(w, role, response):
+    assert ScheduledRoom.objects.get(pk=response.json()["id"]).host == caller(w, role)
+
+
+def check_schedule_cancelled(w, role, response):
+    assert ScheduledRoom.objects.get(pk=w.scheduled.pk).status == "cancelled"
+
+
+def check_reminded(w, role, response):
+    assert RoomReminder.objects.filter(scheduled=w.scheduled, user=caller(w, role)).exists()
+
+
 CASES = [
     # -- the hallway and creating: anyone signed in, on their own behalf
-    Case("api-rooms", "get", "/rooms/", expect(owner=200), check=check_hallway),
-    Case("api-rooms", "post", "/rooms/", expect(owner=201), data={"name": "Mine", "visibility": "public"},
+    Case("api-rooms", "get", "/rooms/", expect(200, owner=200), check=check_hallway),
+    Case("api-rooms", "post", "/rooms/", expect(owner=201), scope="rooms:write", data={"name": "Mine", "visibility": "public"},
          check=check_created),
     # -- a room's settings: public rooms readable by anyone signed in; only the leader changes them
     Case("api-room", "get", R + "/", expect(owner=200), check=check_settings),
@@ -205,13 +228,13 @@ CASES = [
     Case("api-room", "patch", R + "/", expect(owner=200, other=403), data={"topic": "edited"}, check=check_topic),
     Case("api-room", "delete", R + "/", expect(owner=204, other=403), check=check_closed),
     # -- membership: you join and leave yourself; a private room needs an invite
-    Case("api-room-join", "post", R + "/join/", expect(owner=200), data={}, check=joined("room")),
-    Case("api-room-join", "post", "/rooms/{w.secret.code}/join/", expect(owner=200, other=403), data={},
+    Case("api-room-join", "post", R + "/join/", expect(owner=200), scope="rooms:write", data={}, check=joined("room")),
+    Case("api-room-join", "post", "/rooms/{w.secret.code}/join/", expect(owner=200, other=403), scope="rooms:write", data={},
          check=joined("secret"), label="post api-room-join (private)"),
-    Case("api-room-join", "post", "/rooms/{w.secret.code}/join/", expect(owner=200),
+    Case("api-room-join", "post", "/rooms/{w.secret.code}/join/", expect(owner=200), scope="rooms:write",
          data=lambda: {"invite_code": RoomInvite.objects.get(room__name="Olive's secret").code},  # noqa: E501
          check=check_invite_redeemed, label="post api-room-join (private, invited)"),
-    Case("api-room-leave", "post", R + "/leave/", expect(owner=204, other=404), check=check_left),
+    Case("api-room-leave", "post", R + "/leave/", expect(owner=204, other=404), scope="rooms:write", check=check_left),
     Case("api-room-members", "get", R + "/members/", expect(**MEMBERS_ONLY), check=check_members),
     # -- the leader's powers over another member
     Case("api-room-kick", "post", MIA + "/kick/", expect(owner=204, other=403), check=check_kicked),
@@ -230,7 +253,7 @@ CASES = [
     Case("api-room-invite", "get", "/room-invites/{w.invite.code}/", expect(owner=200), check=check_invite_preview),
     # -- chat, queue and playback: members only; deleting and skipping as the rules say
     Case("api-room-messages", "get", R + "/messages/", expect(**MEMBERS_ONLY), check=check_messages),
-    Case("api-room-messages", "post", R + "/messages/", expect(owner=201, other=403), data={"body": "hi"},
+    Case("api-room-messages", "post", R + "/messages/", expect(owner=201, other=403), scope="chat:write", data={"body": "hi"},
          check=check_sent),
     Case("api-room-message", "delete", R + "/messages/{w.message.pk}/", expect(owner=204, other=403),
          check=check_message_deleted),
@@ -254,6 +277,17 @@ CASES = [
          data={"speaks": ["ja"], "learns": ["ko"]}, check=check_match_queued),
     Case("api-matchmaking", "delete", "/matchmaking/", expect(owner=204, other=404), check=check_match_cancelled),
     Case("api-matchmaking-next", "post", "/matchmaking/next/", expect(owner=404, other=404)),  # nobody was matched
+    # -- scheduled rooms: anyone signed in lists, schedules their own and asks for reminders; the host cancels
+    Case("api-scheduled-rooms", "get", "/scheduled-rooms/", expect(owner=200), check=check_upcoming),
+    Case("api-scheduled-rooms", "post", "/scheduled-rooms/", expect(owner=201),
+         data=lambda: {"name": "Later", "starts_at": (timezone.now() + datetime.timedelta(hours=2)).isoformat()},
+         check=check_scheduled),
+    Case("api-scheduled-room", "get", "/scheduled-rooms/{w.scheduled.pk}/", expect(owner=200)),
+    Case("api-scheduled-room", "delete", "/scheduled-rooms/{w.scheduled.pk}/", expect(owner=200, other=403),
+         check=check_schedule_cancelled),
+    Case("api-scheduled-room-reminder", "post", "/scheduled-rooms/{w.scheduled.pk}/reminder/", expect(owner=201),
+         check=check_reminded),
+    Case("api-scheduled-room-reminder", "delete", "/scheduled-rooms/{w.scheduled.pk}/reminder/", expect(owner=200)),
 ]
 
 
@@ -271,6 +305,8 @@ def olive_state(w, role: str) -> dict:
         "queue": sorted(QueueItem.objects.filter(room__in=rooms).values_list("pk", "order", "url")),
         "votes": sorted(SkipVote.objects.filter(room__in=rooms).exclude(mine).values_list("user", "source_url")),
         "match": sorted(MatchRequest.objects.filter(user=w.olive).values_list("pk", "status", "room", "partner")),
+        "scheduled": sorted(ScheduledRoom.objects.filter(host=w.olive).values_list("pk", "status", "starts_at")),
+        "reminders": sorted(RoomReminder.objects.filter(scheduled__host=w.olive).exclude(mine).values_list("user", flat=True)),
     }
 
 
@@ -297,7 +333,7 @@ def test_anonymous_is_refused_unless_public(w, name, method, route):
 
 # -- the website's rooms pages: session callers only (a token is API-only, so it is treated as anonymous) -----
 def page_expect(*, owner, other=None) -> dict:
-    return expect(302, owner=owner, other=other, token=302)
+    return {**expect(302, owner=owner, other=other, token=302), "oauth": 302, "oauth_read": 302}
 
 
 def shows(marker: str, *, owner_marker: str | None = None):
@@ -335,6 +371,8 @@ PAGES = [
     Case("room-invite", "get", "/i/{w.invite.code}/", page_expect(owner=302, other=200), check=check_invite_page),
     Case("room-invite", "post", "/i/{w.invite.code}/", page_expect(owner=302), check=check_page_join("secret")),
     Case("partner", "get", "/partner/", page_expect(owner=200)),
+    Case("scheduled-room-calendar", "get", "/rooms/scheduled/{w.scheduled.pk}/calendar.ics", page_expect(owner=200),
+         check=shows("BEGIN:VEVENT")),
 ]
 
 
@@ -344,7 +382,7 @@ def test_pages(w, case: Case, role: str):
     response = perform(w, case, role, base="")
     expected = case.expected[role]
     assert response.status_code == expected, (role, response.status_code, response.content[:300])
-    if expected == 302 and caller(w, role) is None or role == "token":
+    if expected == 302 and caller(w, role) is None or role in TOKEN_ROLES:
         assert response["Location"].startswith("/accounts/login/")
     elif expected < 400 and case.check:
         case.check(w, role, response)

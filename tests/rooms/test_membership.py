@@ -106,7 +106,7 @@ def test_create_with_a_bad_source_creates_nothing(alice):
 
 @pytest.mark.parametrize(
     "kind, max_members, ok",
-    [("watch", 2, True), ("watch", 50, True), ("watch", 51, False), ("watch", 1, False),
+    [("watch", 2, True), ("watch", 20, True), ("watch", 21, False), ("watch", 1, False),
      ("voice", 2, True), ("voice", 12, True), ("voice", 13, False), ("voice", 50, False)],
 )
 def test_max_members_bounds(alice, kind, max_members, ok):

@@ -419,8 +419,8 @@ def test_matchmaking_cancel_and_validation(alice):
 
 
 # -- authorization --------------------------------------------------------------------------------------------
-ENDPOINTS = [
-    ("get", "/rooms/"), ("post", "/rooms/"),
+ENDPOINTS = [  # (GET /rooms/, the hallway, is public: tests/test_openapi.py PUBLIC)
+    ("post", "/rooms/"),
     ("get", "/rooms/{code}/"), ("patch", "/rooms/{code}/"), ("delete", "/rooms/{code}/"),
     ("post", "/rooms/{code}/join/"), ("post", "/rooms/{code}/leave/"),
     ("get", "/rooms/{code}/members/"),

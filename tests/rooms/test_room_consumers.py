@@ -18,6 +18,7 @@ from factory.django import mute_signals
 
 from config.event_schema import check
 from config.ws import CloseCode
+from moderation.automod import warm as warm_automod  # its term lists load once per process, not per message
 from rooms import signals
 from rooms.events import HallwayHello
 from rooms.models import ChatMessage, QueueItem, Room, RoomMember, SkipVote, Visibility, WatchSession
@@ -595,6 +596,7 @@ SYNC_PLAY_QUERIES = 3
 @pytest.mark.asyncio
 async def test_chat_send_query_count(room, both):
     to_alice, to_bob = await both()
+    await call(warm_automod)
     with mute_signals(*ROOM_SIGNALS), count_queries() as statements:
         await to_bob.send_json_to({"type": "chat.send", "body": "hi @alice"})
         assert (await frame(to_bob))["type"] == "rooms.chat"
@@ -616,6 +618,7 @@ async def test_sync_play_query_count(room, both):
 def test_service_query_counts(django_assert_num_queries, alice, bob):
     room = set_source(RoomFactory(created_by=alice), YOUTUBE_URL)
     add_member(room, bob)
+    warm_automod()
     with mute_signals(*ROOM_SIGNALS):  # inside the test's transaction, each atomic block is a savepoint: + 2
         with django_assert_num_queries(CHAT_SEND_QUERIES + 2):
             message_send(author=bob, room=room, body="hi @alice")

@@ -51,7 +51,8 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC = {  # (url name, method) open to anonymous callers
     ("api-channel", "get"), ("api-channel-streams", "get"), ("api-streams", "get"), ("api-stream", "get"),
-    ("api-stream-media-token", "post"), ("api-stream-hls", "post"), ("api-stage", "get"), ("api-stream-polls", "get"),
+    ("api-stream-media-token", "post"), ("api-stream-hls", "post"), ("api-stream-webrtc", "post"), ("api-stage", "get"),
+    ("api-stream-polls", "get"),
 }
 
 
@@ -165,6 +166,10 @@ def check_hls(w, role, response):
     assert HlsOutput.objects.filter(relay_room=f"stream-{w.live.pk}", stopped_at__isnull=True).exists()
 
 
+def check_webrtc_return(w, role, response):
+    assert response.json()["mode"] == "webrtc" and response.json()["retry_after_ms"] is None  # no cap reached
+
+
 C = "/channels/olive"
 S = "/streams/{w.live.pk}"
 LATER = (timezone.now() + timedelta(days=2)).isoformat()
@@ -173,11 +178,11 @@ CASES = [
     Case("api-channels", "post", "/channels/", expect(owner=409, other=201),
          data={"name": "Mine", "slug": "mine"}, check=check_created),
     Case("api-channel", "get", C + "/", expect(200, owner=200), check=check_channel),
-    Case("api-channel", "patch", C + "/", expect(owner=200, other=403), data={"description": "Chess and tea"},
+    Case("api-channel", "patch", C + "/", expect(owner=200, other=403), scope="stream:manage", data={"description": "Chess and tea"},
          check=check_edited),
-    Case("api-channel-follow", "post", C + "/follow/", expect(owner=400, other=200), data={"notify": True},
+    Case("api-channel-follow", "post", C + "/follow/", expect(owner=400, other=200), scope="follows:write", data={"notify": True},
          check=check_following),
-    Case("api-channel-follow", "delete", C + "/follow/", expect(owner=200), check=check_unfollowed),
+    Case("api-channel-follow", "delete", C + "/follow/", expect(owner=200), scope="follows:write", check=check_unfollowed),
     Case("api-channel-stream-key", "post", C + "/stream-key/", expect(owner=201, other=403), check=check_key),
     Case("api-channel-stream-key", "delete", C + "/stream-key/", expect(owner=204, other=403),
          check=check_key_revoked),
@@ -187,20 +192,21 @@ CASES = [
          check=check_appointed),
     Case("api-channel-moderator", "delete", C + "/moderators/{w.other.pk}/", expect(owner=204, other=403),
          setup=appoint_otto, check=check_removed),
-    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=201, other=403), data={"title": "Again"},
+    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=201, other=403), scope="stream:manage", data={"title": "Again"},
          setup=end_the_live_stream, check=check_live),
-    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=409, other=403), data={"title": "Twice"},
+    Case("api-channel-go-live", "post", C + "/go-live/", expect(owner=409, other=403), scope="stream:manage", data={"title": "Twice"},
          label="post api-channel-go-live while live"),
     Case("api-channel-streams", "get", C + "/streams/", expect(200, owner=200), check=check_streams),
-    Case("api-channel-streams", "post", C + "/streams/", expect(owner=201, other=403),
+    Case("api-channel-streams", "post", C + "/streams/", expect(owner=201, other=403), scope="stream:manage",
          data={"title": "Next week", "scheduled_for": LATER}, check=check_scheduled),
     Case("api-streams", "get", "/streams/", expect(200, owner=200), check=check_live_list),
     Case("api-stream", "get", S + "/", expect(200, owner=200), check=check_stream),
-    Case("api-stream", "patch", S + "/", expect(owner=200, other=403), data={"title": "Chess night"},
+    Case("api-stream", "patch", S + "/", expect(owner=200, other=403), scope="stream:manage", data={"title": "Chess night"},
          check=check_retitled),
-    Case("api-stream-end", "post", S + "/end/", expect(owner=200, other=403), check=check_ended),
+    Case("api-stream-end", "post", S + "/end/", expect(owner=200, other=403), scope="stream:manage", check=check_ended),
     Case("api-stream-media-token", "post", S + "/media-token/", expect(200, owner=200), check=check_grant),
     Case("api-stream-hls", "post", S + "/hls/", expect(200, owner=200), check=check_hls),
+    Case("api-stream-webrtc", "post", S + "/webrtc/", expect(200, owner=200), check=check_webrtc_return),
 ]
 
 

@@ -60,13 +60,28 @@ def test_a_live_channel_page_holds_the_player_and_what_the_viewer_may_do(alice, 
     page = Client().get("/c/alice/")
     assert page.status_code == 200
     watch = json.loads(page.context["watch"])
+    grant = watch.pop("relay_grant")  # the page connects at once (the time to first frame)
     assert watch == {"stream_id": stream.pk, "status": "live", "user_id": None,
                      "me": {"is_owner": False, "can_go_live": False, "can_end": False, "can_chat": False},
                      "playback": {"mode": "webrtc", "hls_url": None, "webrtc_timeout_ms": 8000}}
+    assert (grant["room"], grant["perms"]) == (f"stream-{stream.pk}", ["join", "subscribe"]) and grant["token"]
+    assert "no-cache" in page["Cache-Control"]  # a viewer's own grant: never from a shared cache
     assert b'id="stream-video"' in page.content and b"Sign in to follow" in page.content
     owner = Client()
     owner.force_login(alice)
-    assert json.loads(owner.get(f"/s/{stream.pk}/").context["watch"])["me"]["can_end"] is True
+    mine = json.loads(owner.get(f"/s/{stream.pk}/").context["watch"])
+    assert mine["me"]["can_end"] is True and "publish_video" in mine["relay_grant"]["perms"]
+
+
+def test_a_page_past_the_webrtc_cap_carries_no_relay_grant(alice, settings, monkeypatch):
+    from config.audience import Figures
+    from streams import playback
+
+    settings.STREAMS_WEBRTC_VIEWER_CAP = 1
+    monkeypatch.setattr(playback, "stream_viewers", lambda stream: Figures(1, 1, 1))
+    live_stream(ChannelFactory(owner=alice, slug="alice"))
+    watch = json.loads(Client().get("/c/alice/").context["watch"])
+    assert watch["playback"]["mode"] == "hls" and watch["relay_grant"] is None
 
 
 def test_an_offline_channel_shows_its_next_stream_and_unknown_ones_are_404(alice):

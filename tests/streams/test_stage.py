@@ -245,3 +245,19 @@ def test_suggestions_are_current_signed_in_viewers_by_handle(stream, alice, djan
         found = stage_viewer_suggestions(stream=stream, query="@B")
     assert [u.handle for u in found] == ["bea", "ben"]  # bert is on stage already
     assert stage_viewer_suggestions(stream=stream, query="") == []
+
+
+def test_an_invite_is_one_read_and_one_insert(stream, alice, bob, carol, django_assert_num_queries,
+                                             published, commit):
+    """The invite's way to the prompt (bench/stage_invite.py): a plain read of the invitee, then one statement
+    that checks for a block and an open request, writes the row and counts the guests (its own transaction
+    outside this test's: tests/streams/test_stage_races.py checks that commit)."""
+    watching(stream, bob, carol)
+    stage.stage_invite(actor=alice, stream=stream, handle="carol")
+    stage.stage_invite_accept(actor=carol, invite=StageInvite.objects.get(invitee=carol))
+    with django_assert_num_queries(2) as captured, commit():
+        invite = stage.stage_invite(actor=alice, stream=stream, handle="bob")
+    assert captured.captured_queries[1]["sql"].startswith("INSERT")
+    assert StageInvite.objects.get(pk=invite.pk).status == StageStatus.PENDING
+    invited = published.events("streams.stage", "invited")[-1]
+    assert (invited["seat"]["user"]["handle"], invited["guests"]) == ("bob", 1)  # counted by the insert

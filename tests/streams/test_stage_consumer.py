@@ -97,3 +97,31 @@ async def test_poll_results_reach_the_watchers(sockets, alice, bob):
     assert later.call_count == 1  # and the rest of that second's votes a second later
     seen = [(e["op"], e["poll"]["counts"]) for e in await drain(viewer) if e["type"] == "streams.poll"]
     assert seen == [("opened", [0, 0]), ("results", [1, 0])]
+
+
+@pytest.mark.asyncio
+async def test_the_host_invites_from_their_own_stream_socket(sockets, alice, bob, carol):
+    """`stage.invite` on the host's socket: the prompt reaches the invitee, the reply the host (with its ref);
+    anyone else is refused with an error frame, and bad input is `invalid`."""
+    stream = await call(live_stream, await call(ChannelFactory, owner=alice, slug="alice"))
+    studio = await watch(sockets, stream, await call(login, alice))
+    bob_tab = await watch(sockets, stream, await call(login, bob))
+    carol_tab = await watch(sockets, stream, await call(login, carol))
+
+    await studio.send_json_to({"type": "stage.invite", "handle": "@Bob", "video_allowed": True, "ref": 7})
+    sent = next(e for e in await drain(studio) if e["type"] == "invite_sent")
+    assert (sent["ref"], sent["invite"]["user"]["handle"], sent["invite"]["video_allowed"]) == (7, "bob", True)
+    invite = await call(StageInvite.objects.get)
+    assert sent["invite"]["id"] == invite.pk and sent["invite"]["expires_at"]
+    prompt = [e for e in await drain(bob_tab) if e["type"] == "streams.stage_invite"]
+    assert [(p["op"], p["invite"]["id"], p["host"]["handle"]) for p in prompt] == [("invited", invite.pk, "alice")]
+
+    await studio.send_json_to({"type": "stage.invite", "handle": "bob", "ref": 8})  # twice
+    again = next(e for e in await drain(studio) if e["type"] == "error")
+    assert (again["code"], again["ref"]) == ("stage_already_invited", 8)
+    await carol_tab.send_json_to({"type": "stage.invite", "handle": "bob", "ref": 9})
+    refused_ = next(e for e in await drain(carol_tab) if e["type"] == "error")
+    assert (refused_["code"], refused_["ref"]) == ("not_stage_manager", 9)
+    await studio.send_json_to({"type": "stage.invite", "handle": "x" * 41, "ref": 10})
+    assert next(e for e in await drain(studio) if e["type"] == "error")["code"] == "invalid"
+    assert await call(StageInvite.objects.count) == 1

@@ -169,3 +169,27 @@ async def test_sockets_connecting_together_share_one_read_of_the_stream(sockets,
 
         await asyncio.gather(*(watch() for _ in range(20)))
     assert 1 <= read.call_count <= 5  # a few reads, not one a socket
+
+
+@pytest.mark.asyncio
+async def test_viewers_asking_together_share_a_read_that_began_after_they_asked():
+    """streams.consumers._Batched (the anonymous hello's chat): who asks while a read is under way gets the
+    next one (it may have missed what was published just before it joined), and those waiting share it."""
+    from streams.consumers import _Batched
+
+    batched, reads, release = _Batched(), [], asyncio.Event()
+
+    async def read():
+        reads.append(len(reads))
+        await release.wait()
+        return len(reads)
+
+    first = asyncio.ensure_future(batched.get("k", read))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the first read is under way
+    later = [asyncio.ensure_future(batched.get("k", read)) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert reads == [0]  # the later ones wait for the read under way to end
+    release.set()
+    assert await first == 1
+    assert [await f for f in later] == [2, 2, 2] and reads == [0, 1]

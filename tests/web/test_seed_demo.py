@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from accounts.api.serializers import NotificationSerializer
 from accounts.models import Friendship, Notification, User
+from accounts.selectors import language_levels
 from gamification.models import DailyActivity, XpEntry
 from gamification.selectors import leaderboard_page, watch_hours
 from guilds.models import Guild
@@ -65,3 +66,11 @@ def test_no_two_notifications_read_the_same_and_history_is_read(seeded):
 def test_the_demo_rooms_are_public_permanent_and_open(seeded):
     rooms = Room.objects.filter(visibility="public")
     assert rooms.count() == 2 and all(r.is_permanent and r.closed_at is None for r in rooms)
+
+
+def test_the_demo_learners_have_levels_for_the_hallway_filters(seeded):
+    carol = User.objects.get(handle="carol")
+    assert carol.learning_languages == ["fr"]
+    assert language_levels(user=carol) == {"fr": "B1"}
+    call_command("seed_demo", players=3, stdout=io.StringIO())
+    assert language_levels(user=carol) == {"fr": "B1"}

@@ -5,12 +5,14 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import TokenScopes
+
 from ..profiles import profile_get
 from .serializers import ProfileSerializer
 
 
 class UserDetailView(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.AllowAny, TokenScopes]
 
     @extend_schema(responses=ProfileSerializer, summary="A public profile")
     def get(self, request, handle: str):

@@ -36,6 +36,7 @@ from media_relay.platform import (
     platform_stream_key_peer,
     recording_hand_off,
 )
+from media_relay.relay_metrics import relay_metrics_handler
 from media_relay.relay_settings import registry_for_settings, relay_config_from_settings, relay_token_secret
 from media_relay.sfu.cascade import Cascade
 from media_relay.sfu.conf import RelayConfig
@@ -99,7 +100,8 @@ class Command(BaseCommand):
         server = SignallingServer(relay, secret=relay_token_secret())
         port = await server.start()
         whip = WhipServer(relay, secret=relay_token_secret(), port=http_port,
-                          stream_key_peer=no_stream_keys if standalone else platform_stream_key_peer)
+                          stream_key_peer=no_stream_keys if standalone else platform_stream_key_peer,
+                          metrics=relay_metrics_handler(relay))
         whip_port = await whip.start()
         # machine-readable line for supervisors and tests
         self.stdout.write(f"media relay listening on ws://{server.host}:{port}/", ending="\n")

@@ -421,8 +421,10 @@ test("video: the correction loop pulls a real player onto the room's position", 
     }
     await sleep(250);
   }
-  const final = driftMs(player.currentTime(), expectedPosition(state, Date.now()));
-  assert.ok(Math.abs(final) < 30, `drift after 6 s: ${final} ms (${drifts.join(", ")})`);
+  drifts.push(Math.round(driftMs(player.currentTime(), expectedPosition(state, Date.now()))));
+  // Held on the position, not once: a busy machine's decoder may stall one sample by tens of ms.
+  const last = drifts.slice(-8).map(Math.abs).sort((a, b) => a - b);
+  assert.ok(last[4] < 30, `median drift over the last 2 s: ${last[4]} ms (${drifts.join(", ")})`);
   player.destroy();
 });
 

@@ -332,28 +332,34 @@ test("correct: a nudge loop converges on a simulated player", () => {
 });
 
 test("catch up: one burst that closes the drift and makes up for its two rate steps", () => {
-  const c = new DriftCorrector({ catchUpNudge: 0.25, rateStepMs: 9, deadBandMs: 10, seekThresholdMs: 400 });
+  const c = new DriftCorrector({ catchUpNudge: 0.25, catchUpFarMs: 30, catchUpFarNudge: 0.5, catchUpMinHoldMs: 150,
+                                 catchUpMinNudge: 0.02, rateStepMs: 9, deadBandMs: 10, seekThresholdMs: 400 });
   assert.deepEqual(c.catchUp({ driftMs: 10 }), { action: "none", rate: 1 }, "inside the band");
   assert.deepEqual(c.catchUp({ driftMs: -500 }), { action: "none", rate: 1 }, "past the seek threshold: decide() seeks");
   const behind = c.catchUp({ driftMs: -30 });
   assert.equal(behind.rate, 1.25);
   assert.close(behind.holdMs, (30 + 18) / 0.25, 1e-9, "gains the drift plus the two steps back");
-  const ahead = c.catchUp({ driftMs: 40 });
-  assert.equal(ahead.rate, 0.75);
-  assert.close(ahead.holdMs, (40 - 18) / 0.25, 1e-9, "the steps back do part of the work");
+  const far = c.catchUp({ driftMs: -60 });
+  assert.equal(far.rate, 1.5, "a miss past catchUpFarMs goes twice as fast");
+  assert.close(far.holdMs, (60 + 18) / 0.5, 1e-9);
+  const ahead = c.catchUp({ driftMs: 28 });
+  assert.close(ahead.holdMs, 150, 1e-9, "never shorter than the rate latency");
+  assert.close(ahead.rate, 1 - 10 / 150, 1e-9, "so gentler: the steps back do most of the work");
   const slightlyAhead = c.catchUp({ driftMs: 12 });
-  assert.equal(slightlyAhead.rate, 1.25, "the two steps alone would overshoot: a short burst up");
-  assert.close(slightlyAhead.holdMs, 6 / 0.25, 1e-9);
+  assert.close(slightlyAhead.rate, 1 + 6 / 150, 1e-9, "the two steps alone would overshoot by 6 ms: a faster burst makes it up");
+  assert.equal(slightlyAhead.holdMs, 150);
+  const stepsExactly = c.catchUp({ driftMs: 18 });
+  assert.equal(stepsExactly.rate, 0.98, "the steps do it all: the gentlest burst");
   const fast = c.catchUp({ driftMs: -30, baseRate: 2 });
-  assert.equal(fast.rate, 2.5);
-  assert.close(fast.holdMs, 48 / 0.5, 1e-9, "media time runs twice as fast");
+  assert.close(fast.holdMs, 150, 1e-9, "media time runs twice as fast: 48 ms fit in the minimum hold");
+  assert.close(fast.rate, 2 * (1 + 48 / 300), 1e-9);
 });
 
 test("catch up: a simulated player with a 9 ms step per rate change lands inside the band", () => {
-  for (const drift of [-60, -25, -12, 15, 30, 90]) {
+  for (const drift of [-60, -25, -12, 12, 14, 15, 30, 90]) {
     const burst = new DriftCorrector().catchUp({ driftMs: drift });
     const after = drift + (burst.rate - 1) * burst.holdMs - 2 * 9;
-    assert.ok(Math.abs(after) < 1e-9, `from ${drift}: ${after}`);
+    assert.ok(Math.abs(after) <= SYNC_DEFAULTS.deadBandMs / 2, `from ${drift}: ${after}`);
   }
 });
 

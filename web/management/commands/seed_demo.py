@@ -17,6 +17,7 @@ from django.db import transaction
 from accounts.models import Friendship, User
 from accounts.services.notifications import notifications_mark_all_read
 from accounts.services.social import follow_create, friend_request_accept, friend_request_send
+from accounts.services.users import user_profile_update
 from guilds.models import Guild
 from guilds.services.guilds import guild_create
 from guilds.services.membership import guild_join
@@ -24,10 +25,11 @@ from rooms.demo_rooms import seed_demo_rooms
 
 PASSWORD = "watchtogether"
 DEMO_USERS = [
-    ("alice", "Alice", "Movie nights every Friday 🍿", ["en"], ["es"]),
-    ("bob", "Bob", "Anime and lo-fi", ["en"], ["ja"]),
-    ("carol", "Carol", "Learning French, one film at a time", ["de"], ["fr"]),
-    ("dave", "Dave", "Speedruns & documentaries", ["es"], ["en"]),
+    # handle, name, bio, native languages, languages learned with their CEFR level
+    ("alice", "Alice", "Movie nights every Friday 🍿", ["en"], {"es": "A2"}),
+    ("bob", "Bob", "Anime and lo-fi", ["en"], {"ja": "A1"}),
+    ("carol", "Carol", "Learning French, one film at a time", ["de"], {"fr": "B1"}),
+    ("dave", "Dave", "Speedruns & documentaries", ["es"], {"en": "B2"}),
 ]
 
 
@@ -40,7 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, players=40, **options):
         with transaction.atomic():
             users = {handle: self._user(handle, *rest) for handle, *rest in DEMO_USERS}
-            admin = self._user("admin", "Admin", "Back office", ["en"], [], is_staff=True, is_superuser=True)
+            admin = self._user("admin", "Admin", "Back office", ["en"], {}, is_staff=True, is_superuser=True)
             seed_demo_rooms(leader=users["alice"], voice_leader=users["bob"])
             if not Guild.objects.filter(name="Popcorn Club").exists():  # before the watching, which counts for it
                 guild = guild_create(actor=users["alice"], name="Popcorn Club", description="Friday films, Sunday anime.")
@@ -58,13 +60,14 @@ class Command(BaseCommand):
         for user in [*users.values(), admin]:
             self.stdout.write(f"  {user.email:28} @{user.handle}{'  (staff: /admin/)' if user.is_staff else ''}")
 
-    def _user(self, handle, name, bio, native, learning, **flags) -> User:
+    def _user(self, handle, name, bio, native, learning: dict[str, str], **flags) -> User:
         email = f"{handle}@demo.watchtogether.local"
         user = User.objects.filter(handle=handle).first()
         if user is None:
             user = User.objects.create_user(
                 handle, email, PASSWORD, display_name=name, bio=bio, native_languages=native,
-                learning_languages=learning, **flags,
+                learning_languages=list(learning), **flags,
             )
+            user_profile_update(user=user, learning_levels=learning)
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         return user
