@@ -29,7 +29,15 @@ function mount(root) {
     list.forEach((level, index) => picker.add(new Option(level.name || (level.height ? `${level.height}p` : "audio"), String(index))));
     picker.hidden = list.length < 2;
   }
-  picker.addEventListener("change", () => { if (hls) hls.currentLevel = Number(picker.value); });
+  // A pick switches at once (currentLevel: abort and flush) once there is a buffer to flush. Before that it
+  // only chooses what loads next (loadLevel): an immediate switch while hls.js parses the first fragment
+  // loses its init segment, and hls.js 1.7.4 then reloads that fragment forever.
+  let buffering = false;
+  picker.addEventListener("change", () => {
+    if (!hls) return;
+    if (buffering) hls.currentLevel = Number(picker.value);
+    else hls.loadLevel = Number(picker.value);
+  });
 
   async function start() {
     const mse = "MediaSource" in window || "ManagedMediaSource" in window;
@@ -37,6 +45,8 @@ function mount(root) {
     if (!window.Hls) await loadScript(root.dataset.hlsScript);
     hls = new window.Hls({ startPosition: -1 });
     hls.on(window.Hls.Events.MANIFEST_PARSED, (_, data) => levels(data.levels));
+    hls.on(window.Hls.Events.BUFFER_CREATED, () => { buffering = true; });
+    hls.on(window.Hls.Events.BUFFER_RESET, () => { buffering = false; });
     hls.on(window.Hls.Events.ERROR, (_, data) => { if (data.fatal) root.dataset.state = "error"; });
     hls.loadSource(config.master);
     hls.attachMedia(video);

@@ -46,7 +46,7 @@ def test_a_stream_ends_and_its_vod_plays_then_gains_a_rendition(relay, asgi_serv
     page.goto(f"{asgi_server.url}/v/{vod.pk}/")
     expect(page.locator("[data-vod-title]")).to_have_text("Speedrun")
     video = page.locator("video")
-    video.evaluate("v => { v.muted = true; return v.play(); }")
+    video.evaluate("v => { v.muted = true; v.play(); }")  # play() settles only once it plays
     page.wait_for_function(PLAYED_A_SECOND, timeout=30_000)  # the source, right after the stream ended
     assert video.evaluate("v => [v.videoWidth, v.videoHeight]") == [160, 120]
 
@@ -57,5 +57,5 @@ def test_a_stream_ends_and_its_vod_plays_then_gains_a_rendition(relay, asgi_serv
     expect(picker).to_be_visible()
     assert picker.locator("option").all_text_contents() == ["Auto", "source", "120p"]
     picker.select_option(label="120p")
-    video.evaluate("v => { v.muted = true; v.currentTime = 0; return v.play(); }")
+    video.evaluate("v => { v.muted = true; v.currentTime = 0; v.play(); }")
     page.wait_for_function(PLAYED_A_SECOND, timeout=30_000)
