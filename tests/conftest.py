@@ -5,12 +5,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 
 from config import event_schema, realtime
-from config.rate_counters import forget_memory_windows
-from config.shared_reads import forget_shared_pages
 from tests.accounts.factories import UserFactory
+from tests.isolation import platform_state_reset
 from tests.sockets import sockets  # noqa: F401  (the fixture every socket test uses)
 
 
@@ -39,10 +37,7 @@ isolate_xdist_worker()  # before anything opens a cache or channel-layer connect
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()  # rate limits and throttles live in the cache (Redis in CI)
-    forget_memory_windows()  # the API throttles' counters without Redis
-    forget_shared_pages()  # the public lists' moment of memory (config/shared_reads.py)
+    platform_state_reset(settings)
 
 
 class Published(list):

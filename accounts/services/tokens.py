@@ -72,13 +72,14 @@ def api_token_authenticate(*, key: str, count_hit: Callable[..., Window] | None 
         raise ApplicationError(TokenError.TOKEN_REVOKED, "This API token was revoked.")
     if token.expires_at is not None and token.expires_at <= now:
         raise ApplicationError(TokenError.TOKEN_EXPIRED, "This API token has expired.")
-    last_used = max(filter(None, (token.last_used_at, _last_used_written.get(token.pk))), default=None)
+    last_used = max(filter(None, (token.last_used_at, _last_used_written.get(token.key_hash))), default=None)
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         if len(_last_used_written) >= 10_000:
             _last_used_written.clear()
-        _last_used_written[token.pk] = now  # the kept row still has the old time: once a minute per process
+        _last_used_written[token.key_hash] = now  # the kept row still has the old time: once a minute per process
     return token
 
 
-_last_used_written: dict[int, datetime] = {}  # token id -> when this process last wrote its last_used_at
+# token key hash (never reused, unlike an id after a rolled-back insert) -> when this process last wrote its last_used_at
+_last_used_written: dict[str, datetime] = {}

@@ -105,12 +105,11 @@ async def relay_harness():
 @pytest.fixture
 def platform_isolation(settings):
     """What tests/conftest.py's autouse fixture does, for the tests that use the database."""
-    from django.core.cache import cache
+    from tests.isolation import platform_state_reset
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    platform_state_reset(settings)
     settings.MEDIA_RELAY_TOKEN_SECRET = SECRET.decode()
     settings.MEDIA_RELAY_REGISTRY_PREFIX = f"test-relay-{secrets.token_hex(6)}:"  # no other run's relay workers
-    cache.clear()
 
 
 def unique_room_id() -> int:
