@@ -19,7 +19,7 @@ RUN groupadd --system app \
 
 # Runtime dependencies only (every package ships a wheel; no compilers needed).
 COPY requirements.lock .
-RUN pip install --require-hashes -r requirements.lock
+RUN pip install --no-deps --require-hashes -r requirements.lock && pip check
 
 # Code stays owned by root (read-only for the app user).
 COPY . .
