@@ -234,8 +234,9 @@ def explain(args, users) -> dict[str, list[str]]:
     user = users[0]
     plans = {}
     with connection.cursor() as c:
-        c.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + UNSEEN_RUNNING_SQL,
-                  [[rng.randint(1, args.ads) for _ in range(CANDIDATES)], user.pk])
+        ids = [rng.randint(1, args.ads) for _ in range(CANDIDATES)]
+        c.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + UNSEEN_RUNNING_SQL.format(ids=", ".join(["%s"] * len(ids))),
+                  [*ids, user.pk])
         plans["pick: unseen running ads"] = [row[0] for row in c.fetchall()]
     since = timezone.now() - timedelta(minutes=settings.ADS_PLACEMENT_GAP_MINUTES)
     gap = AdView.objects.filter(user=user, placement="pre_room", issued_at__gte=since)

@@ -155,8 +155,11 @@ class AutoModTerm(models.Model):
     class Meta:
         ordering = ["community_kind", "community_id", "term"]
         constraints = [
+            # two partial indexes rather than nulls_distinct=False, which SQLite (the embedded default) lacks
+            models.UniqueConstraint(fields=["normalized"], condition=Q(community_id__isnull=True),
+                                    name="automod_term_once_everywhere"),
             models.UniqueConstraint(fields=["community_kind", "community_id", "normalized"],
-                                    nulls_distinct=False, name="automod_term_once_per_community"),
+                                    condition=Q(community_id__isnull=False), name="automod_term_once_per_community"),
             models.CheckConstraint(condition=Q(community_kind="", community_id__isnull=True)
                                    | (~Q(community_kind="") & Q(community_id__isnull=False)),
                                    name="automod_term_community_has_id"),

@@ -173,10 +173,12 @@ async def test_a_flush_writes_absolute_counts_so_a_retry_never_counts_twice(grou
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("backend", ["redis", "memory"])
-async def test_the_peak_is_the_largest_total_and_viewers_seen_are_counted_once(group, sync_redis, settings, backend):
+async def test_the_peak_is_the_largest_total_and_viewers_seen_are_counted_once(group, request, settings, backend):
     if backend == "redis" and not settings.REDIS_URL:
         pytest.skip("needs Redis (REDIS_URL)")
-    if backend == "memory":
+    if backend == "redis":
+        request.getfixturevalue("sync_redis")  # deletes the group's keys afterwards
+    else:
         settings.REDIS_URL = ""
     counts = RedisCounts(settings.REDIS_URL, "me") if backend == "redis" else MemoryCounts()
     audience = Audiences(counts, interval_ms=0, publish=Sent())

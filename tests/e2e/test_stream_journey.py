@@ -4,13 +4,15 @@ channel page plays the video over WebRTC and counts them; the host ends the stre
 viewer sees it ended."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from streams.models import Channel, Stream, StreamStatus
 from tests.accounts.factories import UserFactory
 from tests.e2e.test_room_sync_journey import sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
+    not settings.REDIS_URL, reason="the relay hears of a new stream at once only through Redis (embedded: within 2 s), and the first-frame figure is the production shape's (set REDIS_URL; CI does)")]
 
 # When each step of the viewer's way to the first frame happened, in ms since the page's navigation started
 # (printed with the time to first frame the page measures itself, from its player's start): the relay grant
