@@ -43,9 +43,9 @@ $(VENV_PY):
 
 # Installs exactly the locked tree (every package pinned with its hashes), only when the lock is
 # newer than the stamp. requirements*.txt are the human-edited inputs; `make lock` recompiles.
-# --no-deps: the lock is the whole tree, so pip resolves nothing (resolving, Debian's pip 23 took pip-audit's
-# `CacheControl[filecache]` for a requirement of its own and refused it as unpinned when PyPI had a newer
-# release); `pip check` then proves the tree complete.
+# --no-deps: the lock is the whole tree, so pip resolves nothing (resolving, a new venv's pip 23.2 took
+# pip-audit's `CacheControl[filecache]` for a requirement of its own and refused it as unpinned when PyPI
+# had a newer release); `pip check` then proves the tree complete.
 $(STAMP): requirements-dev.lock | $(VENV_PY)
 	$(VENV_PY) -m pip install --no-deps --require-hashes -r requirements-dev.lock
 	$(VENV_PY) -m pip check
