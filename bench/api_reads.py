@@ -34,6 +34,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from leaderboards import prepare_database  # the bench database: create, migrate, or start over
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
@@ -61,21 +63,6 @@ def bench_env(args) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join([str(ROOT), str(BENCH)]),
     )
     return env
-
-
-def prepare_database(args, env) -> None:
-    import psycopg
-
-    with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone():
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    migrate = [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"]
-    if subprocess.run(migrate, cwd=ROOT, env=env, timeout=1200).returncode != 0:
-        print(f"recreating {args.database}: its migrations are not this checkout's", flush=True)
-        with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{args.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-        subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=1200)
 
 
 def seed(args, env) -> str:

@@ -38,16 +38,16 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from leaderboards import prepare_database  # the bench database: create, migrate, or start over
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"
-PYTHON = sys.executable
 STATEMENT_TIMEOUT_MS = 30 * 60 * 1000
 
 BARE_SQL = """
@@ -77,23 +77,6 @@ def bench_env(args) -> dict[str, str]:
     )
     env.pop("REDIS_URL", None)  # "next ad" uses no Redis
     return env
-
-
-def prepare_database(args, env) -> None:
-    import psycopg
-
-    with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone():
-            print(f"creating database {args.database}", flush=True)
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-    print(f"migrating {args.database} (a no-op once done)", flush=True)
-    migrate = [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"]
-    if subprocess.run(migrate, cwd=ROOT, env=env, timeout=1200).returncode != 0:
-        print(f"recreating {args.database}: its migrations are not this checkout's", flush=True)
-        with psycopg.connect(f"host={HOST} port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{args.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.database}"')
-        subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=1200)
 
 
 def setup_django(env) -> None:
